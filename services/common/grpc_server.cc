@@ -1,0 +1,67 @@
+#include "services/common/grpc_server.h"
+
+#include <signal.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "services/common/log.h"
+
+namespace mcpauth {
+namespace {
+
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set = TerminationSignals();
+  int signal_number = 0;
+  while (sigwait(&set, &signal_number) != 0) {
+  }
+  return signal_number;
+}
+
+int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &bound_port);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    log::Error("cannot listen", {{"listen", options.listen}});
+    return 1;
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  for (const std::string& name : options.health_service_names) health->SetServingStatus(name, true);
+  health->SetServingStatus(true);
+  log::Info("serving", {{"listen", options.listen}, {"port", bound_port}});
+
+  const int signal_number = WaitForTerminationSignal();
+  log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+                              {"grace_seconds", absl::ToInt64Seconds(options.shutdown_grace)}});
+  // Tell load balancers first, then drain: calls already running may finish
+  // within the grace period; later ones are refused.
+  health->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoNanoseconds(options.shutdown_grace));
+  server->Wait();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace mcpauth

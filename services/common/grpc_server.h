@@ -1,0 +1,35 @@
+// gRPC server bootstrap shared by the three services: the standard
+// grpc.health.v1 health service, server reflection (so grpcurl works without
+// protos), and graceful shutdown on SIGTERM/SIGINT.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/time/time.h"
+
+namespace mcpauth {
+
+// Call first thing in main(), before any thread starts: every thread then inherits
+// a mask in which SIGTERM and SIGINT are blocked, and only WaitForTerminationSignal
+// receives them.
+void BlockTerminationSignals();
+// Blocks until SIGTERM or SIGINT arrives; returns the signal number.
+int WaitForTerminationSignal();
+
+struct GrpcServerOptions {
+  std::string listen;
+  // The names health checks report on (besides the overall "" status).
+  std::vector<std::string> health_service_names;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+// Serves `services` until SIGTERM/SIGINT, then reports NOT_SERVING, stops accepting
+// calls, lets in-flight calls finish within the grace period and returns 0.
+// Returns 1 (after logging why) when it cannot listen.
+int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Service*>& services);
+
+}  // namespace mcpauth

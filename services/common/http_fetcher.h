@@ -1,0 +1,53 @@
+// Outbound HTTP GET for keys and metadata (libcurl). Behind an interface so tests
+// substitute canned responses and count fetches.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace mcpauth {
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  std::string content_type;
+  std::string cache_control;
+};
+
+class HttpFetcher {
+ public:
+  virtual ~HttpFetcher() = default;
+  // GETs `url`. A transport failure is an error status; any HTTP status is a response.
+  virtual absl::StatusOr<HttpResponse> Get(const std::string& url) = 0;
+};
+
+struct CurlFetcherOptions {
+  absl::Duration connect_timeout = absl::Seconds(2);
+  absl::Duration total_timeout = absl::Seconds(5);
+  size_t max_body_bytes = 1 << 20;
+};
+
+// Refuses URLs that CheckFetchUrl refuses, never follows redirects, and stops
+// reading past max_body_bytes.
+class CurlFetcher final : public HttpFetcher {
+ public:
+  explicit CurlFetcher(CurlFetcherOptions options = {});
+  absl::StatusOr<HttpResponse> Get(const std::string& url) override;
+
+ private:
+  CurlFetcherOptions options_;
+};
+
+// max-age from a Cache-Control value; nullopt when absent. no-store and no-cache
+// read as zero.
+std::optional<absl::Duration> CacheControlMaxAge(std::string_view cache_control);
+
+// How long to keep a fetched document: the configured TTL, shortened by the
+// server's max-age when that is smaller, but never below a floor that keeps a
+// "max-age=0" server from turning every request into a fetch.
+absl::Duration EffectiveCacheTtl(absl::Duration configured, std::string_view cache_control);
+
+}  // namespace mcpauth

@@ -1,0 +1,73 @@
+#include "services/common/strings.h"
+#include "services/token_validation/tv_metrics.h"
+
+
+namespace mcpauth::tv {
+
+TokenValidationMetrics::TokenValidationMetrics(prometheus::Registry& registry)
+    : validations_(prometheus::BuildCounter()
+                       .Name("mcpauth_token_validations_total")
+                       .Help("Token validations, by result (valid, invalid, error) and reason")
+                       .Register(registry)),
+      duration_(prometheus::BuildHistogram()
+                    .Name("mcpauth_token_validation_duration_seconds")
+                    .Help("Time to answer a validation, by whether the token cache answered")
+                    .Register(registry)),
+      cache_(prometheus::BuildCounter()
+                 .Name("mcpauth_cache_requests_total")
+                 .Help("Cache lookups, by cache and result (hit, miss, stale, shared_hit)")
+                 .Register(registry)),
+      jwks_fetches_(prometheus::BuildCounter()
+                        .Name("mcpauth_jwks_fetches_total")
+                        .Help("JWKS loads from their source, by source and result")
+                        .Register(registry)),
+      unknown_kid_(prometheus::BuildCounter()
+                       .Name("mcpauth_jwks_unknown_kid_total")
+                       .Help("Tokens naming a kid missing from the cached key set, by outcome")
+                       .Register(registry)),
+      jwks_keys_(prometheus::BuildGauge()
+                     .Name("mcpauth_jwks_keys")
+                     .Help("Usable keys in the cached key set, by source")
+                     .Register(registry)) {
+  duration_cached_ = &duration_.Add({{"cached", "true"}}, LatencyBuckets());
+  duration_uncached_ = &duration_.Add({{"cached", "false"}}, LatencyBuckets());
+  const auto* descriptor = v1::Reason_descriptor();
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const int number = descriptor->value(i)->number();
+    if (number <= 0 || number >= static_cast<int>(by_reason_.size())) continue;
+    const auto reason = static_cast<Reason>(number);
+    by_reason_[number] = &validations_.Add(
+        {{"result", reason == v1::REASON_OK ? "valid" : "invalid"},
+         {"reason", AsciiLower(ReasonLabel(reason))}});
+  }
+  could_not_decide_ = &validations_.Add({{"result", "error"}, {"reason", "could_not_decide"}});
+}
+
+void TokenValidationMetrics::CountValidation(Reason reason, bool could_not_decide, bool cached,
+                                             double seconds) {
+  prometheus::Counter* counter = could_not_decide_;
+  if (!could_not_decide && reason > 0 && static_cast<size_t>(reason) < by_reason_.size() &&
+      by_reason_[reason] != nullptr) {
+    counter = by_reason_[reason];
+  }
+  counter->Increment();
+  (cached ? duration_cached_ : duration_uncached_)->Observe(seconds);
+}
+
+void TokenValidationMetrics::CountCache(const char* cache, const char* result) {
+  cache_.Add({{"cache", cache}, {"result", result}}).Increment();
+}
+
+void TokenValidationMetrics::CountJwksFetch(const std::string& source, const char* result) {
+  jwks_fetches_.Add({{"source", source}, {"result", result}}).Increment();
+}
+
+void TokenValidationMetrics::CountUnknownKid(const char* outcome) {
+  unknown_kid_.Add({{"outcome", outcome}}).Increment();
+}
+
+void TokenValidationMetrics::SetJwksKeys(const std::string& source, size_t keys) {
+  jwks_keys_.Add({{"source", source}}).Set(static_cast<double>(keys));
+}
+
+}  // namespace mcpauth::tv

@@ -1,0 +1,144 @@
+#include "services/token_validation/validator.h"
+
+#include "services/common/strings.h"
+#include "services/common/log.h"
+#include "services/token_validation/signature.h"
+
+namespace mcpauth::tv {
+namespace {
+
+ValidationResult Invalid(Reason reason) {
+  ValidationResult r;
+  r.reason = reason;
+  return r;
+}
+
+ValidationResult CouldNotDecide(absl::Status error) {
+  ValidationResult r;
+  r.error = std::move(error);
+  return r;
+}
+
+}  // namespace
+
+TokenValidator::TokenValidator(ValidatorOptions options, const IssuerRegistry* issuers, JwksCache* jwks,
+                               AuthorizationServerDirectory* directory, TokenCache* cache,
+                               TokenValidationMetrics* metrics, const Clock* clock)
+    : options_(std::move(options)),
+      issuers_(issuers),
+      jwks_(jwks),
+      directory_(directory),
+      cache_(cache),
+      metrics_(metrics),
+      clock_(clock) {}
+
+const std::vector<std::string>& TokenValidator::AcceptedAudiences(const TrustedIssuer& issuer,
+                                                                  std::string_view resource,
+                                                                  std::vector<std::string>& scratch) const {
+  if (!issuer.audiences.empty()) return issuer.audiences;
+  scratch.assign(1, std::string(resource.empty() ? std::string_view(options_.default_resource) : resource));
+  return scratch;
+}
+
+absl::StatusOr<std::string> TokenValidator::KeySource(const TrustedIssuer& issuer) {
+  if (!issuer.jwks_source.empty()) return issuer.jwks_source;
+  if (directory_ == nullptr) {
+    return absl::FailedPreconditionError(StrCat("no jwks_uri for issuer \"", issuer.issuer, "\""));
+  }
+  auto metadata = directory_->Lookup(issuer.issuer);
+  if (!metadata.ok()) return metadata.status();
+  if ((*metadata)->jwks_uri.empty()) {
+    return absl::FailedPreconditionError(
+        StrCat("authorization server \"", issuer.issuer, "\" publishes no jwks_uri"));
+  }
+  return (*metadata)->jwks_uri;
+}
+
+ValidationResult TokenValidator::Validate(const ValidationInput& input) {
+  if (input.token.empty()) return Invalid(v1::REASON_TOKEN_MISSING);
+  if (input.token.size() > options_.max_token_bytes) return Invalid(v1::REASON_TOKEN_TOO_LARGE);
+  const absl::Time now = clock_->Now();
+  std::vector<std::string> scratch;
+
+  if (std::shared_ptr<const VerifiedToken> hit = cache_ ? cache_->Find(input.token) : nullptr) {
+    if (metrics_) metrics_->CountCache("token", "hit");
+    ValidationResult r;
+    r.cached = true;
+    r.reason = CheckTimes(hit->claims, now, hit->issuer->leeway);
+    if (r.reason == v1::REASON_OK) {
+      r.reason = CheckAudience(hit->claims, AcceptedAudiences(*hit->issuer, input.resource, scratch));
+    }
+    if (r.reason == v1::REASON_OK) r.token = std::move(hit);
+    return r;
+  }
+  if (metrics_ && cache_) metrics_->CountCache("token", "miss");
+
+  ParsedJws jws;
+  if (Reason r = ParseCompactJws(input.token, jws); r != v1::REASON_OK) return Invalid(r);
+  if (!IsAccessTokenTyp(jws.typ)) return Invalid(v1::REASON_TYP_INVALID);
+  auto verified = std::make_shared<VerifiedToken>();
+  if (Reason r = ParseJwtClaims(jws.payload, verified->claims); r != v1::REASON_OK) return Invalid(r);
+  const JwtClaims& claims = verified->claims;
+  if (!claims.issuer) return Invalid(v1::REASON_ISSUER_MISSING);
+  const TrustedIssuer* issuer = issuers_->Find(*claims.issuer);
+  if (issuer == nullptr) return Invalid(v1::REASON_ISSUER_UNKNOWN);
+  if (!issuer->Allows(jws.alg)) return Invalid(v1::REASON_ALG_NOT_ALLOWED);
+  if (Reason r = CheckTimes(claims, now, issuer->leeway); r != v1::REASON_OK) return Invalid(r);
+  if (Reason r = CheckAudience(claims, AcceptedAudiences(*issuer, input.resource, scratch)); r != v1::REASON_OK) {
+    return Invalid(r);
+  }
+
+  ValidationResult result = VerifyWithIssuerKeys(*issuer, jws);
+  if (!result.valid()) return result;
+
+  verified->issuer = issuer;
+  verified->claims_json = std::move(jws.payload);
+  if (cache_) {
+    const absl::Time exp = absl::FromUnixMicros(static_cast<int64_t>(*claims.expires_at * 1e6));
+    cache_->Insert(input.token, verified, std::min(exp + issuer->leeway, now + options_.token_cache_ttl));
+  }
+  result.token = std::move(verified);
+  return result;
+}
+
+ValidationResult TokenValidator::VerifyWithIssuerKeys(const TrustedIssuer& issuer, const ParsedJws& jws) {
+  auto source = KeySource(issuer);
+  if (!source.ok()) return CouldNotDecide(source.status());
+  auto keys = jwks_->KeysFor(*source);
+  if (!keys.ok()) return CouldNotDecide(keys.status());
+
+  std::vector<const Jwk*> candidates;
+  if (jws.kid) {
+    candidates = (*keys)->WithKid(*jws.kid);
+    if (candidates.empty()) {
+      keys = jwks_->RefreshForUnknownKid(*source, *jws.kid);
+      if (!keys.ok()) return CouldNotDecide(keys.status());
+      candidates = (*keys)->WithKid(*jws.kid);
+      if (candidates.empty()) return Invalid(v1::REASON_KID_UNKNOWN);
+    }
+    // The set shares no kid between keys, so this is the one key the kid names.
+    return Invalid(VerifySignature(*jws.alg, *candidates.front(), jws.signing_input, jws.signature));
+  }
+  // No kid: every key of the issuer that fits the algorithm may have signed it.
+  Reason last = v1::REASON_NO_MATCHING_KEY;
+  for (const auto& key : (*keys)->keys) {
+    if (!key->UsableWith(*jws.alg)) continue;
+    last = VerifySignature(*jws.alg, *key, jws.signing_input, jws.signature);
+    if (last == v1::REASON_OK || last == v1::REASON_SIGNATURE_MALFORMED) break;
+  }
+  return Invalid(last);
+}
+
+void TokenValidator::Prefetch() {
+  for (const auto& issuer : issuers_->issuers()) {
+    auto source = KeySource(*issuer);
+    if (!source.ok()) {
+      log::Warn("cannot find keys for issuer yet; will retry on demand",
+                {{"issuer", issuer->issuer}, {"error", std::string(source.status().message())}});
+      continue;
+    }
+    (void)jwks_->KeysFor(*source);
+  }
+}
+
+}  // namespace mcpauth::tv
