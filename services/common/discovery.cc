@@ -21,8 +21,8 @@ std::string SharedKey(const std::string& issuer) {
 }  // namespace
 
 std::vector<std::string> DiscoveryUrls(std::string_view issuer) {
-  auto parsed = boost::urls::parse_absolute_uri(boost::core::string_view(issuer.data(), issuer.size()));
-  if (!parsed) return {};
+  auto parsed = ParseUri(issuer);
+  if (!parsed.ok()) return {};
   const std::string origin = StrCat(std::string(parsed->scheme()), "://",
                                           std::string(parsed->encoded_authority()));
   std::string path(parsed->encoded_path());

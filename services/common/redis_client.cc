@@ -8,6 +8,7 @@
 
 #include "services/common/strings.h"
 #include "services/common/log.h"
+#include "services/common/url_policy.h"
 
 namespace mcpauth {
 
@@ -18,8 +19,8 @@ struct RedisClient::Reply {
 };
 
 absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return absl::InvalidArgumentError(StrCat("not a redis:// URL: \"", url, "\""));
+  auto parsed = ParseUri(url);
+  if (!parsed.ok()) return absl::InvalidArgumentError(StrCat("not a redis:// URL: \"", url, "\""));
   const boost::urls::url_view& u = *parsed;
   if (u.scheme() == "rediss") {
     return absl::InvalidArgumentError("rediss:// (TLS) is not supported by this build; use redis://");

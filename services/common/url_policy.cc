@@ -14,11 +14,21 @@ bool IsLoopbackHost(std::string_view host) {
          host.find_first_not_of("0123456789.") == std::string_view::npos;
 }
 
+absl::StatusOr<boost::urls::url_view> ParseUri(std::string_view text) {
+  auto parsed = boost::urls::parse_uri(boost::core::string_view(text.data(), text.size()));
+  if (!parsed) return absl::InvalidArgumentError(StrCat("not an absolute URL: \"", text, "\""));
+  const boost::core::string_view path = parsed->encoded_path();
+  if (parsed->has_authority() && !path.empty() && path.front() != '/') {
+    return absl::InvalidArgumentError(StrCat("malformed authority in URL: \"", text, "\""));
+  }
+  return *parsed;
+}
+
 namespace {
 
 absl::Status CheckAbsoluteHttpUrl(std::string_view url, std::string_view what) {
-  auto parsed = boost::urls::parse_absolute_uri(boost::core::string_view(url.data(), url.size()));
-  if (!parsed) return absl::InvalidArgumentError(StrCat("not an absolute URL: \"", url, "\""));
+  auto parsed = ParseUri(url);
+  if (!parsed.ok()) return parsed.status();
   const boost::urls::url_view& u = *parsed;
   const std::string scheme = AsciiLower(std::string(u.scheme()));
   if (!u.has_authority() || u.host().empty()) {

@@ -5,9 +5,18 @@
 #include <string>
 #include <string_view>
 
+#include <boost/url/url_view.hpp>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace mcpauth {
+
+// Parses a URI with a scheme (RFC 3986 §3), fragment allowed. Boost.URL 1.81 reads
+// "http://127.0.0.1.evil.com/" as host 127.0.0.1 with path ".evil.com/"; a path
+// after an authority must be empty or start with "/", so such input is refused
+// here instead of being trusted as loopback.
+absl::StatusOr<boost::urls::url_view> ParseUri(std::string_view text);
 
 // OK, or InvalidArgument saying why `url` may not be fetched.
 absl::Status CheckFetchUrl(std::string_view url);

@@ -113,6 +113,9 @@ absl::StatusOr<Jwk> Jwk::Parse(const boost::json::object& o, JwkPrivacy privacy)
     const AlgSpec* spec = FindAlg(*jwk.alg_);
     if (spec == nullptr) return Invalid("alg", StrCat("\"", *jwk.alg_, "\" is not a supported signature algorithm"));
   }
+  if (jwk.kty_ == "oct") {
+    return Invalid("kty", "symmetric keys (\"oct\") are never used: only asymmetric signatures are accepted");
+  }
   jwk.has_private_ = HasPrivateMembers(o);
   if (jwk.has_private_ && privacy == JwkPrivacy::kPublicOnly) {
     return Invalid("key", "holds private key material; a verification key set must be public");
@@ -177,7 +180,7 @@ absl::StatusOr<Jwk> Jwk::Parse(const boost::json::object& o, JwkPrivacy privacy)
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get());
     }
     auto pkey = FromData("EC", bld.get(), with_private);
-    if (!pkey.ok()) return pkey.status();
+    if (!pkey.ok()) return Invalid("x", StrCat("(x, y) is not a point on the curve ", jwk.crv_));
     jwk.pkey_ = std::move(*pkey);
     jwk.bits_ = static_cast<int>(size * 8);
   } else if (jwk.kty_ == "OKP") {
@@ -210,13 +213,12 @@ absl::StatusOr<Jwk> Jwk::Parse(const boost::json::object& o, JwkPrivacy privacy)
         return Invalid("x", "does not match the private key d");
       }
     }
-  } else if (jwk.kty_ == "oct") {
-    return Invalid("kty", "symmetric keys (\"oct\") are never used: only asymmetric signatures are accepted");
   } else {
     return Invalid("kty", StrCat("\"", jwk.kty_, "\" is not RSA, EC or OKP"));
   }
   if (jwk.kty_ != "OKP" && !PublicKeyChecks(jwk.pkey_.get())) {
-    return Invalid("key", "fails OpenSSL's public key checks (not a valid point or modulus)");
+    return Invalid("key", jwk.kty_ == "EC" ? StrCat("(x, y) is not a point on the curve ", jwk.crv_)
+                                           : std::string("fails OpenSSL's public key checks"));
   }
   if (jwk.alg_ && !jwk.UsableWith(*FindAlg(*jwk.alg_))) {
     return Invalid("alg", StrCat("\"", *jwk.alg_, "\" does not fit a ", jwk.kty_, " key",

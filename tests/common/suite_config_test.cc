@@ -1,0 +1,128 @@
+#include "services/common/suite_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace mcpauth {
+namespace {
+
+using ::testing::HasSubstr;
+
+SuiteConfig Parse(const std::string& yaml) { return ParseSuiteConfig(YAML::Load(yaml)); }
+
+std::string ErrorOf(const std::string& yaml) {
+  try {
+    Parse(yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(SuiteConfig, SeedDefaults) {
+  SuiteConfig c = Parse("{}");
+  EXPECT_FALSE(c.authorization.enabled);
+  EXPECT_EQ(c.authorization.authorization_servers, std::vector<std::string>{"https://as.dedaluslabs.ai"});
+  EXPECT_FALSE(c.authorization.authorization_servers_set);
+  EXPECT_EQ(c.authorization.metadata_path, "/.well-known/oauth-protected-resource");
+  EXPECT_EQ(c.authorization.cache_ttl, absl::Seconds(300));
+  EXPECT_FALSE(c.authorization.fail_open);
+  EXPECT_FALSE(c.authorization.dpop_required);
+  EXPECT_EQ(c.token_validation.listen, "127.0.0.1:50051");
+  EXPECT_EQ(c.token_validation.address, "127.0.0.1:50051");
+}
+
+TEST(SuiteConfig, ReadsTheIssueExample) {
+  SuiteConfig c = Parse(R"(
+resource: https://mcp.example.com/mcp
+authorization:
+  enabled: true
+  authorization_servers: [https://auth.example.com]
+  cache_ttl: 300
+jwt_validators:
+  - issuer: https://auth.mycompany.com
+    jwks_uri: https://auth.mycompany.com/.well-known/jwks.json
+    audience: https://my-mcp-server.example.com
+    algorithms: [RS256, ES256]
+    leeway: 60
+redis: {url: redis://127.0.0.1:6379/0}
+token_validation: {listen: 127.0.0.1:50051, metrics_listen: 127.0.0.1:9101, address: tv:50051}
+)");
+  EXPECT_EQ(c.resource, "https://mcp.example.com/mcp");
+  EXPECT_TRUE(c.authorization.enabled);
+  EXPECT_TRUE(c.authorization.authorization_servers_set);
+  ASSERT_EQ(c.jwt_validators.size(), 1u);
+  EXPECT_EQ(c.jwt_validators[0].audiences, std::vector<std::string>{"https://my-mcp-server.example.com"});
+  EXPECT_EQ(c.jwt_validators[0].algorithms, (std::vector<std::string>{"RS256", "ES256"}));
+  EXPECT_EQ(c.jwt_validators[0].leeway, absl::Seconds(60));
+  EXPECT_EQ(c.redis.url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(c.token_validation.address, "tv:50051");
+}
+
+TEST(SuiteConfig, RequireDpopIsAnAliasAndBothAtOnceConflict) {
+  EXPECT_TRUE(Parse("authorization: {require_dpop: true}").authorization.dpop_required);
+  EXPECT_TRUE(Parse("authorization: {dpop_required: true}").authorization.dpop_required);
+  EXPECT_THAT(ErrorOf("authorization: {dpop_required: true, require_dpop: true}"),
+              HasSubstr("authorization.require_dpop: conflicts with authorization.dpop_required"));
+}
+
+TEST(SuiteConfig, UnknownKeysNameTheirPath) {
+  EXPECT_EQ(ErrorOf("authorization: {cache_tll: 5}"), "authorization.cache_tll: unknown key");
+  EXPECT_EQ(ErrorOf("resourse: https://x"), "resourse: unknown key");
+  EXPECT_EQ(ErrorOf("jwt_validators: [{issuer: https://a, jwks_url: https://a/j}]"),
+            "jwt_validators[0].jwks_url: unknown key");
+  EXPECT_EQ(ErrorOf("token_validation: {listn: x}"), "token_validation.listn: unknown key");
+}
+
+TEST(SuiteConfig, WrongTypesNameTheirPath) {
+  EXPECT_EQ(ErrorOf("authorization: {enabled: maybe}"),
+            "authorization.enabled: expected true or false, got \"maybe\"");
+  EXPECT_EQ(ErrorOf("authorization: {cache_ttl: soon}"),
+            "authorization.cache_ttl: expected a number of seconds, got \"soon\"");
+  EXPECT_EQ(ErrorOf("authorization: {required_scopes: read}"),
+            "authorization.required_scopes: expected a list of strings, got \"read\"");
+  EXPECT_EQ(ErrorOf("jwt_validators: [{issuer: https://a, leeway: [1]}]"),
+            "jwt_validators[0].leeway: expected a number of seconds, got a list");
+  EXPECT_EQ(ErrorOf("jwt_validators: {issuer: x}"), "jwt_validators: expected a list, got a mapping");
+  EXPECT_EQ(ErrorOf("token_validation: {token_cache_size: -1}"),
+            "token_validation.token_cache_size: must be between 0 and 10000000, got -1");
+  EXPECT_EQ(ErrorOf("[1, 2]"), "config: expected a mapping, got a list");
+}
+
+TEST(SuiteConfig, ChecksUrls) {
+  EXPECT_THAT(ErrorOf("jwt_validators: [{issuer: https://a, jwks_uri: http://a.example/jwks}]"),
+              HasSubstr("jwt_validators[0].jwks_uri: a fetched URL must use https"));
+  EXPECT_THAT(ErrorOf("authorization: {authorization_servers: [http://as.example]}"),
+              HasSubstr("authorization.authorization_servers[0]: a fetched URL must use https"));
+  EXPECT_THAT(ErrorOf("resource: https://mcp.example.com/mcp#x"), HasSubstr("resource: a resource URI must not"));
+  EXPECT_NO_THROW(Parse("jwt_validators: [{issuer: https://a, jwks_uri: http://127.0.0.1:9/jwks}]"));
+}
+
+TEST(SuiteConfig, ValidatorRules) {
+  EXPECT_EQ(ErrorOf("jwt_validators: [{jwks_uri: https://a/j}]"), "jwt_validators[0].issuer: is required");
+  EXPECT_THAT(ErrorOf("jwt_validators: [{issuer: https://a, jwks_uri: https://a/j, jwks_file: /k}]"),
+              HasSubstr("jwt_validators[0].jwks_file: set either jwks_uri or jwks_file"));
+  EXPECT_THAT(ErrorOf("jwt_validators: [{issuer: https://a}, {issuer: https://a}]"),
+              HasSubstr("jwt_validators[1].issuer: duplicates jwt_validators[0]"));
+  EXPECT_EQ(Parse("jwt_validators: [{issuer: https://a, audience: [x, y]}]").jwt_validators[0].audiences,
+            (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(SuiteConfig, ScopesAndPaths) {
+  EXPECT_THAT(ErrorOf("authorization: {required_scopes: ['a b']}"),
+              HasSubstr("authorization.required_scopes[0]: a scope must be non-empty and contain no spaces"));
+  EXPECT_THAT(ErrorOf("authorization: {metadata_path: well-known}"),
+              HasSubstr("authorization.metadata_path: must be an absolute path"));
+}
+
+TEST(SuiteConfig, MissingFileIsAConfigError) {
+  try {
+    LoadSuiteConfig("/nonexistent/mcpauth.yaml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/nonexistent/mcpauth.yaml: cannot read the file"));
+  }
+}
+
+}  // namespace
+}  // namespace mcpauth

@@ -1,0 +1,177 @@
+#include "services/token_validation/jwks_cache.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "services/common/strings.h"
+#include "tests/fakes/fake_fetcher.h"
+#include "tests/token_validation/test_tokens.h"
+
+namespace mcpauth::tv {
+namespace {
+
+using mcpauth::testing::FakeFetcher;
+using testing::MakeKey;
+
+constexpr char kUri[] = "https://as.example.com/jwks.json";
+
+class JwksCacheTest : public ::testing::Test {
+ protected:
+  JwksCache MakeCache(KeyValueStore* shared = nullptr) {
+    return JwksCache(options_, &fetcher_, shared, &metrics_, &clock_);
+  }
+
+  ManualClock clock_;
+  FakeFetcher fetcher_;
+  prometheus::Registry registry_;
+  TokenValidationMetrics metrics_{registry_};
+  JwksCacheOptions options_{.ttl = absl::Seconds(300),
+                            .refetch_interval = absl::Seconds(30),
+                            .max_stale = absl::Hours(1)};
+  testing::TestKey a_ = MakeKey("ES256", "a");
+  testing::TestKey b_ = MakeKey("ES256", "b");
+};
+
+TEST_F(JwksCacheTest, FetchesOnceWhileFresh) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache cache = MakeCache();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 1);
+  clock_.Advance(absl::Seconds(299));
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 1);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+}
+
+TEST_F(JwksCacheTest, CacheControlMaxAgeShortensTheLifetime) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}), 200, "public, max-age=60");
+  JwksCache cache = MakeCache();
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  clock_.Advance(absl::Seconds(60));
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+}
+
+TEST_F(JwksCacheTest, UnknownKidRefetchesOncePerInterval) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache cache = MakeCache();
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  clock_.Advance(absl::Seconds(31));
+  fetcher_.Serve(kUri, testing::JwksOf({&a_, &b_}));  // rotation: b appears
+  auto keys = cache.RefreshForUnknownKid(kUri, "b");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE((*keys)->HasKid("b"));
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+}
+
+// A flood of random kids is not a flood of fetches.
+TEST_F(JwksCacheTest, RandomKidFloodIsDebounced) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache cache = MakeCache();
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  clock_.Advance(absl::Seconds(31));
+  for (int i = 0; i < 1000; ++i) {
+    auto keys = cache.RefreshForUnknownKid(kUri, StrCat("random-", i));
+    ASSERT_TRUE(keys.ok());
+    EXPECT_FALSE((*keys)->HasKid(StrCat("random-", i)));
+    clock_.Advance(absl::Milliseconds(10));  // 1000 kids over 10 s: one refetch interval
+  }
+  EXPECT_EQ(fetcher_.Count(kUri), 2);  // the initial load and one refetch
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(cache.RefreshForUnknownKid(kUri, "again").ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 3);
+}
+
+TEST_F(JwksCacheTest, StaleKeysKeptWhenRefreshFails) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache cache = MakeCache();
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  fetcher_.Fail(kUri);
+  clock_.Advance(absl::Seconds(301));
+  auto keys = cache.KeysFor(kUri);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE((*keys)->HasKid("a"));
+  // Failed refreshes are retried after a pause, not on every call.
+  const int after_failure = fetcher_.Count(kUri);
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  EXPECT_EQ(fetcher_.Count(kUri), after_failure);
+}
+
+TEST_F(JwksCacheTest, StaleKeysExpireAfterMaxStale) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache cache = MakeCache();
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  fetcher_.Fail(kUri);
+  clock_.Advance(absl::Seconds(300) + absl::Hours(1) + absl::Seconds(1));
+  auto keys = cache.KeysFor(kUri);
+  ASSERT_FALSE(keys.ok());
+  EXPECT_EQ(keys.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(JwksCacheTest, NoKeysAndNoSourceIsUnavailable) {
+  JwksCache cache = MakeCache();
+  auto keys = cache.KeysFor(kUri);
+  ASSERT_FALSE(keys.ok());
+  EXPECT_EQ(keys.status().code(), absl::StatusCode::kUnavailable);
+  fetcher_.Serve(kUri, "oops", 500);
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_FALSE(cache.KeysFor(kUri).ok());
+}
+
+TEST_F(JwksCacheTest, GarbageOrEmptySetNeverReplacesGoodKeys) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache cache = MakeCache();
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  for (const char* bad : {R"({"keys":[]})", "<html>", R"({"keys":[{"kty":"oct","k":"AA"}]})"}) {
+    fetcher_.Serve(kUri, bad);
+    clock_.Advance(absl::Seconds(301));
+    auto keys = cache.KeysFor(kUri);
+    ASSERT_TRUE(keys.ok()) << bad;
+    EXPECT_TRUE((*keys)->HasKid("a")) << bad;
+  }
+}
+
+TEST_F(JwksCacheTest, SharedStoreSavesOtherReplicasAFetch) {
+  InProcessStore shared(100, &clock_);
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache first = MakeCache(&shared);
+  ASSERT_TRUE(first.KeysFor(kUri).ok());
+  JwksCache second = MakeCache(&shared);
+  auto keys = second.KeysFor(kUri);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE((*keys)->HasKid("a"));
+  EXPECT_EQ(fetcher_.Count(kUri), 1);
+}
+
+// After one replica refetched for a new kid, another finds the new set in the
+// shared store instead of fetching again.
+TEST_F(JwksCacheTest, UnknownKidConsultsTheSharedStoreFirst) {
+  InProcessStore shared(100, &clock_);
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache first = MakeCache(&shared), second = MakeCache(&shared);
+  ASSERT_TRUE(first.KeysFor(kUri).ok());
+  ASSERT_TRUE(second.KeysFor(kUri).ok());
+  clock_.Advance(absl::Seconds(31));
+  fetcher_.Serve(kUri, testing::JwksOf({&a_, &b_}));
+  ASSERT_TRUE((*first.RefreshForUnknownKid(kUri, "b"))->HasKid("b"));
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+  ASSERT_TRUE((*second.RefreshForUnknownKid(kUri, "b"))->HasKid("b"));
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+}
+
+TEST_F(JwksCacheTest, FileSource) {
+  const std::string path = ::testing::TempDir() + "/jwks_cache_test.json";
+  std::ofstream(path) << testing::JwksOf({&a_});
+  JwksCache cache = MakeCache();
+  auto keys = cache.KeysFor(StrCat(kFileSourcePrefix, path));
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_TRUE((*keys)->HasKid("a"));
+  EXPECT_EQ(fetcher_.Total(), 0);
+  EXPECT_FALSE(cache.KeysFor(StrCat(kFileSourcePrefix, path, ".missing")).ok());
+}
+
+}  // namespace
+}  // namespace mcpauth::tv
