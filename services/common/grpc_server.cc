@@ -21,6 +21,10 @@ sigset_t TerminationSignals() {
 }  // namespace
 
 void BlockTerminationSignals() {
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal is
+  // discarded rather than queued for sigwait; restore the default first.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   sigset_t set = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
