@@ -98,10 +98,7 @@ AuthorizationServerDirectory::AuthorizationServerDirectory(HttpFetcher* fetcher,
                     .Name("mcpauth_discovery_fetches_total")
                     .Help("Authorization-server metadata discoveries, by result")
                     .Register(*registry);
-    cache_requests_ = &prometheus::BuildCounter()
-                           .Name("mcpauth_cache_requests_total")
-                           .Help("Cache lookups, by cache and result (hit, miss, stale, shared_hit)")
-                           .Register(*registry);
+    cache_requests_ = &CacheRequestsFamily(*registry);
   }
 }
 
@@ -160,15 +157,18 @@ absl::StatusOr<std::shared_ptr<const AuthorizationServerMetadata>> Authorization
     entry.expires = shared_expires;
     return entry.metadata;
   }
-  if (entry.metadata && now < entry.next_attempt) {
-    CountCache("stale");
-    return entry.metadata;
+  if (now < entry.next_attempt) {
+    // Discovery failed moments ago: do not send every request to a dead server.
+    CountCache(entry.metadata ? "stale" : "negative");
+    if (entry.metadata) return entry.metadata;
+    return entry.last_failure;
   }
   CountCache("miss");
   auto discovered = DiscoverAuthorizationServer(*fetcher_, issuer);
   if (!discovered.ok()) {
     if (fetches_) fetches_->Add({{"result", "failure"}}).Increment();
     entry.next_attempt = now + std::min(cache_ttl_, absl::Seconds(30));
+    entry.last_failure = discovered.status();
     log::Warn("authorization server discovery failed",
               {{"issuer", issuer}, {"error", std::string(discovered.status().message())},
                {"serving_stale", entry.metadata != nullptr}});

@@ -58,6 +58,7 @@ class AuthorizationServerDirectory {
     std::shared_ptr<const AuthorizationServerMetadata> metadata;
     absl::Time expires = absl::InfinitePast();
     absl::Time next_attempt = absl::InfinitePast();
+    absl::Status last_failure;  // answered until next_attempt when nothing is cached
   };
   Entry& EntryFor(const std::string& issuer);
   std::shared_ptr<const AuthorizationServerMetadata> ReadShared(const std::string& issuer, absl::Time* expires);

@@ -18,6 +18,13 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   }
 }
 
+prometheus::Family<prometheus::Counter>& CacheRequestsFamily(prometheus::Registry& registry) {
+  return prometheus::BuildCounter()
+      .Name("mcpauth_cache_requests_total")
+      .Help("Cache lookups, by cache and result (hit, miss, stale, negative, shared_hit)")
+      .Register(registry);
+}
+
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const prometheus::Histogram::BucketBoundaries buckets = {
       0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,

@@ -28,6 +28,10 @@ class MetricsEndpoint {
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 
+// mcpauth_cache_requests_total{cache,result}: every cache in a process counts into
+// this one family (result: hit, miss, stale, negative, shared_hit).
+prometheus::Family<prometheus::Counter>& CacheRequestsFamily(prometheus::Registry& registry);
+
 // Latency buckets in seconds, from 25 µs to 10 s: fine enough for in-process
 // decisions, wide enough for network fetches.
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets();

@@ -70,9 +70,12 @@ absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::KeysFor(const std::stri
       if (metrics_) metrics_->CountCache("jwks", "hit");
       return entry.keys;
     }
-    if (entry.keys && now < entry.retry_after) {
-      if (metrics_) metrics_->CountCache("jwks", "stale");
-      return entry.keys;
+    if (now < entry.retry_after) {
+      // A load failed moments ago: answer from what we have (stale keys, or the
+      // failure) instead of letting every request wait on the same dead source.
+      if (metrics_) metrics_->CountCache("jwks", entry.keys ? "stale" : "negative");
+      if (entry.keys) return entry.keys;
+      return entry.last_failure;
     }
   }
   if (metrics_) metrics_->CountCache("jwks", "miss");
@@ -200,12 +203,13 @@ absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::Load(Entry& entry, cons
   if (metrics_) metrics_->CountJwksFetch(source, result);
   std::lock_guard<std::mutex> lock(entry.mu);
   entry.retry_after = now + std::clamp(options_.refetch_interval, absl::Seconds(1), absl::Seconds(30));
+  entry.last_failure = absl::UnavailableError(StrCat("no keys available: ", failure.message()));
   const bool keep_stale = entry.keys && now < entry.expires + options_.max_stale;
   log::Warn("jwks load failed", {{"source", source}, {"error", std::string(failure.message())},
                                  {"serving_stale", keep_stale}});
   if (keep_stale) return entry.keys;
   entry.keys = nullptr;
-  return absl::UnavailableError(StrCat("no keys available: ", failure.message()));
+  return entry.last_failure;
 }
 
 }  // namespace mcpauth::tv

@@ -57,6 +57,7 @@ class JwksCache {
     absl::Time expires = absl::InfinitePast();
     absl::Time last_attempt = absl::InfinitePast();
     absl::Time retry_after = absl::InfinitePast();
+    absl::Status last_failure;  // why the last load failed, answered until retry_after
   };
   struct Loaded {
     std::shared_ptr<const KeySet> keys;

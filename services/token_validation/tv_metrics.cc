@@ -13,10 +13,7 @@ TokenValidationMetrics::TokenValidationMetrics(prometheus::Registry& registry)
                     .Name("mcpauth_token_validation_duration_seconds")
                     .Help("Time to answer a validation, by whether the token cache answered")
                     .Register(registry)),
-      cache_(prometheus::BuildCounter()
-                 .Name("mcpauth_cache_requests_total")
-                 .Help("Cache lookups, by cache and result (hit, miss, stale, shared_hit)")
-                 .Register(registry)),
+      cache_(CacheRequestsFamily(registry)),
       jwks_fetches_(prometheus::BuildCounter()
                         .Name("mcpauth_jwks_fetches_total")
                         .Help("JWKS loads from their source, by source and result")

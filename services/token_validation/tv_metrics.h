@@ -15,7 +15,7 @@ class TokenValidationMetrics {
 
   // result: "valid" | "invalid" | "error" (could not decide).
   void CountValidation(Reason reason, bool could_not_decide, bool cached, double seconds);
-  // cache: "token" | "jwks"; result: "hit" | "miss" | "stale" | "shared_hit".
+  // cache: "token" | "jwks"; result: "hit" | "miss" | "stale" | "negative" | "shared_hit".
   void CountCache(const char* cache, const char* result);
   // result: "success" | "failure" | "rejected" (fetched, but not a usable key set).
   void CountJwksFetch(const std::string& source, const char* result);

@@ -115,6 +115,13 @@ TEST(Directory, UnreachableServerIsAnError) {
   auto m = directory.Lookup("https://down.example.com");
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), absl::StatusCode::kUnavailable);
+  // Remembered for a moment: the next lookups do not hit the dead server again.
+  const int fetches = fetcher.Total();
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(directory.Lookup("https://down.example.com").ok());
+  EXPECT_EQ(fetcher.Total(), fetches);
+  clock.Advance(absl::Seconds(31));
+  EXPECT_FALSE(directory.Lookup("https://down.example.com").ok());
+  EXPECT_GT(fetcher.Total(), fetches);
 }
 
 }  // namespace

@@ -121,6 +121,18 @@ TEST_F(JwksCacheTest, NoKeysAndNoSourceIsUnavailable) {
   EXPECT_FALSE(cache.KeysFor(kUri).ok());
 }
 
+// With nothing cached and the source down, callers get the failure at once until
+// the retry pause ends — a dead JWKS endpoint is not hit once per request.
+TEST_F(JwksCacheTest, FailuresAreRememberedBrieflyWhenNothingIsCached) {
+  JwksCache cache = MakeCache();
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(cache.KeysFor(kUri).ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 1);
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_TRUE(cache.KeysFor(kUri).ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+}
+
 TEST_F(JwksCacheTest, GarbageOrEmptySetNeverReplacesGoodKeys) {
   fetcher_.Serve(kUri, testing::JwksOf({&a_}));
   JwksCache cache = MakeCache();
