@@ -18,6 +18,23 @@ struct RedisClient::Reply {
   redisReply* reply;
 };
 
+namespace {
+
+// One binary-safe command on `c`; null on an I/O error or timeout.
+redisReply* RunCommand(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+}
+
+}  // namespace
+
 absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
   auto parsed = ParseUri(url);
   if (!parsed.ok()) return absl::InvalidArgumentError(StrCat("not a redis:// URL: \"", url, "\""));
@@ -98,14 +115,7 @@ absl::StatusOr<redisContext*> RedisClient::Connect() {
   }
   redisSetTimeout(c, absl::ToTimeval(options_.command_timeout));
   auto setup = [&](std::vector<std::string> args) -> absl::Status {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    redisReply* r = RunCommand(c, args);
     if (r == nullptr) return absl::UnavailableError(StrCat("redis ", args[0], ": ", c->errstr));
     Reply reply(r);
     if (r->type == REDIS_REPLY_ERROR) {
@@ -192,16 +202,7 @@ absl::StatusOr<std::shared_ptr<RedisClient::Reply>> RedisClient::Command(
     }
     c = *connected;
   }
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  redisReply* r = RunCommand(c, args);
   if (r == nullptr) {
     // I/O error or timeout: this connection is unusable.
     std::string why = c->errstr;
