@@ -96,7 +96,7 @@ absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::RefreshForUnknownKid(co
     }
   }
   if (metrics_) metrics_->CountUnknownKid("refetched");
-  auto keys = Load(entry, source);
+  auto keys = Load(entry, source, kid);
   if (keys.ok() && (*keys)->HasKid(kid) && metrics_) metrics_->CountUnknownKid("found_after_refetch");
   return keys;
 }
@@ -141,7 +141,8 @@ void JwksCache::Install(Entry& entry, const std::string& source, const Loaded& l
   if (metrics_) metrics_->SetJwksKeys(source, loaded.keys->keys.size());
 }
 
-absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::Load(Entry& entry, const std::string& source) {
+absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::Load(Entry& entry, const std::string& source,
+                                                              std::string_view wanted_kid) {
   const absl::Time now = clock_->Now();
   absl::Time loaded_at;
   {
@@ -149,8 +150,10 @@ absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::Load(Entry& entry, cons
     entry.last_attempt = now;
     loaded_at = entry.loaded_at;
   }
-  // Another replica may already hold a newer set than ours.
-  if (auto shared = ReadShared(source); shared && now < shared->expires && shared->fetched_at > loaded_at) {
+  // Another replica may already hold a newer set than ours (one that has the kid
+  // we are looking for, if we are looking for one).
+  if (auto shared = ReadShared(source); shared && now < shared->expires && shared->fetched_at > loaded_at &&
+                                        (wanted_kid.empty() || shared->keys->HasKid(wanted_kid))) {
     if (metrics_) metrics_->CountCache("jwks", "shared_hit");
     Install(entry, source, *shared);
     return shared->keys;

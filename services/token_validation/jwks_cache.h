@@ -67,7 +67,9 @@ class JwksCache {
 
   Entry& EntryFor(const std::string& source);
   // Brings `entry` up to date from the shared cache or the source. Holds load_mu.
-  absl::StatusOr<std::shared_ptr<const KeySet>> Load(Entry& entry, const std::string& source);
+  // With `wanted_kid`, a shared copy without that kid does not count as up to date.
+  absl::StatusOr<std::shared_ptr<const KeySet>> Load(Entry& entry, const std::string& source,
+                                                     std::string_view wanted_kid = "");
   absl::StatusOr<Loaded> FetchFromSource(const std::string& source);
   std::optional<Loaded> ReadShared(const std::string& source);
   void WriteShared(const std::string& source, const std::string& body, const Loaded& loaded);

@@ -174,6 +174,23 @@ TEST_F(JwksCacheTest, UnknownKidConsultsTheSharedStoreFirst) {
   EXPECT_EQ(fetcher_.Count(kUri), 2);
 }
 
+// A shared copy fetched by another replica before the rotation does not hold the
+// new kid; it must not stop this replica from going to the source.
+TEST_F(JwksCacheTest, SharedCopyWithoutTheKidDoesNotDelayARotation) {
+  InProcessStore shared(100, &clock_);
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache first = MakeCache(&shared);
+  ASSERT_TRUE(first.KeysFor(kUri).ok());
+  clock_.Advance(absl::Seconds(10));
+  JwksCache second = MakeCache(&shared);
+  fetcher_.Serve(kUri, testing::JwksOf({&a_, &b_}));
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(first.KeysFor(kUri).ok());   // still fresh: no fetch
+  auto keys = second.RefreshForUnknownKid(kUri, "b");  // second has no keys yet; the shared copy lacks b
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE((*keys)->HasKid("b"));
+}
+
 TEST_F(JwksCacheTest, FileSource) {
   const std::string path = ::testing::TempDir() + "/jwks_cache_test.json";
   std::ofstream(path) << testing::JwksOf({&a_});
