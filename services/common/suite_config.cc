@@ -24,7 +24,54 @@ void CheckUrl(YamlSection& section, std::string_view key, const std::string& url
   if (absl::Status s = check(url); !s.ok()) section.Fail(key, std::string(s.message()));
 }
 
-void ReadAuthorization(YamlSection section, AuthorizationConfig& out) {
+void CheckScopes(YamlSection& section, std::string_view key, const std::vector<std::string>& scopes) {
+  for (size_t i = 0; i < scopes.size(); ++i) {
+    if (scopes[i].empty() || scopes[i].find_first_of(" \t\r\n\"\\") != std::string::npos) {
+      section.Fail(StrCat(key, "[", i, "]"),
+                   "a scope must be non-empty and contain no spaces, quotes or backslashes (RFC 6749 §3.3)");
+    }
+  }
+}
+
+ScopeStrategy ReadScopeStrategy(YamlSection& section) {
+  const std::string s = section.OneOf("scope_strategy", "exact", {"exact", "wildcard", "hierarchic"});
+  if (s == "wildcard") return ScopeStrategy::kWildcard;
+  if (s == "hierarchic") return ScopeStrategy::kHierarchic;
+  return ScopeStrategy::kExact;
+}
+
+std::vector<ScopeRuleConfig> ReadRules(YamlSection& parent, std::string_view key) {
+  YamlSection rules = parent.Section(key);
+  std::vector<ScopeRuleConfig> out;
+  for (const std::string& name : rules.MapKeys()) {
+    YamlSection rule = rules.Section(name);
+    ScopeRuleConfig r;
+    r.pattern = name;
+    r.path = rule.path();
+    if (name.empty()) rules.Fail(name, "a name or pattern must not be empty");
+    r.required_scopes = rule.StringList("required_scopes");
+    CheckScopes(rule, "required_scopes", r.required_scopes);
+    rule.RejectUnknownKeys();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The policy keys, wherever they sit: `auth` is the authorization section.
+void ReadPolicyParts(YamlSection& top, YamlSection& auth, PolicyConfig& out) {
+  out.required_scopes = auth.StringList("required_scopes");
+  CheckScopes(auth, "required_scopes", out.required_scopes);
+  out.scope_strategy = ReadScopeStrategy(auth);
+  out.tools = ReadRules(top, "tools");
+  out.resources = ReadRules(top, "resources");
+  out.prompts = ReadRules(top, "prompts");
+  YamlSection policy = top.Section("policy");
+  out.list_filtering = policy.Bool("list_filtering", out.list_filtering);
+  out.unknown_tool_allowed = policy.OneOf("unknown_tool", "allow", {"allow", "deny"}) == "allow";
+  policy.RejectUnknownKeys();
+}
+
+void ReadAuthorization(YamlSection& section, AuthorizationConfig& out) {
   out.enabled = section.Bool("enabled", out.enabled);
   out.authorization_servers_set = section.Has("authorization_servers");
   out.authorization_servers = section.StringList("authorization_servers", out.authorization_servers);
@@ -32,24 +79,28 @@ void ReadAuthorization(YamlSection section, AuthorizationConfig& out) {
     CheckUrl(section, StrCat("authorization_servers[", i, "]"), out.authorization_servers[i],
              &CheckFetchUrl);
   }
-  out.required_scopes = section.StringList("required_scopes");
-  for (size_t i = 0; i < out.required_scopes.size(); ++i) {
-    if (out.required_scopes[i].empty() ||
-        out.required_scopes[i].find(' ') != std::string::npos) {
-      section.Fail(StrCat("required_scopes[", i, "]"),
-                   "a scope must be non-empty and contain no spaces");
-    }
-  }
   out.metadata_path = section.String("metadata_path", out.metadata_path);
   if (out.metadata_path.empty() || out.metadata_path[0] != '/') {
     section.Fail("metadata_path", "must be an absolute path starting with '/'");
   }
   out.cache_ttl = section.Seconds("cache_ttl", out.cache_ttl, absl::Seconds(1), absl::Hours(24 * 7));
   out.fail_open = section.Bool("fail_open", out.fail_open);
+  const std::string enforcement = section.OneOf("scope_enforcement", "auto", {"auto", "always", "never"});
+  out.scope_enforcement = enforcement == "always"  ? ScopeEnforcement::kAlways
+                          : enforcement == "never" ? ScopeEnforcement::kNever
+                                                   : ScopeEnforcement::kAuto;
+  out.insufficient_scope = section.OneOf("insufficient_scope", "tool_error", {"tool_error", "http_403"}) == "http_403"
+                               ? InsufficientScopeMode::kHttp403
+                               : InsufficientScopeMode::kToolError;
   if (auto key = section.Alias({"dpop_required", "require_dpop"})) {
     out.dpop_required = section.Bool(*key, out.dpop_required);
   }
-  section.RejectUnknownKeys();
+  out.dpop_leeway = section.Seconds("dpop_leeway", out.dpop_leeway, absl::Seconds(1), absl::Minutes(10));
+  out.dpop_algorithms = section.StringList("dpop_algorithms");
+  out.dpop_nonce = section.Bool("dpop_nonce", out.dpop_nonce);
+  out.dpop_nonce_secret_file = section.String("dpop_nonce_secret_file");
+  out.dpop_nonce_lifetime =
+      section.Seconds("dpop_nonce_lifetime", out.dpop_nonce_lifetime, absl::Seconds(5), absl::Hours(1));
 }
 
 JwtValidatorConfig ReadValidator(YamlSection section) {
@@ -84,6 +135,58 @@ void ReadRedis(YamlSection section, RedisConfig& out) {
   section.RejectUnknownKeys();
 }
 
+void ReadMetadata(YamlSection section, MetadataSection& out) {
+  out.resource_name = section.String("resource_name");
+  out.resource_documentation = section.String("resource_documentation");
+  if (!out.resource_documentation.empty()) {
+    CheckUrl(section, "resource_documentation", out.resource_documentation, &CheckResourceUri);
+  }
+  out.scopes_supported = section.StringList("scopes_supported");
+  CheckScopes(section, "scopes_supported", out.scopes_supported);
+  for (size_t i = 0; i < out.scopes_supported.size(); ++i) {
+    if (out.scopes_supported[i] == "offline_access") {
+      section.Fail(StrCat("scopes_supported[", i, "]"),
+                   "offline_access is not a resource scope and is never advertised (MCP 2025-11-25)");
+    }
+  }
+  ReadServiceSection(section, "127.0.0.1:50053", "127.0.0.1:9103", out);
+}
+
+absl::Status CheckUpstreamUrl(std::string_view url) {
+  auto parsed = ParseUri(url);
+  if (!parsed.ok()) return parsed.status();
+  if ((parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+    return absl::InvalidArgumentError(StrCat("expected an http:// or https:// URL, got \"", url, "\""));
+  }
+  return absl::OkStatus();
+}
+
+void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySection& out) {
+  std::vector<YamlSection> routes = section.SectionList("routes");
+  for (size_t i = 0; i < routes.size(); ++i) {
+    YamlSection& r = routes[i];
+    GatewayRoute route;
+    route.path = r.String("path", route.path);
+    if (route.path.empty() || route.path[0] != '/') r.Fail("path", "must start with '/'");
+    route.resource = r.String("resource", routes.size() == 1 ? top_resource : "");
+    if (route.resource.empty()) {
+      r.Fail("resource", "is required (the top-level resource is the default only with a single route)");
+    }
+    CheckUrl(r, "resource", route.resource, &CheckResourceUri);
+    route.upstream = r.String("upstream");
+    if (route.upstream.empty()) r.Fail("upstream", "is required");
+    CheckUrl(r, "upstream", route.upstream, &CheckUpstreamUrl);
+    for (const GatewayRoute& other : out.routes) {
+      if (other.path == route.path) r.Fail("path", StrCat("\"", route.path, "\" is already used by another route"));
+    }
+    r.RejectUnknownKeys();
+    out.routes.push_back(std::move(route));
+  }
+  out.trusted_proxies = section.StringList("trusted_proxies");
+  out.allowed_origins = section.StringList("allowed_origins");
+  ReadServiceSection(section, "127.0.0.1:8080", "127.0.0.1:9104", out);
+}
+
 void ReadTokenValidation(YamlSection section, TokenValidationSection& out) {
   out.unknown_kid_refetch_interval =
       section.Seconds("unknown_kid_refetch_interval", out.unknown_kid_refetch_interval,
@@ -112,7 +215,22 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
     }
     logging.RejectUnknownKeys();
   }
-  ReadAuthorization(top.Section("authorization"), config.authorization);
+  YamlSection auth = top.Section("authorization");
+  ReadAuthorization(auth, config.authorization);
+  config.policy_file = top.String("policy_file");
+  if (config.policy_file.empty()) {
+    ReadPolicyParts(top, auth, config.policy);
+    config.policy.source = "config";
+    config.authorization.required_scopes = config.policy.required_scopes;
+  } else {
+    for (std::string_view key : {"tools", "resources", "prompts", "policy"}) {
+      if (top.Has(key)) top.Fail(key, "set it in policy_file, not here, when policy_file is used");
+    }
+    for (std::string_view key : {"required_scopes", "scope_strategy"}) {
+      if (auth.Has(key)) auth.Fail(key, "set it in policy_file, not here, when policy_file is used");
+    }
+  }
+  auth.RejectUnknownKeys();
   for (YamlSection& v : top.SectionList("jwt_validators")) config.jwt_validators.push_back(ReadValidator(v));
   for (size_t i = 0; i < config.jwt_validators.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
@@ -125,10 +243,37 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
   ReadRedis(top.Section("redis"), config.redis);
   ReadTokenValidation(top.Section("token_validation"), config.token_validation);
   ReadServiceSection(top.Section("scope_policy"), "127.0.0.1:50052", "127.0.0.1:9102", config.scope_policy);
-  ReadServiceSection(top.Section("metadata"), "127.0.0.1:50053", "127.0.0.1:9103", config.metadata);
-  ReadServiceSection(top.Section("gateway"), "127.0.0.1:8080", "127.0.0.1:9104", config.gateway);
+  ReadMetadata(top.Section("metadata"), config.metadata);
+  ReadGateway(top.Section("gateway"), config.resource, config.gateway);
   top.RejectUnknownKeys();
   return config;
+}
+
+PolicyConfig ParsePolicyFile(const YAML::Node& root, const std::string& source) {
+  PolicyConfig policy;
+  YamlSection top(root, "");
+  YamlSection auth = top.Section("authorization");
+  ReadPolicyParts(top, auth, policy);
+  auth.RejectUnknownKeys();
+  top.RejectUnknownKeys();
+  policy.source = source;
+  return policy;
+}
+
+std::string_view ScopeStrategyName(ScopeStrategy strategy) {
+  switch (strategy) {
+    case ScopeStrategy::kExact: return "exact";
+    case ScopeStrategy::kWildcard: return "wildcard";
+    case ScopeStrategy::kHierarchic: return "hierarchic";
+  }
+  return "exact";
+}
+
+std::vector<std::string> SuiteConfig::Resources() const {
+  std::vector<std::string> out;
+  for (const GatewayRoute& r : gateway.routes) out.push_back(r.resource);
+  if (out.empty() && !resource.empty()) out.push_back(resource);
+  return out;
 }
 
 SuiteConfig LoadSuiteConfig(const std::string& path) {

@@ -31,6 +31,21 @@ struct JwtValidatorConfig {
   std::string path;                     // config path, for error messages
 };
 
+enum class ScopeStrategy {
+  kExact,       // a scope grants only itself
+  kWildcard,    // "files:*" grants "files:delete"
+  kHierarchic,  // "files" grants "files:delete" and "files:read:all"
+};
+enum class ScopeEnforcement {
+  kAuto,    // scope in challenges and 403 step-up for MCP-Protocol-Version >= 2025-11-25
+  kAlways,
+  kNever,   // no scope parameter; insufficient scope answered as 401 invalid_token (seed)
+};
+enum class InsufficientScopeMode {
+  kToolError,  // a denied tools/call is a JSON-RPC result with isError and the seed's text
+  kHttp403,    // a 403 insufficient_scope challenge the client can step up from
+};
+
 struct AuthorizationConfig {
   bool enabled = false;
   std::vector<std::string> authorization_servers = {"https://as.dedaluslabs.ai"};
@@ -39,7 +54,35 @@ struct AuthorizationConfig {
   std::string metadata_path = "/.well-known/oauth-protected-resource";
   absl::Duration cache_ttl = absl::Seconds(300);
   bool fail_open = false;
+  ScopeEnforcement scope_enforcement = ScopeEnforcement::kAuto;
+  InsufficientScopeMode insufficient_scope = InsufficientScopeMode::kToolError;
+  // DPoP (RFC 9449).
   bool dpop_required = false;  // alias: require_dpop
+  absl::Duration dpop_leeway = absl::Seconds(60);  // proof iat acceptance window, each way
+  std::vector<std::string> dpop_algorithms;        // empty: every supported asymmetric algorithm
+  bool dpop_nonce = false;                         // require server-issued nonces
+  std::string dpop_nonce_secret_file;              // shared by replicas; empty: random per process
+  absl::Duration dpop_nonce_lifetime = absl::Seconds(60);
+};
+
+// One per-target rule: a tool/prompt name or resource URI pattern ("*" matches any
+// run of characters) and the scopes it requires.
+struct ScopeRuleConfig {
+  std::string pattern;
+  std::vector<std::string> required_scopes;
+  std::string path;  // config path, for error messages ("tools.delete_file")
+};
+
+// The authorization policy scope-policy owns. It comes from the main file
+// (authorization.required_scopes / scope_strategy, tools, resources, prompts, policy)
+// or, when `policy_file` is set, from that file with the same layout.
+struct PolicyConfig {
+  std::vector<std::string> required_scopes;
+  ScopeStrategy scope_strategy = ScopeStrategy::kExact;
+  std::vector<ScopeRuleConfig> tools, resources, prompts;
+  bool list_filtering = false;
+  bool unknown_tool_allowed = true;  // policy.unknown_tool: allow | deny
+  std::string source;                // the file it came from
 };
 
 struct RedisConfig {
@@ -60,6 +103,24 @@ struct TokenValidationSection : ServiceSection {
   int64_t max_token_bytes = 16 * 1024;
 };
 
+struct MetadataSection : ServiceSection {
+  std::string resource_name;
+  std::string resource_documentation;
+  std::vector<std::string> scopes_supported;  // empty: the policy's server-level required scopes
+};
+
+struct GatewayRoute {
+  std::string path = "/mcp";
+  std::string resource;  // canonical resource URI; default: the top-level resource (one route only)
+  std::string upstream;  // http://host:port/path of the upstream MCP server
+};
+
+struct GatewaySection : ServiceSection {
+  std::vector<GatewayRoute> routes;
+  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-* headers are believed
+  std::vector<std::string> allowed_origins;  // Origin allow-list (DNS-rebinding protection)
+};
+
 struct SuiteConfig {
   std::string source_path;  // the file it was loaded from
   std::string resource;     // canonical resource URI; the default audience
@@ -67,14 +128,26 @@ struct SuiteConfig {
   AuthorizationConfig authorization;
   std::vector<JwtValidatorConfig> jwt_validators;
   RedisConfig redis;
+  std::string policy_file;  // where the policy lives when not in this file (hot-reloaded)
+  PolicyConfig policy;      // from this file; empty when policy_file is set
   TokenValidationSection token_validation;
   ServiceSection scope_policy;
-  ServiceSection metadata;
-  ServiceSection gateway;
+  MetadataSection metadata;
+  GatewaySection gateway;
+
+  // The protected resources: one per gateway route (the routes' canonical URIs).
+  std::vector<std::string> Resources() const;
 };
 
 // Throws ConfigError with the offending key's path.
 SuiteConfig ParseSuiteConfig(const YAML::Node& root);
+
+// Reads a policy document laid out as the main file lays it out (authorization.
+// required_scopes and scope_strategy, tools, resources, prompts, policy); other keys
+// are errors. Used for the main file and for policy_file.
+PolicyConfig ParsePolicyFile(const YAML::Node& root, const std::string& source);
+
+std::string_view ScopeStrategyName(ScopeStrategy strategy);
 SuiteConfig LoadSuiteConfig(const std::string& path);
 
 // The text of a file named in the configuration (e.g. a password file), with

@@ -150,6 +150,17 @@ std::vector<std::string> YamlSection::MapKeys() const {
   return out;
 }
 
+std::string YamlSection::OneOf(std::string_view key, std::string_view fallback,
+                               std::initializer_list<std::string_view> choices) {
+  std::string value = String(key, fallback);
+  std::string list;
+  for (std::string_view c : choices) {
+    if (value == c) return value;
+    StrAppend(list, list.empty() ? "" : ", ", c);
+  }
+  Fail(key, StrCat("expected one of ", list, ", got \"", value, "\""));
+}
+
 std::optional<std::string_view> YamlSection::Alias(std::initializer_list<std::string_view> names) {
   std::optional<std::string_view> found;
   for (std::string_view name : names) {

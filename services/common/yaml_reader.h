@@ -49,6 +49,9 @@ class YamlSection {
   // Keys of a mapping whose keys are user-chosen names (e.g. tool names).
   std::vector<std::string> MapKeys() const;
 
+  // A string that must be one of `choices`.
+  std::string OneOf(std::string_view key, std::string_view fallback, std::initializer_list<std::string_view> choices);
+
   // Reads the first of `names` present; two present at once is an error.
   std::optional<std::string_view> Alias(std::initializer_list<std::string_view> names);
 

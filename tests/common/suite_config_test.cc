@@ -126,3 +126,120 @@ TEST(SuiteConfig, MissingFileIsAConfigError) {
 
 }  // namespace
 }  // namespace mcpauth
+
+namespace mcpauth {
+namespace {
+
+TEST(SuiteConfigPolicy, ReadsTheSeedPolicyLayout) {
+  SuiteConfig c = Parse(R"(
+resource: https://mcp.example.com/mcp
+authorization:
+  required_scopes: [read]
+  scope_strategy: wildcard
+tools:
+  delete_file: {required_scopes: [files:delete]}
+  "admin_*":   {required_scopes: [admin]}
+resources:
+  "file:///secret/*": {required_scopes: [secrets:read]}
+prompts:
+  deploy: {required_scopes: [deploy]}
+policy:
+  list_filtering: true
+  unknown_tool: deny
+)");
+  EXPECT_EQ(c.policy.required_scopes, std::vector<std::string>{"read"});
+  EXPECT_EQ(c.authorization.required_scopes, std::vector<std::string>{"read"});
+  EXPECT_EQ(c.policy.scope_strategy, ScopeStrategy::kWildcard);
+  ASSERT_EQ(c.policy.tools.size(), 2u);
+  EXPECT_EQ(c.policy.tools[0].pattern, "delete_file");
+  EXPECT_EQ(c.policy.tools[0].required_scopes, std::vector<std::string>{"files:delete"});
+  EXPECT_EQ(c.policy.tools[1].path, "tools.admin_*");
+  EXPECT_EQ(c.policy.resources[0].pattern, "file:///secret/*");
+  EXPECT_EQ(c.policy.prompts[0].required_scopes, std::vector<std::string>{"deploy"});
+  EXPECT_TRUE(c.policy.list_filtering);
+  EXPECT_FALSE(c.policy.unknown_tool_allowed);
+}
+
+TEST(SuiteConfigPolicy, Errors) {
+  EXPECT_EQ(ErrorOf("authorization: {scope_strategy: fuzzy}"),
+            "authorization.scope_strategy: expected one of exact, wildcard, hierarchic, got \"fuzzy\"");
+  EXPECT_EQ(ErrorOf("tools: {delete_file: {required_scope: [x]}}"), "tools.delete_file.required_scope: unknown key");
+  EXPECT_THAT(ErrorOf("tools: {delete_file: {required_scopes: ['']}}"),
+              HasSubstr("tools.delete_file.required_scopes[0]: a scope must be non-empty"));
+  EXPECT_EQ(ErrorOf("policy: {unknown_tool: maybe}"), "policy.unknown_tool: expected one of allow, deny, got \"maybe\"");
+  EXPECT_THAT(ErrorOf("policy_file: /p.yaml\ntools: {a: {required_scopes: [x]}}"),
+              HasSubstr("tools: set it in policy_file"));
+  EXPECT_THAT(ErrorOf("policy_file: /p.yaml\nauthorization: {required_scopes: [x]}"),
+              HasSubstr("authorization.required_scopes: set it in policy_file"));
+}
+
+TEST(SuiteConfigPolicy, PolicyFileHasTheSameLayoutAndNothingElse) {
+  PolicyConfig p = ParsePolicyFile(YAML::Load(R"(
+authorization: {required_scopes: [read], scope_strategy: hierarchic}
+tools: {delete_file: {required_scopes: [files:delete]}}
+)"),
+                                   "/etc/mcpauth/policy.yaml");
+  EXPECT_EQ(p.scope_strategy, ScopeStrategy::kHierarchic);
+  EXPECT_EQ(p.source, "/etc/mcpauth/policy.yaml");
+  EXPECT_THROW(ParsePolicyFile(YAML::Load("authorization: {enabled: true}"), "p"), ConfigError);
+  EXPECT_THROW(ParsePolicyFile(YAML::Load("redis: {url: redis://x}"), "p"), ConfigError);
+}
+
+TEST(SuiteConfigSections, ScopeEnforcementInsufficientScopeAndDpop) {
+  SuiteConfig c = Parse(R"(
+authorization: {scope_enforcement: never, insufficient_scope: http_403, dpop_leeway: 30, dpop_nonce: true,
+                dpop_algorithms: [ES256, EdDSA]}
+)");
+  EXPECT_EQ(c.authorization.scope_enforcement, ScopeEnforcement::kNever);
+  EXPECT_EQ(c.authorization.insufficient_scope, InsufficientScopeMode::kHttp403);
+  EXPECT_EQ(c.authorization.dpop_leeway, absl::Seconds(30));
+  EXPECT_TRUE(c.authorization.dpop_nonce);
+  EXPECT_EQ(c.authorization.dpop_algorithms, (std::vector<std::string>{"ES256", "EdDSA"}));
+}
+
+TEST(SuiteConfigSections, GatewayRoutesAndResources) {
+  SuiteConfig single = Parse(R"(
+resource: https://mcp.example.com/mcp
+gateway: {routes: [{upstream: "http://127.0.0.1:3001/mcp"}]}
+)");
+  ASSERT_EQ(single.gateway.routes.size(), 1u);
+  EXPECT_EQ(single.gateway.routes[0].path, "/mcp");
+  EXPECT_EQ(single.gateway.routes[0].resource, "https://mcp.example.com/mcp");
+  EXPECT_EQ(single.Resources(), std::vector<std::string>{"https://mcp.example.com/mcp"});
+  EXPECT_EQ(Parse("resource: https://mcp.example.com/mcp").Resources(),
+            std::vector<std::string>{"https://mcp.example.com/mcp"});
+
+  SuiteConfig two = Parse(R"(
+gateway:
+  routes:
+    - {path: /a, resource: "https://h/a", upstream: "http://up-a:3001/mcp"}
+    - {path: /b, resource: "https://h/b", upstream: "http://up-b:3001/mcp"}
+  trusted_proxies: [10.0.0.0/8]
+  allowed_origins: [https://app.example.com]
+)");
+  EXPECT_EQ(two.Resources(), (std::vector<std::string>{"https://h/a", "https://h/b"}));
+  EXPECT_EQ(two.gateway.trusted_proxies, std::vector<std::string>{"10.0.0.0/8"});
+
+  EXPECT_THAT(ErrorOf("gateway: {routes: [{path: /a, upstream: 'http://u/'}, {path: /b, resource: 'https://h/b', "
+                      "upstream: 'http://u/'}]}"),
+              HasSubstr("gateway.routes[0].resource: is required"));
+  EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {routes: [{path: mcp, upstream: 'http://u/'}]}"),
+              HasSubstr("gateway.routes[0].path: must start with '/'"));
+  EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {routes: [{}]}"), HasSubstr("gateway.routes[0].upstream: is required"));
+  EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {routes: [{upstream: 'ftp://u/'}]}"),
+              HasSubstr("gateway.routes[0].upstream: expected an http:// or https:// URL"));
+}
+
+TEST(SuiteConfigSections, MetadataSection) {
+  SuiteConfig c = Parse(R"(
+metadata: {resource_name: Files, resource_documentation: "https://docs.example.com", scopes_supported: [read, write]}
+)");
+  EXPECT_EQ(c.metadata.resource_name, "Files");
+  EXPECT_EQ(c.metadata.scopes_supported, (std::vector<std::string>{"read", "write"}));
+  EXPECT_EQ(c.metadata.listen, "127.0.0.1:50053");
+  EXPECT_THAT(ErrorOf("metadata: {scopes_supported: [read, offline_access]}"),
+              HasSubstr("metadata.scopes_supported[1]: offline_access is not a resource scope"));
+}
+
+}  // namespace
+}  // namespace mcpauth
