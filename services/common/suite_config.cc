@@ -184,6 +184,37 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
   }
   out.trusted_proxies = section.StringList("trusted_proxies");
   out.allowed_origins = section.StringList("allowed_origins");
+  {
+    YamlSection h = section.Section("identity_headers");
+    IdentityHeaders& ih = out.identity_headers;
+    for (auto [key, field] : {std::pair{"subject", &ih.subject}, std::pair{"scopes", &ih.scopes},
+                              std::pair{"claims", &ih.claims}, std::pair{"anonymous", &ih.anonymous}}) {
+      *field = h.String(key, *field);
+      if (field->empty() || field->find_first_not_of(
+                                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != std::string::npos) {
+        h.Fail(key, "must be a header name (letters, digits and '-')");
+      }
+    }
+    h.RejectUnknownKeys();
+  }
+  {
+    YamlSection l = section.Section("limits");
+    GatewayLimits& g = out.limits;
+    g.max_header_bytes = l.Int("max_header_bytes", g.max_header_bytes, 1024, 1 << 20);
+    g.max_body_bytes = l.Int("max_body_bytes", g.max_body_bytes, 1024, int64_t{1} << 30);
+    g.header_timeout = l.Seconds("header_timeout", g.header_timeout, absl::Milliseconds(100), absl::Minutes(10));
+    g.idle_timeout = l.Seconds("idle_timeout", g.idle_timeout, absl::Milliseconds(100), absl::Hours(1));
+    g.write_timeout = l.Seconds("write_timeout", g.write_timeout, absl::Milliseconds(100), absl::Hours(1));
+    g.max_streams = l.Int("max_streams", g.max_streams, 1, 1'000'000);
+    g.upstream_connect_timeout = l.Seconds("upstream_connect_timeout", g.upstream_connect_timeout,
+                                           absl::Milliseconds(10), absl::Minutes(5));
+    g.upstream_timeout = l.Seconds("upstream_timeout", g.upstream_timeout, absl::Milliseconds(10), absl::Hours(1));
+    g.validation_timeout =
+        l.Seconds("validation_timeout", g.validation_timeout, absl::Milliseconds(10), absl::Minutes(1));
+    l.RejectUnknownKeys();
+  }
+  out.threads = static_cast<int>(section.Int("threads", 0, 0, 256));
+  out.session_ttl = section.Seconds("session_ttl", out.session_ttl, absl::Seconds(1), absl::Hours(24 * 30));
   ReadServiceSection(section, "127.0.0.1:8080", "127.0.0.1:9104", out);
 }
 

@@ -115,10 +115,33 @@ struct GatewayRoute {
   std::string upstream;  // http://host:port/path of the upstream MCP server
 };
 
+struct IdentityHeaders {
+  std::string subject = "X-MCP-Auth-Subject";
+  std::string scopes = "X-MCP-Auth-Scopes";     // space-separated
+  std::string claims = "X-MCP-Auth-Claims";     // base64url of the claims JSON
+  std::string anonymous = "X-MCP-Auth-Anonymous";  // "true" when let through by fail_open
+};
+
+struct GatewayLimits {
+  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_body_bytes = 4 * 1024 * 1024;
+  absl::Duration header_timeout = absl::Seconds(10);  // a client must send its headers within this
+  absl::Duration idle_timeout = absl::Seconds(60);    // keep-alive connections idle longer are closed
+  absl::Duration write_timeout = absl::Seconds(30);   // a client that stops reading is dropped
+  int64_t max_streams = 10000;                        // concurrent streamed (SSE) responses
+  absl::Duration upstream_connect_timeout = absl::Seconds(5);
+  absl::Duration upstream_timeout = absl::Seconds(60);  // until the upstream's response headers
+  absl::Duration validation_timeout = absl::Seconds(2);  // deadline of the token-validation call
+};
+
 struct GatewaySection : ServiceSection {
   std::vector<GatewayRoute> routes;
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-* headers are believed
   std::vector<std::string> allowed_origins;  // Origin allow-list (DNS-rebinding protection)
+  IdentityHeaders identity_headers;
+  GatewayLimits limits;
+  int threads = 0;                              // io_context threads; 0: one per core
+  absl::Duration session_ttl = absl::Hours(24);  // how long a session stays bound to its subject
 };
 
 struct SuiteConfig {

@@ -1,0 +1,322 @@
+#include "gateway/gateway.h"
+
+#include <chrono>
+
+#include <boost/json.hpp>
+
+#include "services/common/json.h"
+#include "services/common/log.h"
+#include "services/common/strings.h"
+#include "services/common/url_policy.h"
+
+namespace mcpauth::gw {
+namespace {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+
+std::string_view MethodLabel(http::verb v) {
+  switch (v) {
+    case http::verb::get: return "GET";
+    case http::verb::post: return "POST";
+    case http::verb::delete_: return "DELETE";
+    case http::verb::options: return "OPTIONS";
+    default: return "other";
+  }
+}
+
+// A JSON-RPC error reply for `request`'s id when its body is a single request, else id null.
+std::string JsonRpcError(const Request& request, int code, std::string_view message) {
+  boost::json::value id = nullptr;
+  boost::json::value body;
+  if (ParseStrictJson(request.body(), body) == JsonParseError::kNone && body.is_object()) {
+    if (const auto* v = body.get_object().if_contains("id")) id = *v;
+  }
+  return ToJson(boost::json::object{{"jsonrpc", "2.0"},
+                                    {"id", id},
+                                    {"error", boost::json::object{{"code", code}, {"message", message}}}});
+}
+
+// Header names the Connection header declares hop-by-hop for this message.
+std::vector<std::string> ConnectionTokens(const Request& request) {
+  std::vector<std::string> tokens;
+  for (std::string_view t : SplitSkipEmpty(View(request[http::field::connection]), ',')) {
+    tokens.push_back(AsciiLower(TrimAsciiWhitespace(t)));
+  }
+  return tokens;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& options, GatewayMetrics* metrics,
+                                                         McpPipeline* pipeline, std::function<bool()> ready) {
+  std::unique_ptr<Gateway> gw(new Gateway(options, metrics, pipeline, std::move(ready)));
+  if (options.routes.empty()) {
+    return absl::InvalidArgumentError("gateway.routes: at least one route (path, resource, upstream) is required");
+  }
+  for (size_t i = 0; i < options.routes.size(); ++i) {
+    auto upstream = UpstreamTarget::Parse(options.routes[i].upstream);
+    if (!upstream.ok()) {
+      return absl::InvalidArgumentError(StrCat("gateway.routes[", i, "].upstream: ", upstream.status().message()));
+    }
+    auto resource = ParseUri(options.routes[i].resource);
+    if (!resource.ok()) {
+      return absl::InvalidArgumentError(StrCat("gateway.routes[", i, "].resource: ", resource.status().message()));
+    }
+    gw->routes_.push_back(RouteState{options.routes[i], *upstream,
+                                     StrCat(AsciiLower(View(resource->scheme())), "://",
+                                            AsciiLower(View(resource->encoded_host_and_port())))});
+  }
+  auto proxies = CidrSet::Parse(options.trusted_proxies);
+  if (!proxies.ok()) return absl::InvalidArgumentError(StrCat("gateway.trusted_proxies: ", proxies.status().message()));
+  gw->trusted_proxies_ = *proxies;
+  return gw;
+}
+
+Response Gateway::JsonResponse(http::status status, std::string body, bool keep_alive) {
+  Response res(status, 11);
+  res.set(http::field::server, "mcpauth-gateway");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+const RouteState* Gateway::FindRoute(std::string_view path) const {
+  for (const RouteState& r : routes_) {
+    if (r.config.path == path) return &r;
+  }
+  return nullptr;
+}
+
+bool Gateway::OriginAllowed(std::string_view origin, const RouteState& route) const {
+  if (EqualsIgnoreCase(origin, route.origin)) return true;
+  for (const std::string& allowed : options_.allowed_origins) {
+    if (allowed == "*" || EqualsIgnoreCase(origin, allowed)) return true;
+  }
+  return false;
+}
+
+std::vector<std::pair<std::string, std::string>> Gateway::CorsHeaders(const Request& request,
+                                                                      const RouteState& route) const {
+  const std::string_view origin = View(request[http::field::origin]);
+  if (origin.empty() || !OriginAllowed(origin, route)) return {};
+  return {{"Access-Control-Allow-Origin", std::string(origin)},
+          {"Vary", "Origin"},
+          {"Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id, DPoP-Nonce, MCP-Protocol-Version"}};
+}
+
+asio::ip::address Gateway::ClientAddress(const Request& request, const tcp::endpoint& peer) const {
+  // X-Forwarded-For is believed only from configured proxies, and then only back to
+  // the first hop that is not itself a trusted proxy.
+  asio::ip::address client = peer.address();
+  if (!trusted_proxies_.Contains(client)) return client;
+  std::vector<std::string_view> hops = SplitSkipEmpty(View(request["X-Forwarded-For"]), ',');
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    boost::system::error_code ec;
+    auto hop = asio::ip::make_address(std::string(TrimAsciiWhitespace(*it)), ec);
+    if (ec) break;
+    client = hop;
+    if (!trusted_proxies_.Contains(hop)) break;
+  }
+  return client;
+}
+
+Request Gateway::UpstreamRequest(const Request& request, const RouteState& route, const McpDecision& decision,
+                                 const tcp::endpoint& peer, const asio::ip::address& client) const {
+  Request up;
+  up.method(request.method());
+  up.version(11);
+  const std::string_view target = View(request.target());
+  const size_t query = target.find('?');
+  up.target(StrCat(route.upstream.path, query == std::string_view::npos ? "" : target.substr(query)));
+  const std::vector<std::string> connection_tokens = ConnectionTokens(request);
+  const bool trusted_peer = trusted_proxies_.Contains(peer.address());
+  const IdentityHeaders& ids = options_.identity_headers;
+  for (const auto& field : request) {
+    const std::string_view name = View(field.name_string());
+    const std::string lower = AsciiLower(name);
+    if (IsHopByHopHeader(name) || field.name() == http::field::host || field.name() == http::field::content_length ||
+        std::find(connection_tokens.begin(), connection_tokens.end(), lower) != connection_tokens.end()) {
+      continue;
+    }
+    // No token passthrough (MCP authorization spec), and no identity but ours.
+    if (lower == "authorization" || lower == "dpop" || EqualsIgnoreCase(name, ids.subject) ||
+        EqualsIgnoreCase(name, ids.scopes) || EqualsIgnoreCase(name, ids.claims) ||
+        EqualsIgnoreCase(name, ids.anonymous)) {
+      continue;
+    }
+    if (!trusted_peer && (lower.starts_with("x-forwarded-") || lower == "forwarded")) continue;
+    up.insert(field.name_string(), field.value());
+  }
+  up.set(http::field::host, route.upstream.host_header);
+  const std::string previous = trusted_peer ? std::string(View(request["X-Forwarded-For"])) : "";
+  up.set("X-Forwarded-For", previous.empty() ? peer.address().to_string()
+                                             : StrCat(previous, ", ", peer.address().to_string()));
+  if (!trusted_peer || request["X-Forwarded-Proto"].empty()) {
+    up.set("X-Forwarded-Proto", route.origin.substr(0, route.origin.find(':')));
+  }
+  (void)client;
+  for (const auto& [name, value] : decision.upstream_headers) up.set(name, value);
+  up.body() = decision.body ? *decision.body : request.body();
+  up.keep_alive(true);
+  up.prepare_payload();
+  return up;
+}
+
+Task<bool> Gateway::Send(beast::tcp_stream& client, Response& response) {
+  client.expires_after(absl::ToChronoNanoseconds(options_.limits.write_timeout));
+  auto [ec, n] = co_await http::async_write(client, response, as_tuple(use_awaitable));
+  if (ec) metrics_->CountDroppedConnection("write_failed");
+  co_return !ec && response.keep_alive();
+}
+
+Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer,
+                           UpstreamPool& pool) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string_view path = TargetPath(View(request.target()));
+  const bool keep_alive = request.keep_alive();
+  std::string route_label = "other";
+  auto finish = [&](unsigned status, std::string_view reason) {
+    metrics_->CountRequest(route_label, MethodLabel(request.method()), status, reason,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  };
+  auto answer = [&](Response response, std::string_view reason) -> Task<bool> {
+    response.keep_alive(keep_alive && response.keep_alive());
+    finish(response.result_int(), reason);
+    co_return co_await Send(client, response);
+  };
+
+  if (path == "/healthz") co_return co_await answer(JsonResponse(http::status::ok, R"({"status":"ok"})", keep_alive), "health");
+  if (path == "/readyz") {
+    const bool ready = ready_();
+    co_return co_await answer(JsonResponse(ready ? http::status::ok : http::status::service_unavailable,
+                                           ready ? R"({"status":"ready"})" : R"({"status":"not ready"})", keep_alive),
+                              "health");
+  }
+  const RouteState* route = FindRoute(path);
+  if (route == nullptr) {
+    if (auto served = pipeline_->Serve(request, path)) {
+      served->set(http::field::access_control_allow_origin, "*");
+      co_return co_await answer(std::move(*served), "metadata");
+    }
+    co_return co_await answer(JsonResponse(http::status::not_found, R"({"error":"not_found"})", keep_alive),
+                              "not_found");
+  }
+  route_label = route->config.path;
+
+  const std::string_view origin = View(request[http::field::origin]);
+  if (!origin.empty() && !OriginAllowed(origin, *route)) {
+    metrics_->CountDenial("origin_not_allowed");
+    co_return co_await answer(JsonResponse(http::status::forbidden,
+                                           JsonRpcError(request, -32600, "Origin not allowed"), keep_alive),
+                              "origin_not_allowed");
+  }
+  const auto cors = CorsHeaders(request, *route);
+  if (request.method() == http::verb::options) {
+    Response res = JsonResponse(http::status::no_content, "", keep_alive);
+    res.erase(http::field::content_type);
+    for (const auto& [name, value] : cors) res.set(name, value);
+    if (!cors.empty()) {
+      res.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+      res.set("Access-Control-Allow-Headers",
+              "Authorization, DPoP, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
+      res.set("Access-Control-Max-Age", "600");
+    }
+    co_return co_await answer(std::move(res), "preflight");
+  }
+  if (request.method() != http::verb::get && request.method() != http::verb::post &&
+      request.method() != http::verb::delete_) {
+    Response res = JsonResponse(http::status::method_not_allowed,
+                                JsonRpcError(request, -32600, "Method not allowed"), keep_alive);
+    res.set(http::field::allow, "GET, POST, DELETE, OPTIONS");
+    co_return co_await answer(std::move(res), "method_not_allowed");
+  }
+
+  if (request.method() == http::verb::get && metrics_->open_streams() >= options_.limits.max_streams) {
+    Response res = JsonResponse(http::status::service_unavailable,
+                                JsonRpcError(request, -32000, "Too many open streams; retry later"), keep_alive);
+    res.set(http::field::retry_after, "5");
+    co_return co_await answer(std::move(res), "too_many_streams");
+  }
+  RequestInfo info{route, ClientAddress(request, peer)};
+  McpDecision decision = co_await pipeline_->Decide(request, info);
+  if (decision.local) {
+    for (const auto& [name, value] : cors) decision.local->set(name, value);
+    co_return co_await answer(std::move(*decision.local), decision.reason);
+  }
+  unsigned status = 0;
+  const bool keep = co_await Proxy(request, *route, decision, client, peer, info.client_address, pool, status);
+  finish(status, decision.reason);
+  co_return keep;
+}
+
+Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision& decision,
+                          beast::tcp_stream& client, const tcp::endpoint& peer,
+                          const asio::ip::address& client_address, UpstreamPool& pool, unsigned& status) {
+  const bool keep_alive = request.keep_alive();
+  Request up = UpstreamRequest(request, route, decision, peer, client_address);
+  const GatewayLimits& limits = options_.limits;
+  auto fail = [&](http::status code, std::string_view kind, std::string_view message) -> Task<bool> {
+    metrics_->CountUpstreamError(route.config.path, kind);
+    log::Warn("upstream failed", {{"route", route.config.path}, {"upstream", route.config.upstream}, {"kind", kind}});
+    Response res = JsonResponse(code, JsonRpcError(request, -32603, message), keep_alive);
+    for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
+    status = res.result_int();
+    co_return co_await Send(client, res);
+  };
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<beast::tcp_stream> upstream;
+    bool reused = false;
+    beast::error_code ec = co_await pool.Acquire(route.upstream, limits.upstream_connect_timeout, upstream, reused);
+    if (ec) {
+      co_return co_await fail(ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway,
+                              "connect", "Upstream MCP server unavailable");
+    }
+    upstream->expires_after(absl::ToChronoNanoseconds(limits.upstream_timeout));
+    auto [wec, wn] = co_await http::async_write(*upstream, up, as_tuple(use_awaitable));
+    if (wec) {
+      if (reused) continue;  // the upstream closed an idle connection: once more, on a new one
+      co_return co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+    }
+    beast::flat_buffer upstream_buffer;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    auto [rec, rn] = co_await http::async_read_header(*upstream, upstream_buffer, parser, as_tuple(use_awaitable));
+    if (rec) {
+      if (reused && rn == 0 && rec != beast::error::timeout) continue;
+      if (rec == beast::error::timeout) {
+        co_return co_await fail(http::status::gateway_timeout, "timeout", "Upstream MCP server timed out");
+      }
+      co_return co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+    }
+    metrics_->ObserveUpstream(route.config.path,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (decision.on_upstream_response) decision.on_upstream_response(parser.get().base());
+
+    RelayOptions relay;
+    relay.write_timeout = limits.write_timeout;
+    relay.transform = decision.transform;
+    relay.own_messages = decision.own_messages;
+    relay.extra_headers = CorsHeaders(request, route);
+    relay.on_stream = [this](bool opened) {
+      if (opened) {
+        metrics_->StreamOpened();
+      } else {
+        metrics_->StreamClosed();
+      }
+    };
+    RelayResult result = co_await RelayResponse(*upstream, upstream_buffer, parser, client, keep_alive, relay);
+    status = result.status;
+    if (result.upstream_failed) metrics_->CountUpstreamError(route.config.path, "broken");
+    if (result.upstream_reusable) pool.Release(route.upstream, std::move(*upstream));
+    co_return result.client_ok;
+  }
+  co_return co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+}
+
+}  // namespace mcpauth::gw

@@ -1,0 +1,115 @@
+// The gateway's request handling: routing, edge hygiene (origins, CORS, forwarded
+// headers, identity headers), the authorization pipeline's decision, and proxying
+// to the route's upstream. Connection handling lives in server.h.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gateway/cidr.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/http.h"
+#include "gateway/relay.h"
+#include "gateway/upstream.h"
+#include "services/common/suite_config.h"
+
+namespace mcpauth::gw {
+
+struct RouteState {
+  GatewayRoute config;
+  UpstreamTarget upstream;
+  std::string origin;  // scheme://host[:port] of the route's canonical resource
+};
+
+// What the gateway knows about a request before deciding on it.
+struct RequestInfo {
+  const RouteState* route = nullptr;
+  asio::ip::address client_address;  // the real client, after trusted-proxy processing
+};
+
+// The authorization pipeline's answer for one request on an MCP route.
+struct McpDecision {
+  // Set: the gateway answers with this (a challenge, a denial, an error).
+  std::optional<Response> local;
+  std::string reason = "proxied";  // metrics label for the answer
+  // Otherwise the request goes upstream, changed as follows:
+  std::optional<std::string> body;  // replacement body (a batch without its denied members)
+  std::vector<std::pair<std::string, std::string>> upstream_headers;  // identity headers
+  std::function<std::optional<std::string>(std::string_view)> transform;  // list filtering
+  std::vector<std::string> own_messages;  // replies the gateway made for denied batch members
+  // Sees the upstream's response header (e.g. to bind a new Mcp-Session-Id).
+  std::function<void(const http::response_header<>&)> on_upstream_response;
+};
+
+class McpPipeline {
+ public:
+  virtual ~McpPipeline() = default;
+  virtual Task<McpDecision> Decide(Request& request, const RequestInfo& info) = 0;
+  // Answers for paths outside the MCP routes the pipeline serves (the protected
+  // resource metadata documents); nullopt when it has none for `path`.
+  virtual std::optional<Response> Serve(const Request& request, std::string_view path) {
+    (void)request;
+    (void)path;
+    return std::nullopt;
+  }
+};
+
+// Authorization disabled: every request goes upstream, with the edge hygiene only.
+class PassThroughPipeline final : public McpPipeline {
+ public:
+  Task<McpDecision> Decide(Request&, const RequestInfo&) override { co_return McpDecision{}; }
+};
+
+struct GatewayOptions {
+  GatewayLimits limits;
+  IdentityHeaders identity_headers;
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> trusted_proxies;
+  std::vector<GatewayRoute> routes;
+};
+
+class Gateway {
+ public:
+  // Errors name the offending config key.
+  static absl::StatusOr<std::unique_ptr<Gateway>> Create(const GatewayOptions& options, GatewayMetrics* metrics,
+                                                         McpPipeline* pipeline, std::function<bool()> ready);
+
+  // Answers one request on `client`; returns whether the connection stays open.
+  Task<bool> Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool);
+
+  const GatewayLimits& limits() const { return options_.limits; }
+  GatewayMetrics* metrics() const { return metrics_; }
+
+  // A response with a JSON body (and the usual gateway headers).
+  static Response JsonResponse(http::status status, std::string body, bool keep_alive);
+
+ private:
+  Gateway(GatewayOptions options, GatewayMetrics* metrics, McpPipeline* pipeline, std::function<bool()> ready)
+      : options_(std::move(options)), metrics_(metrics), pipeline_(pipeline), ready_(std::move(ready)) {}
+
+  const RouteState* FindRoute(std::string_view path) const;
+  bool OriginAllowed(std::string_view origin, const RouteState& route) const;
+  std::vector<std::pair<std::string, std::string>> CorsHeaders(const Request& request,
+                                                               const RouteState& route) const;
+  asio::ip::address ClientAddress(const Request& request, const tcp::endpoint& peer) const;
+  Request UpstreamRequest(const Request& request, const RouteState& route, const McpDecision& decision,
+                          const tcp::endpoint& peer, const asio::ip::address& client) const;
+  Task<bool> Proxy(Request& request, const RouteState& route, McpDecision& decision, beast::tcp_stream& client,
+                   const tcp::endpoint& peer, const asio::ip::address& client_address, UpstreamPool& pool,
+                   unsigned& status);
+  Task<bool> Send(beast::tcp_stream& client, Response& response);
+
+  GatewayOptions options_;
+  GatewayMetrics* metrics_;
+  McpPipeline* pipeline_;
+  std::function<bool()> ready_;
+  std::vector<RouteState> routes_;
+  CidrSet trusted_proxies_;
+};
+
+}  // namespace mcpauth::gw

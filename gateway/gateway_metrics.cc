@@ -1,0 +1,63 @@
+#include "gateway/gateway_metrics.h"
+
+namespace mcpauth::gw {
+
+GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
+    : requests_(prometheus::BuildCounter()
+                    .Name("mcpauth_gateway_requests_total")
+                    .Help("HTTP requests answered, by route, method, status and reason")
+                    .Register(registry)),
+      duration_(prometheus::BuildHistogram()
+                    .Name("mcpauth_gateway_request_duration_seconds")
+                    .Help("Time from request to response end (streams: until the stream ends), by route")
+                    .Register(registry)),
+      upstream_duration_(prometheus::BuildHistogram()
+                             .Name("mcpauth_gateway_upstream_duration_seconds")
+                             .Help("Time until the upstream's response headers, by route")
+                             .Register(registry)),
+      denials_(prometheus::BuildCounter()
+                   .Name("mcpauth_gateway_denials_total")
+                   .Help("Requests or messages refused by the gateway, by reason")
+                   .Register(registry)),
+      upstream_errors_(prometheus::BuildCounter()
+                           .Name("mcpauth_gateway_upstream_errors_total")
+                           .Help("Upstream failures, by route and kind (connect, timeout, broken)")
+                           .Register(registry)),
+      dropped_(prometheus::BuildCounter()
+                   .Name("mcpauth_gateway_dropped_connections_total")
+                   .Help("Client connections closed by the gateway, by why (header_timeout, idle, bad_request, "
+                         "write_timeout)")
+                   .Register(registry)),
+      streams_gauge_(prometheus::BuildGauge()
+                         .Name("mcpauth_gateway_open_streams")
+                         .Help("Streamed (text/event-stream) responses being relayed now")
+                         .Register(registry)
+                         .Add({})) {}
+
+void GatewayMetrics::CountRequest(const std::string& route, std::string_view method, unsigned status,
+                                  std::string_view reason, double seconds) {
+  requests_
+      .Add({{"route", route}, {"method", std::string(method)}, {"status", std::to_string(status)},
+            {"reason", std::string(reason)}})
+      .Increment();
+  duration_.Add({{"route", route}}, LatencyBuckets()).Observe(seconds);
+}
+
+void GatewayMetrics::ObserveUpstream(const std::string& route, double seconds) {
+  upstream_duration_.Add({{"route", route}}, LatencyBuckets()).Observe(seconds);
+}
+
+void GatewayMetrics::CountDenial(std::string_view reason) { denials_.Add({{"reason", std::string(reason)}}).Increment(); }
+
+void GatewayMetrics::CountUpstreamError(const std::string& route, std::string_view kind) {
+  upstream_errors_.Add({{"route", route}, {"kind", std::string(kind)}}).Increment();
+}
+
+void GatewayMetrics::CountDroppedConnection(std::string_view why) {
+  dropped_.Add({{"why", std::string(why)}}).Increment();
+}
+
+void GatewayMetrics::StreamOpened() { streams_gauge_.Set(static_cast<double>(++open_streams_)); }
+void GatewayMetrics::StreamClosed() { streams_gauge_.Set(static_cast<double>(--open_streams_)); }
+
+}  // namespace mcpauth::gw

@@ -1,0 +1,39 @@
+// The gateway's Prometheus metrics. Labels are bounded: routes come from the config,
+// methods from a fixed list, statuses are numbers, reasons are enum names.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "services/common/metrics.h"
+
+namespace mcpauth::gw {
+
+class GatewayMetrics {
+ public:
+  explicit GatewayMetrics(prometheus::Registry& registry);
+
+  // route: a configured route path, or "other"; method: GET/POST/DELETE/OPTIONS/other;
+  // reason: why the gateway answered itself ("proxied" when the upstream did).
+  void CountRequest(const std::string& route, std::string_view method, unsigned status, std::string_view reason,
+                    double seconds);
+  void ObserveUpstream(const std::string& route, double seconds);
+  void CountDenial(std::string_view reason);
+  void CountUpstreamError(const std::string& route, std::string_view kind);
+  void CountDroppedConnection(std::string_view why);
+  void StreamOpened();
+  void StreamClosed();
+  int64_t open_streams() const { return open_streams_.load(); }
+
+ private:
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Histogram>& upstream_duration_;
+  prometheus::Family<prometheus::Counter>& denials_;
+  prometheus::Family<prometheus::Counter>& upstream_errors_;
+  prometheus::Family<prometheus::Counter>& dropped_;
+  prometheus::Gauge& streams_gauge_;
+  std::atomic<int64_t> open_streams_{0};
+};
+
+}  // namespace mcpauth::gw

@@ -1,0 +1,174 @@
+#include "gateway/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "services/common/log.h"
+#include "services/common/strings.h"
+
+namespace mcpauth::gw {
+namespace {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+
+absl::StatusOr<tcp::endpoint> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError(StrCat("\"", listen, "\" is not host:port"));
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int64_t port = 0;
+  if (!ParseInt64(std::string_view(listen).substr(colon + 1), port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(StrCat("\"", listen, "\" has a bad port"));
+  }
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("\"", listen, "\": \"", host, "\" is not an IP address"));
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+Response PlainError(http::status status, std::string_view message) {
+  Response res = Gateway::JsonResponse(status, StrCat(R"({"error":")", message, R"("})"), false);
+  return res;
+}
+
+}  // namespace
+
+Server::~Server() {
+  for (auto& w : workers_) {
+    w->io.stop();
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+absl::Status Server::Start(const std::string& listen) {
+  auto endpoint = ParseListen(listen);
+  if (!endpoint.ok()) return endpoint.status();
+  const int n = threads_ > 0 ? threads_ : std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->acceptor = std::make_unique<tcp::acceptor>(w->io);
+    boost::system::error_code ec;
+    tcp::endpoint bind_to = *endpoint;
+    if (i > 0) bind_to.port(port_);  // the port the first worker got (matters when 0 was asked)
+    w->acceptor->open(bind_to.protocol(), ec);
+    if (!ec) w->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      ::setsockopt(w->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+      w->acceptor->bind(bind_to, ec);
+    }
+    if (!ec) w->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return absl::UnavailableError(StrCat("cannot listen on ", listen, ": ", ec.message()));
+    if (i == 0) port_ = w->acceptor->local_endpoint().port();
+    w->pool = std::make_unique<UpstreamPool>();
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    asio::co_spawn(worker->io, Accept(*worker), asio::detached);
+    worker->thread = std::thread([worker] { worker->io.run(); });
+  }
+  return absl::OkStatus();
+}
+
+Task<void> Server::Accept(Worker& worker) {
+  for (;;) {
+    auto [ec, socket] = co_await worker.acceptor->async_accept(as_tuple(use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !worker.acceptor->is_open()) co_return;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(worker.io, Serve(std::move(socket), worker), asio::detached);
+  }
+}
+
+Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
+  const GatewayLimits& limits = gateway_->limits();
+  GatewayMetrics* metrics = gateway_->metrics();
+  boost::system::error_code peer_ec;
+  const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+  beast::tcp_stream client(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first = true;
+  auto reply_and_close = [&](http::status status, std::string_view message) -> Task<void> {
+    Response res = PlainError(status, message);
+    client.expires_after(absl::ToChronoNanoseconds(limits.write_timeout));
+    co_await http::async_write(client, res, as_tuple(use_awaitable));
+  };
+  while (!draining_) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
+    client.expires_after(absl::ToChronoNanoseconds(first ? limits.header_timeout : limits.idle_timeout));
+    auto [ec, n] = co_await http::async_read_header(client, buffer, parser, as_tuple(use_awaitable));
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        metrics->CountDroppedConnection(first || buffer.size() > 0 ? "header_timeout" : "idle");
+      } else if (ec == http::error::header_limit) {
+        metrics->CountDroppedConnection("header_too_large");
+        co_await reply_and_close(http::status::request_header_fields_too_large, "request_header_too_large");
+      } else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::error::connection_reset) {
+        // Malformed framing, including conflicting Content-Length / Transfer-Encoding:
+        // refused, and the connection closed so nothing can be smuggled after it.
+        metrics->CountDroppedConnection("bad_request");
+        co_await reply_and_close(http::status::bad_request, "bad_request");
+      }
+      break;
+    }
+    if (parser.content_length() && *parser.content_length() > static_cast<std::uint64_t>(limits.max_body_bytes)) {
+      metrics->CountDroppedConnection("body_too_large");
+      co_await reply_and_close(http::status::payload_too_large, "request_body_too_large");
+      break;
+    }
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont(http::status::continue_, 11);
+      co_await http::async_write(client, cont, as_tuple(use_awaitable));
+    }
+    client.expires_after(absl::ToChronoNanoseconds(limits.header_timeout));
+    auto [bec, bn] = co_await http::async_read(client, buffer, parser, as_tuple(use_awaitable));
+    if (bec) {
+      if (bec == http::error::body_limit) {
+        metrics->CountDroppedConnection("body_too_large");
+        co_await reply_and_close(http::status::payload_too_large, "request_body_too_large");
+      } else if (bec == beast::error::timeout) {
+        metrics->CountDroppedConnection("body_timeout");
+      } else {
+        metrics->CountDroppedConnection("bad_request");
+        co_await reply_and_close(http::status::bad_request, "bad_request");
+      }
+      break;
+    }
+    Request request = parser.release();
+    if (draining_) request.keep_alive(false);
+    ++active_requests_;
+    const bool keep = co_await gateway_->Handle(request, client, peer, *worker.pool);
+    --active_requests_;
+    if (!keep) break;
+    first = false;
+  }
+  boost::system::error_code ignored;
+  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void Server::Drain(absl::Duration grace) {
+  draining_ = true;
+  for (auto& w : workers_) {
+    asio::post(w->io, [acceptor = w->acceptor.get()] {
+      boost::system::error_code ec;
+      acceptor->close(ec);
+    });
+  }
+  const absl::Time deadline = absl::Now() + grace;
+  while (active_requests_ > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  if (active_requests_ > 0) {
+    log::Warn("grace period over; closing requests still in flight", {{"requests", active_requests_.load()}});
+  }
+  for (auto& w : workers_) w->io.stop();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+}  // namespace mcpauth::gw

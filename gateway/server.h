@@ -1,0 +1,48 @@
+// The gateway's connections: one io_context per thread, each with its own acceptor
+// on the same port (SO_REUSEPORT lets the kernel spread connections) and its own
+// upstream pool, so a request never crosses threads. Limits from the config: header
+// size and time, body size (413), idle keep-alive time.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gateway/gateway.h"
+
+namespace mcpauth::gw {
+
+class Server {
+ public:
+  Server(Gateway* gateway, int threads) : gateway_(gateway), threads_(threads) {}
+  ~Server();
+
+  // Binds `listen` ("host:port"; port 0 picks one) on every thread and starts serving.
+  absl::Status Start(const std::string& listen);
+  unsigned short port() const { return port_; }
+
+  // Stops accepting, lets requests in flight finish for up to `grace`, then stops.
+  void Drain(absl::Duration grace);
+
+ private:
+  struct Worker {
+    asio::io_context io{1};
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<UpstreamPool> pool;
+    std::thread thread;
+  };
+  Task<void> Accept(Worker& worker);
+  Task<void> Serve(tcp::socket socket, Worker& worker);
+
+  Gateway* gateway_;
+  int threads_;
+  unsigned short port_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<int> active_requests_{0};
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace mcpauth::gw
