@@ -40,8 +40,9 @@ std::string JsonRpcError(const Request& request, int code, std::string_view mess
 // Header names the Connection header declares hop-by-hop for this message.
 std::vector<std::string> ConnectionTokens(const Request& request) {
   std::vector<std::string> tokens;
-  for (std::string_view t : SplitSkipEmpty(View(request[http::field::connection]), ',')) {
-    tokens.push_back(AsciiLower(TrimAsciiWhitespace(t)));
+  auto [begin, end] = request.equal_range(http::field::connection);
+  for (auto it = begin; it != end; ++it) {
+    for (std::string_view t : SplitSkipEmpty(View(it->value()), ',')) tokens.push_back(AsciiLower(TrimAsciiWhitespace(t)));
   }
   return tokens;
 }

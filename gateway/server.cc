@@ -106,6 +106,10 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
     if (ec) {
       if (ec == beast::error::timeout) {
         metrics->CountDroppedConnection(first || buffer.size() > 0 ? "header_timeout" : "idle");
+      } else if (ec == http::error::body_limit) {
+        // A Content-Length over the limit is refused before any body is read.
+        metrics->CountDroppedConnection("body_too_large");
+        co_await reply_and_close(http::status::payload_too_large, "request_body_too_large");
       } else if (ec == http::error::header_limit) {
         metrics->CountDroppedConnection("header_too_large");
         co_await reply_and_close(http::status::request_header_fields_too_large, "request_header_too_large");
@@ -115,11 +119,6 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
         metrics->CountDroppedConnection("bad_request");
         co_await reply_and_close(http::status::bad_request, "bad_request");
       }
-      break;
-    }
-    if (parser.content_length() && *parser.content_length() > static_cast<std::uint64_t>(limits.max_body_bytes)) {
-      metrics->CountDroppedConnection("body_too_large");
-      co_await reply_and_close(http::status::payload_too_large, "request_body_too_large");
       break;
     }
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {

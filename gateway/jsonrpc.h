@@ -1,0 +1,52 @@
+// JSON-RPC 2.0 as MCP uses it: classifying the messages in a POST body (a single
+// message, or a batch from 2025-03-26 clients) by method and target (the tool,
+// resource or prompt the policy decides on), and the replies the gateway writes.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+namespace mcpauth::gw {
+
+enum class TargetKind { kNone, kTool, kResource, kPrompt };
+
+struct JsonRpcMessage {
+  enum class Kind { kRequest, kNotification, kResponse };
+  Kind kind = Kind::kRequest;
+  std::string method;             // empty for responses
+  boost::json::value id;          // null for notifications
+  TargetKind target_kind = TargetKind::kNone;
+  std::string target;             // tool name, resource URI or prompt name
+  boost::json::value raw;         // the message as sent
+};
+
+struct JsonRpcBody {
+  enum class Error {
+    kNone,
+    kParse,           // not JSON: -32700, HTTP 400
+    kInvalidRequest,  // not a JSON-RPC message (or an empty batch): -32600, HTTP 400
+    kInvalidParams,   // a tools/call, resources/read or prompts/get without its target: -32602
+  };
+  Error error = Error::kNone;
+  std::string error_detail;
+  boost::json::value error_id;  // the id of the offending message, when known
+  bool batch = false;
+  std::vector<JsonRpcMessage> messages;
+};
+
+JsonRpcBody ParseJsonRpcBody(std::string_view body);
+
+// The method → target kind table: tools/call, resources/read|subscribe|unsubscribe,
+// prompts/get.
+TargetKind TargetKindOf(std::string_view method);
+
+// {"jsonrpc":"2.0","id":…,"error":{"code":…,"message":…}}
+std::string JsonRpcErrorMessage(const boost::json::value& id, int code, std::string_view message);
+// A tools/call result the client shows as a failed tool call (the seed's denial):
+// {"jsonrpc":"2.0","id":…,"result":{"content":[{"type":"text","text":…}],"isError":true}}
+std::string ToolErrorResult(const boost::json::value& id, std::string_view text);
+
+}  // namespace mcpauth::gw
