@@ -304,6 +304,8 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     relay.transform = decision.transform;
     relay.own_messages = decision.own_messages;
     relay.extra_headers = CorsHeaders(request, route);
+    relay.extra_headers.insert(relay.extra_headers.end(), decision.client_headers.begin(),
+                               decision.client_headers.end());
     relay.on_stream = [this](bool opened) {
       if (opened) {
         metrics_->StreamOpened();

@@ -42,6 +42,7 @@ struct McpDecision {
   std::vector<std::pair<std::string, std::string>> upstream_headers;  // identity headers
   std::function<std::optional<std::string>(std::string_view)> transform;  // list filtering
   std::vector<std::string> own_messages;  // replies the gateway made for denied batch members
+  std::vector<std::pair<std::string, std::string>> client_headers;  // added to the response (DPoP-Nonce)
   // Sees the upstream's response header (e.g. to bind a new Mcp-Session-Id).
   std::function<void(const http::response_header<>&)> on_upstream_response;
 };

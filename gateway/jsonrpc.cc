@@ -51,7 +51,7 @@ bool Classify(const boost::json::value& v, JsonRpcMessage& message, JsonRpcBody&
   message.method = std::string(method->get_string());
   message.kind = id == nullptr ? JsonRpcMessage::Kind::kNotification : JsonRpcMessage::Kind::kRequest;
   if (id) message.id = *id;
-  message.target_kind = TargetKindOf(message.method);
+  message.target_kind = sp::TargetKindOf(message.method);
   if (message.target_kind != TargetKind::kNone) {
     const char* field = message.target_kind == TargetKind::kResource ? "uri" : "name";
     const boost::json::value* params = o.if_contains("params");
@@ -69,15 +69,6 @@ bool Classify(const boost::json::value& v, JsonRpcMessage& message, JsonRpcBody&
 }
 
 }  // namespace
-
-TargetKind TargetKindOf(std::string_view method) {
-  if (method == "tools/call") return TargetKind::kTool;
-  if (method == "resources/read" || method == "resources/subscribe" || method == "resources/unsubscribe") {
-    return TargetKind::kResource;
-  }
-  if (method == "prompts/get") return TargetKind::kPrompt;
-  return TargetKind::kNone;
-}
 
 JsonRpcBody ParseJsonRpcBody(std::string_view body) {
   JsonRpcBody out;

@@ -9,9 +9,11 @@
 
 #include <boost/json/value.hpp>
 
+#include "services/scope_policy/decision.h"
+
 namespace mcpauth::gw {
 
-enum class TargetKind { kNone, kTool, kResource, kPrompt };
+using sp::TargetKind;
 
 struct JsonRpcMessage {
   enum class Kind { kRequest, kNotification, kResponse };
@@ -38,10 +40,6 @@ struct JsonRpcBody {
 };
 
 JsonRpcBody ParseJsonRpcBody(std::string_view body);
-
-// The method → target kind table: tools/call, resources/read|subscribe|unsubscribe,
-// prompts/get.
-TargetKind TargetKindOf(std::string_view method);
 
 // {"jsonrpc":"2.0","id":…,"error":{"code":…,"message":…}}
 std::string JsonRpcErrorMessage(const boost::json::value& id, int code, std::string_view message);

@@ -1,10 +1,14 @@
 // mcpauth-gateway --config FILE
+#include "gateway/auth_pipeline.h"
 #include "gateway/gateway.h"
 #include "gateway/server.h"
+#include "gateway/suite_view.h"
+#include "services/common/cache_stores.h"
 #include "services/common/grpc_server.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
 #include "services/common/service_main.h"
+#include "services/common/strings.h"
 
 namespace mcpauth::gw {
 namespace {
@@ -19,15 +23,41 @@ int Run(const SuiteConfig& config) {
     return 1;
   }
   GatewayMetrics metrics(*registry);
-  if (config.authorization.enabled) {
-    throw ConfigError("authorization.enabled: the gateway's authorization pipeline is not built yet; "
-                      "set authorization.enabled: false to run it as a plain MCP proxy");
-  }
-  log::Warn("authorization is disabled: the gateway proxies MCP requests without checking tokens");
-  PassThroughPipeline pipeline;
   GatewayOptions options{section.limits, section.identity_headers, section.allowed_origins, section.trusted_proxies,
                          section.routes};
-  auto gateway = Gateway::Create(options, &metrics, &pipeline, [] { return true; });
+  std::unique_ptr<McpPipeline> pipeline;
+  std::unique_ptr<SuiteView> view;
+  std::unique_ptr<SessionBindings> sessions;
+  std::shared_ptr<grpc::Channel> token_validation;
+  absl::StatusOr<CacheStores> stores = CacheStores{};
+  std::function<bool()> ready = [] { return true; };
+  if (config.authorization.enabled) {
+    stores = OpenCacheStores(config.redis, registry.get());
+    if (!stores.ok()) throw ConfigError(StrCat("redis.url: ", stores.status().message()));
+    token_validation = grpc::CreateChannel(config.token_validation.address, grpc::InsecureChannelCredentials());
+    view = std::make_unique<SuiteView>(config);
+    view->Start(grpc::CreateChannel(config.scope_policy.address, grpc::InsecureChannelCredentials()),
+                grpc::CreateChannel(config.metadata.address, grpc::InsecureChannelCredentials()));
+    sessions = std::make_unique<SessionBindings>(stores->shared.get(), stores->local.get(), section.session_ttl);
+    pipeline = std::make_unique<AuthPipeline>(
+        PipelineOptions{.fail_open = config.authorization.fail_open,
+                        .insufficient_scope = config.authorization.insufficient_scope,
+                        .identity_headers = section.identity_headers,
+                        .validation_timeout = section.limits.validation_timeout},
+        view.get(), token_validation, sessions.get(), &metrics);
+    ready = [&view, &token_validation] {
+      const grpc_connectivity_state state = token_validation->GetState(/*try_to_connect=*/true);
+      return view->ready() && state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN;
+    };
+    log::Info("authorization enabled", {{"token_validation", config.token_validation.address},
+                                        {"scope_policy", config.scope_policy.address},
+                                        {"metadata", config.metadata.address},
+                                        {"fail_open", config.authorization.fail_open}});
+  } else {
+    log::Warn("authorization is disabled: the gateway proxies MCP requests without checking tokens");
+    pipeline = std::make_unique<PassThroughPipeline>();
+  }
+  auto gateway = Gateway::Create(options, &metrics, pipeline.get(), ready);
   if (!gateway.ok()) throw ConfigError(std::string(gateway.status().message()));
   Server server(gateway->get(), section.threads);
   if (absl::Status s = server.Start(section.listen); !s.ok()) {
@@ -42,6 +72,7 @@ int Run(const SuiteConfig& config) {
   log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"grace_seconds", absl::ToInt64Seconds(section.shutdown_grace)}});
   server.Drain(section.shutdown_grace);
+  if (view) view->Stop();
   log::Info("stopped");
   return 0;
 }

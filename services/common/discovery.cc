@@ -218,7 +218,7 @@ absl::Status AuthorizationServerDirectory::Discover(Entry& entry, const std::str
     (discovered.status().code() == absl::StatusCode::kPermissionDenied ? log::Error : log::Warn)(
         "authorization server discovery failed",
         {{"issuer", issuer}, {"result", result}, {"error", std::string(discovered.status().message())},
-         {"serving_stale", serving_stale}, {"retry_in_seconds", absl::ToDoubleSeconds(retry)}});
+         {"serving_stale", serving_stale}, {"retry_in_seconds", absl::ToInt64Seconds(retry)}});
     return discovered.status();
   }
   discovered->fetched_at = now;

@@ -9,10 +9,60 @@
 #include "services/common/metrics.h"
 #include "services/common/suite_config.h"
 #include "services/common/service_main.h"
+#include "services/common/strings.h"
 #include "services/token_validation/service.h"
 
 namespace mcpauth::tv {
 namespace {
+
+struct DpopComponents {
+  std::unique_ptr<DpopReplayStore> replay;
+  std::unique_ptr<DpopNonces> nonces;
+  std::unique_ptr<DpopVerifier> verifier;
+};
+
+// DPoP from authorization.dpop_*: the replay store follows `redis` (shared, and
+// never falling back to in-process: Redis down means DPoP requests cannot be
+// decided), nonces need a secret every replica shares.
+DpopComponents MakeDpop(const SuiteConfig& config, const CacheStores& stores, prometheus::Registry* registry) {
+  const AuthorizationConfig& auth = config.authorization;
+  DpopComponents dpop;
+  DpopOptions options = DpopOptionsFromConfig(auth);
+  if (stores.shared) {
+    dpop.replay = std::make_unique<SharedDpopReplayStore>(stores.shared.get());
+  } else {
+    dpop.replay = std::make_unique<InProcessDpopReplayStore>();
+    log::Warn("redis not configured; DPoP proof replay (jti) is detected per replica only: a proof refused "
+              "here as a replay can still be accepted once by each other replica");
+  }
+  if (auth.dpop_nonce) {
+    std::string secret;
+    if (!auth.dpop_nonce_secret_file.empty()) {
+      secret = ReadConfigFile(auth.dpop_nonce_secret_file, "authorization.dpop_nonce_secret_file");
+      if (secret.size() < kMinDpopNonceSecretBytes) {
+        throw ConfigError(StrCat("authorization.dpop_nonce_secret_file: the secret must be at least ",
+                                 kMinDpopNonceSecretBytes, " bytes (use e.g. `openssl rand -base64 32`)"));
+      }
+    } else {
+      secret = DpopNonces::RandomSecret();
+      log::Warn("authorization.dpop_nonce_secret_file not set; DPoP nonces use a random per-process secret, so "
+                "a nonce issued by one replica is refused by the others (set the same secret file on all)");
+    }
+    dpop.nonces = std::make_unique<DpopNonces>(std::move(secret), auth.dpop_nonce_lifetime);
+  }
+  dpop.verifier =
+      std::make_unique<DpopVerifier>(std::move(options), dpop.replay.get(), dpop.nonces.get(), registry);
+  std::string algorithms;
+  for (const AlgSpec* alg : dpop.verifier->options().proof.algorithms) {
+    StrAppend(algorithms, algorithms.empty() ? "" : " ", alg->name);
+  }
+  log::Info("dpop settings", {{"required", auth.dpop_required},
+                              {"algorithms", algorithms.empty() ? std::string("all supported") : algorithms},
+                              {"leeway_seconds", absl::ToInt64Seconds(auth.dpop_leeway)},
+                              {"nonces", auth.dpop_nonce},
+                              {"replay_store", dpop.replay->kind()}});
+  return dpop;
+}
 
 int Run(const SuiteConfig& config) {
   log::SetLevel(config.log_level);
@@ -38,10 +88,12 @@ int Run(const SuiteConfig& config) {
                                   .max_stale = section.jwks_max_stale},
                  &fetcher, stores->cache(), &metrics);
   TokenCache token_cache(static_cast<size_t>(section.token_cache_size));
+  DpopComponents dpop = MakeDpop(config, *stores, registry.get());
   TokenValidator validator(ValidatorOptions{.default_resource = config.resource,
                                             .max_token_bytes = static_cast<size_t>(section.max_token_bytes),
                                             .token_cache_ttl = config.authorization.cache_ttl},
-                           &issuers, &jwks, &directory, &token_cache, &metrics);
+                           &issuers, &jwks, &directory, &token_cache, &metrics, SystemClock::Get(),
+                           dpop.verifier.get());
   for (const auto& issuer : issuers.issuers()) {
     log::Info("trusting issuer", {{"issuer", issuer->issuer},
                                   {"keys", issuer->jwks_source.empty() ? "discovery" : issuer->jwks_source}});

@@ -20,6 +20,7 @@ std::string_view ReasonText(Reason reason) {
     case v1::REASON_PAYLOAD_NOT_OBJECT: return "Jwt payload is not a JSON object";
     case v1::REASON_SIGNATURE_BAD_BASE64: return "Jwt signature is not canonical base64url";
     case v1::REASON_DUPLICATE_MEMBER: return "Jwt header or payload repeats a member name";
+    case v1::REASON_SCHEME_UNSUPPORTED: return "Authorization scheme is neither Bearer nor DPoP";
     case v1::REASON_ALG_MISSING: return "Jwt header has no alg";
     case v1::REASON_ALG_UNSUPPORTED: return "Jwt alg is not a supported asymmetric algorithm";
     case v1::REASON_ALG_NOT_ALLOWED: return "Jwt alg is not allowed for this issuer";
@@ -55,6 +56,7 @@ std::string_view ReasonText(Reason reason) {
     case v1::REASON_DPOP_BOUND_TOKEN_AS_BEARER: return "DPoP-bound token presented as a bearer token";
     case v1::REASON_DPOP_REQUIRED: return "A DPoP-bound token is required";
     case v1::REASON_DPOP_SCHEME_CONFUSION: return "DPoP scheme used with a token that is not DPoP-bound";
+    case v1::REASON_DPOP_MULTIPLE_PROOFS: return "More than one DPoP proof was sent";
     default: return "Unknown reason";
   }
 }
@@ -62,7 +64,9 @@ std::string_view ReasonText(Reason reason) {
 std::string_view ReasonErrorCode(Reason reason) {
   switch (reason) {
     case v1::REASON_OK: return "";
-    case v1::REASON_TOKEN_MISSING: return "invalid_request";
+    case v1::REASON_TOKEN_MISSING:
+    case v1::REASON_SCHEME_UNSUPPORTED:
+      return "invalid_request";
     case v1::REASON_DPOP_PROOF_MISSING:
     case v1::REASON_DPOP_PROOF_INVALID:
     case v1::REASON_DPOP_TYP_INVALID:
@@ -73,10 +77,21 @@ std::string_view ReasonErrorCode(Reason reason) {
     case v1::REASON_DPOP_IAT_OUT_OF_WINDOW:
     case v1::REASON_DPOP_ATH_MISMATCH:
     case v1::REASON_DPOP_REPLAYED:
+    case v1::REASON_DPOP_MULTIPLE_PROOFS:
       return "invalid_dpop_proof";
+    // A bad binding (RFC 9449 §7.1): the token, not the proof, is what is wrong.
+    case v1::REASON_DPOP_JKT_MISMATCH:
+    case v1::REASON_DPOP_BOUND_TOKEN_AS_BEARER:
+    case v1::REASON_DPOP_REQUIRED:
+    case v1::REASON_DPOP_SCHEME_CONFUSION:
+      return "invalid_token";
     case v1::REASON_DPOP_NONCE_REQUIRED: return "use_dpop_nonce";
     default: return "invalid_token";
   }
+}
+
+bool IsDpopReason(Reason reason) {
+  return reason >= v1::REASON_DPOP_PROOF_MISSING && reason <= v1::REASON_DPOP_MULTIPLE_PROOFS;
 }
 
 std::string_view ReasonLabel(Reason reason) {

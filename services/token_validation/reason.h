@@ -16,5 +16,7 @@ std::string_view ReasonText(Reason reason);
 std::string_view ReasonErrorCode(Reason reason);
 // The enum name without its prefix, e.g. "EXPIRED" (metrics lowercase it).
 std::string_view ReasonLabel(Reason reason);
+// True for the reasons that concern DPoP (REASON_DPOP_*, 70–85).
+bool IsDpopReason(Reason reason);
 
 }  // namespace mcpauth::tv

@@ -11,6 +11,7 @@ void FillResponse(const ValidationResult& result, v1::ValidateResponse* response
   response->set_valid(result.valid());
   response->set_reason(result.reason);
   response->set_cached(result.cached);
+  response->set_dpop_nonce(result.dpop_nonce);
   if (!result.valid()) {
     response->set_error(std::string(ReasonErrorCode(result.reason)));
     response->set_error_description(std::string(ReasonText(result.reason)));
@@ -33,9 +34,15 @@ void FillResponse(const ValidationResult& result, v1::ValidateResponse* response
 grpc::Status TokenValidationService::Validate(grpc::ServerContext*, const v1::ValidateRequest* request,
                                               v1::ValidateResponse* response) {
   const auto start = std::chrono::steady_clock::now();
-  ValidationResult result = validator_->Validate({request->token(), request->resource()});
+  ValidationResult result = validator_->Validate({.token = request->token(),
+                                                   .resource = request->resource(),
+                                                   .scheme = request->scheme(),
+                                                   .dpop = {.proof = request->dpop().proof(),
+                                                            .method = request->dpop().method(),
+                                                            .uri = request->dpop().uri()}});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_->CountValidation(result.reason, !result.error.ok(), result.cached, seconds);
+  metrics_->CountDpop(result.dpop_proof_checked, result.reason, !result.error.ok(), !result.dpop_nonce.empty());
   if (!result.error.ok()) {
     log::Warn("could not validate token", {{"error", std::string(result.error.message())}});
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(result.error.message()));

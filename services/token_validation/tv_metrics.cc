@@ -25,7 +25,11 @@ TokenValidationMetrics::TokenValidationMetrics(prometheus::Registry& registry)
       jwks_keys_(prometheus::BuildGauge()
                      .Name("mcpauth_jwks_keys")
                      .Help("Usable keys in the cached key set, by source")
-                     .Register(registry)) {
+                     .Register(registry)),
+      dpop_proofs_(prometheus::BuildCounter()
+                       .Name("mcpauth_dpop_proofs_total")
+                       .Help("DPoP proofs judged, by result (valid, invalid, error, not_checked) and reason")
+                       .Register(registry)) {
   duration_cached_ = &duration_.Add({{"cached", "true"}}, LatencyBuckets());
   duration_uncached_ = &duration_.Add({{"cached", "false"}}, LatencyBuckets());
   const auto* descriptor = v1::Reason_descriptor();
@@ -38,6 +42,50 @@ TokenValidationMetrics::TokenValidationMetrics(prometheus::Registry& registry)
          {"reason", AsciiLower(ReasonLabel(reason))}});
   }
   could_not_decide_ = &validations_.Add({{"result", "error"}, {"reason", "could_not_decide"}});
+
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const int number = descriptor->value(i)->number();
+    const auto reason = static_cast<Reason>(number);
+    if (reason != v1::REASON_OK && !IsDpopReason(reason)) continue;
+    if (number <= 0 || number >= static_cast<int>(dpop_by_reason_.size())) continue;
+    dpop_by_reason_[number] = &dpop_proofs_.Add(
+        {{"result", reason == v1::REASON_OK ? "valid" : "invalid"}, {"reason", AsciiLower(ReasonLabel(reason))}});
+  }
+  dpop_error_ = &dpop_proofs_.Add({{"result", "error"}, {"reason", "could_not_decide"}});
+  dpop_not_checked_ = &dpop_proofs_.Add({{"result", "not_checked"}, {"reason", "token_invalid"}});
+  dpop_replays_ = &prometheus::BuildCounter()
+                       .Name("mcpauth_dpop_replays_refused_total")
+                       .Help("DPoP proofs refused because their (jkt, jti) had been used before")
+                       .Register(registry)
+                       .Add({});
+  auto& nonces = prometheus::BuildCounter()
+                     .Name("mcpauth_dpop_nonces_issued_total")
+                     .Help("DPoP-Nonce values handed out, by kind (challenge: with use_dpop_nonce; refresh: "
+                           "on other answers)")
+                     .Register(registry);
+  dpop_nonce_challenges_ = &nonces.Add({{"kind", "challenge"}});
+  dpop_nonce_refreshes_ = &nonces.Add({{"kind", "refresh"}});
+}
+
+void TokenValidationMetrics::CountDpop(bool proof_checked, Reason reason, bool could_not_decide,
+                                       bool nonce_issued) {
+  if (nonce_issued) {
+    (reason == v1::REASON_DPOP_NONCE_REQUIRED ? dpop_nonce_challenges_ : dpop_nonce_refreshes_)->Increment();
+  }
+  if (could_not_decide) {
+    if (proof_checked) dpop_error_->Increment();
+    return;
+  }
+  if (reason == v1::REASON_DPOP_REPLAYED) dpop_replays_->Increment();
+  const bool dpop_reason = IsDpopReason(reason);
+  if (!proof_checked && !dpop_reason) return;
+  if (reason != v1::REASON_OK && !dpop_reason) {
+    dpop_not_checked_->Increment();
+    return;
+  }
+  if (reason > 0 && static_cast<size_t>(reason) < dpop_by_reason_.size() && dpop_by_reason_[reason] != nullptr) {
+    dpop_by_reason_[reason]->Increment();
+  }
 }
 
 void TokenValidationMetrics::CountValidation(Reason reason, bool could_not_decide, bool cached,

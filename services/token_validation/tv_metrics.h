@@ -22,6 +22,15 @@ class TokenValidationMetrics {
   // outcome: "refetched" | "debounced" | "found_after_refetch".
   void CountUnknownKid(const char* outcome);
   void SetJwksKeys(const std::string& source, size_t keys);
+  // One validation as DPoP saw it. Proofs are counted when one was examined or
+  // the outcome is a DPoP reason: mcpauth_dpop_proofs_total{result, reason} with
+  // result "valid" (reason ok), "invalid" (a DPoP reason), "error" (could not
+  // decide: the replay store did not answer) or "not_checked" (the token failed
+  // first; reason "token_invalid"). A replay also counts into
+  // mcpauth_dpop_replays_refused_total, and an answer carrying a nonce into
+  // mcpauth_dpop_nonces_issued_total{kind}: "challenge" with use_dpop_nonce,
+  // "refresh" otherwise.
+  void CountDpop(bool proof_checked, Reason reason, bool could_not_decide, bool nonce_issued);
 
  private:
   prometheus::Family<prometheus::Counter>& validations_;
@@ -35,6 +44,13 @@ class TokenValidationMetrics {
   // Pre-registered per reason so the hot path does no label lookups.
   std::array<prometheus::Counter*, 128> by_reason_{};
   prometheus::Counter* could_not_decide_;
+  prometheus::Family<prometheus::Counter>& dpop_proofs_;
+  std::array<prometheus::Counter*, 128> dpop_by_reason_{};  // ok and the DPoP reasons
+  prometheus::Counter* dpop_error_;
+  prometheus::Counter* dpop_not_checked_;
+  prometheus::Counter* dpop_replays_;
+  prometheus::Counter* dpop_nonce_challenges_;
+  prometheus::Counter* dpop_nonce_refreshes_;
 };
 
 }  // namespace mcpauth::tv

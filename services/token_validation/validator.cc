@@ -23,14 +23,21 @@ ValidationResult CouldNotDecide(absl::Status error) {
 
 TokenValidator::TokenValidator(ValidatorOptions options, const IssuerRegistry* issuers, JwksCache* jwks,
                                AuthorizationServerDirectory* directory, TokenCache* cache,
-                               TokenValidationMetrics* metrics, const Clock* clock)
+                               TokenValidationMetrics* metrics, const Clock* clock, const DpopVerifier* dpop)
     : options_(std::move(options)),
       issuers_(issuers),
       jwks_(jwks),
       directory_(directory),
       cache_(cache),
       metrics_(metrics),
-      clock_(clock) {}
+      clock_(clock),
+      dpop_(dpop) {
+  if (dpop_ == nullptr) {
+    default_replay_ = std::make_unique<InProcessDpopReplayStore>(100'000, clock_);
+    default_dpop_ = std::make_unique<DpopVerifier>(DpopOptions{}, default_replay_.get(), nullptr);
+    dpop_ = default_dpop_.get();
+  }
+}
 
 const std::vector<std::string>& TokenValidator::AcceptedAudiences(const TrustedIssuer& issuer,
                                                                   std::string_view resource,
@@ -58,6 +65,32 @@ ValidationResult TokenValidator::Validate(const ValidationInput& input) {
   if (input.token.empty()) return Invalid(v1::REASON_TOKEN_MISSING);
   if (input.token.size() > options_.max_token_bytes) return Invalid(v1::REASON_TOKEN_TOO_LARGE);
   const absl::Time now = clock_->Now();
+
+  PendingDpop dpop;
+  ValidationResult result;
+  if (Reason r = dpop_->Precheck(input.scheme, input.dpop, input.token, now, dpop); r != v1::REASON_OK) {
+    result.reason = r;
+  } else {
+    result = ValidateToken(input, now, dpop);
+    if (result.valid()) {
+      // The token is genuine (or was, when the cache answered); the proof must
+      // now be too, on every request.
+      absl::StatusOr<Reason> completed = dpop_->Complete(dpop);
+      if (!completed.ok()) {
+        result = CouldNotDecide(completed.status());
+      } else if (*completed != v1::REASON_OK) {
+        result.reason = *completed;
+        result.token = nullptr;
+      }
+    }
+  }
+  result.dpop_proof_checked = dpop.proof.has_value();
+  if (result.error.ok()) result.dpop_nonce = dpop_->NonceFor(dpop, result.reason);
+  return result;
+}
+
+ValidationResult TokenValidator::ValidateToken(const ValidationInput& input, absl::Time now,
+                                               const PendingDpop& dpop) {
   std::vector<std::string> scratch;
 
   if (std::shared_ptr<const VerifiedToken> hit = cache_ ? cache_->Find(input.token) : nullptr) {
@@ -68,6 +101,7 @@ ValidationResult TokenValidator::Validate(const ValidationInput& input) {
     if (r.reason == v1::REASON_OK) {
       r.reason = CheckAudience(hit->claims, AcceptedAudiences(*hit->issuer, input.resource, scratch));
     }
+    if (r.reason == v1::REASON_OK) r.reason = dpop_->CheckBinding(dpop, hit->claims.confirmation_jkt);
     if (r.reason == v1::REASON_OK) r.token = std::move(hit);
     return r;
   }
@@ -87,6 +121,8 @@ ValidationResult TokenValidator::Validate(const ValidationInput& input) {
   if (Reason r = CheckAudience(claims, AcceptedAudiences(*issuer, input.resource, scratch)); r != v1::REASON_OK) {
     return Invalid(r);
   }
+  // Refutes only: the claims are not trusted until the signature below verifies.
+  if (Reason r = dpop_->CheckBinding(dpop, claims.confirmation_jkt); r != v1::REASON_OK) return Invalid(r);
 
   ValidationResult result = VerifyWithIssuerKeys(*issuer, jws);
   if (!result.valid()) return result;

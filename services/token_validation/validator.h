@@ -1,6 +1,7 @@
 // The validation pipeline, in the order jwt_verify_lib and RFC 8725 suggest:
-// size → cache → shape and header → claim types → issuer → algorithm policy →
-// time and audience (cheap, before any crypto) → keys → signature.
+// size → DPoP precheck → cache → shape and header → claim types → issuer →
+// algorithm policy → time and audience → DPoP binding (all cheap, before any
+// crypto) → keys → signature → DPoP proof signature → DPoP replay store.
 #pragma once
 
 #include <memory>
@@ -10,6 +11,7 @@
 #include "absl/status/status.h"
 #include "services/common/clock.h"
 #include "services/common/discovery.h"
+#include "services/token_validation/dpop_verifier.h"
 #include "services/token_validation/issuers.h"
 #include "services/token_validation/jwks_cache.h"
 #include "services/token_validation/jws.h"
@@ -21,6 +23,8 @@ namespace mcpauth::tv {
 struct ValidationInput {
   std::string_view token;
   std::string_view resource;  // expected audience; empty: the configured default
+  std::string_view scheme;    // "Bearer" | "DPoP" | "" (see ValidateRequest.scheme)
+  DpopRequest dpop;           // the DPoP proof and the request it came with, if any
 };
 
 struct ValidationResult {
@@ -30,6 +34,12 @@ struct ValidationResult {
   absl::Status error;
   std::shared_ptr<const VerifiedToken> token;  // set when reason is REASON_OK
   bool cached = false;
+  // A fresh DPoP-Nonce for the answer (server nonces on and DPoP in use), or "".
+  std::string dpop_nonce;
+  // A DPoP proof came with the request and was examined (it is not with the
+  // Bearer scheme). For metrics: the proof's outcome is `reason` when that is OK
+  // or a DPoP reason.
+  bool dpop_proof_checked = false;
 
   bool valid() const { return error.ok() && reason == v1::REASON_OK; }
 };
@@ -44,9 +54,13 @@ struct ValidatorOptions {
 
 class TokenValidator {
  public:
+  // `dpop` null: DPoP with the defaults (every algorithm, 60 s leeway, no nonces,
+  // not required, an in-process replay store), so a bound token is never accepted
+  // without a proof, whoever builds the validator.
   TokenValidator(ValidatorOptions options, const IssuerRegistry* issuers, JwksCache* jwks,
                  AuthorizationServerDirectory* directory, TokenCache* cache,
-                 TokenValidationMetrics* metrics, const Clock* clock = SystemClock::Get());
+                 TokenValidationMetrics* metrics, const Clock* clock = SystemClock::Get(),
+                 const DpopVerifier* dpop = nullptr);
 
   ValidationResult Validate(const ValidationInput& input);
 
@@ -57,6 +71,8 @@ class TokenValidator {
   // The key source of `issuer`: configured, or its discovered jwks_uri.
   absl::StatusOr<std::string> KeySource(const TrustedIssuer& issuer);
   ValidationResult VerifyWithIssuerKeys(const TrustedIssuer& issuer, const ParsedJws& jws);
+  // The token's own checks, with DPoP's binding check before any signature work.
+  ValidationResult ValidateToken(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
   const std::vector<std::string>& AcceptedAudiences(const TrustedIssuer& issuer, std::string_view resource,
                                                     std::vector<std::string>& scratch) const;
 
@@ -67,6 +83,9 @@ class TokenValidator {
   TokenCache* cache_;
   TokenValidationMetrics* metrics_;
   const Clock* clock_;
+  std::unique_ptr<InProcessDpopReplayStore> default_replay_;  // only when no verifier was given
+  std::unique_ptr<DpopVerifier> default_dpop_;
+  const DpopVerifier* dpop_;
 };
 
 }  // namespace mcpauth::tv

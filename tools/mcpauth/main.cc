@@ -1,5 +1,6 @@
-// mcpauth — the suite's command-line tool: makes keys, key sets and tokens, and
-// asks a running token-validation service about a token. Output is JSON.
+// mcpauth — the suite's command-line tool: makes keys, key sets, tokens and DPoP
+// proofs, and asks a running token-validation service about a token. Output is
+// JSON, except for a token or a proof, which is printed bare.
 // Exit codes: 0 success (valid), 1 invalid token, 2 could not decide or bad usage.
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "mcpauth/v1/token_validation.grpc.pb.h"
 #include "services/common/json.h"
 #include "services/common/strings.h"
+#include "services/token_validation/dpop_sign.h"
 #include "services/token_validation/keygen.h"
 #include "tools/mcpauth/cli_args.h"
 
@@ -26,8 +28,10 @@ constexpr const char* kUsage =
     "  mcpauth keys generate --alg ES256|ES384|ES512|RS256|RS384|RS512|PS256|PS384|PS512|EdDSA --kid KID --out FILE [--bits N]\n"
     "  mcpauth keys jwks FILE...\n"
     "  mcpauth token mint --key FILE --iss ISS --aud AUD --sub SUB [--scope \"a b\"] [--ttl SECONDS]\n"
-    "                     [--claim name=json]... [--typ TYP] [--iat UNIX]\n"
-    "  mcpauth validate --server HOST:PORT --token TOKEN [--resource URI] [--timeout SECONDS]\n";
+    "                     [--claim name=json]... [--typ TYP] [--iat UNIX] [--cnf-key FILE]\n"
+    "  mcpauth dpop proof --key FILE --htm METHOD --htu URI [--token TOKEN] [--nonce N] [--iat UNIX] [--jti ID]\n"
+    "  mcpauth validate --server HOST:PORT --token TOKEN [--resource URI] [--timeout SECONDS]\n"
+    "                   [--scheme Bearer|DPoP] [--dpop PROOF --htm METHOD --htu URI]\n";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -81,13 +85,17 @@ int KeysJwks(const std::vector<std::string>& args) {
   return 0;
 }
 
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int TokenMint(const std::vector<std::string>& args) {
-  Flags flags(args, {"key", "iss", "aud", "sub", "scope", "ttl", "claim", "typ", "iat"});
+  Flags flags(args, {"key", "iss", "aud", "sub", "scope", "ttl", "claim", "typ", "iat", "cnf-key"});
   const tv::Jwk key = LoadKey(flags.Required("key"), tv::JwkPrivacy::kAllowPrivate);
   if (!key.has_private()) throw UsageError("--key: the key file holds no private key");
   const tv::AlgSpec* alg = tv::DefaultAlgFor(key);
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now = NowSeconds();
   if (auto iat = flags.Get("iat"); iat && !ParseInt64(*iat, now)) throw UsageError("--iat: not a number");
   int64_t ttl = 3600;
   if (auto t = flags.Get("ttl"); t && !ParseInt64(*t, ttl)) throw UsageError("--ttl: not a number");
@@ -109,6 +117,12 @@ int TokenMint(const std::vector<std::string>& args) {
     }
     claims[c.substr(0, eq)] = v;
   }
+  // RFC 9449 §6.1: bound to the DPoP key in the file (public or private) by its
+  // RFC 7638 thumbprint.
+  if (auto cnf_key = flags.Get("cnf-key")) {
+    if (claims.contains("cnf")) throw UsageError("--cnf-key and --claim cnf=... cannot be combined");
+    claims["cnf"] = boost::json::object{{"jkt", LoadKey(*cnf_key, tv::JwkPrivacy::kAllowPrivate).Thumbprint()}};
+  }
   boost::json::object header;
   header["typ"] = flags.Get("typ").value_or("at+jwt");
   auto token = tv::SignCompact(*alg, key, header, ToJson(claims));
@@ -117,11 +131,40 @@ int TokenMint(const std::vector<std::string>& args) {
   return 0;
 }
 
+int DpopProofCommand(const std::vector<std::string>& args) {
+  Flags flags(args, {"key", "htm", "htu", "token", "nonce", "iat", "jti"});
+  const tv::Jwk key = LoadKey(flags.Required("key"), tv::JwkPrivacy::kAllowPrivate);
+  if (!key.has_private()) throw UsageError("--key: the key file holds no private key");
+  tv::DpopProofClaims claims{.htm = flags.Required("htm"), .htu = flags.Required("htu"), .iat = NowSeconds()};
+  if (claims.htm.empty()) throw UsageError("--htm: empty method");
+  if (auto iat = flags.Get("iat"); iat && !ParseInt64(*iat, claims.iat)) throw UsageError("--iat: not a number");
+  claims.jti = flags.Get("jti").value_or("");
+  claims.access_token = flags.Get("token");
+  claims.nonce = flags.Get("nonce");
+  auto proof = tv::MakeDpopProof(key, claims);
+  if (!proof.ok()) throw UsageError(std::string(proof.status().message()));
+  std::printf("%s\n", proof->c_str());
+  return 0;
+}
+
 int Validate(const std::vector<std::string>& args) {
-  Flags flags(args, {"server", "token", "resource", "timeout"});
+  Flags flags(args, {"server", "token", "resource", "timeout", "scheme", "dpop", "htm", "htu"});
   v1::ValidateRequest request;
   request.set_token(flags.Required("token"));
   request.set_resource(flags.Get("resource").value_or(""));
+  if (auto scheme = flags.Get("scheme")) {
+    if (!EqualsIgnoreCase(*scheme, "Bearer") && !EqualsIgnoreCase(*scheme, "DPoP")) {
+      throw UsageError("--scheme: Bearer or DPoP");
+    }
+    request.set_scheme(*scheme);
+  }
+  if (auto proof = flags.Get("dpop")) {
+    request.mutable_dpop()->set_proof(*proof);
+    request.mutable_dpop()->set_method(flags.Required("htm"));
+    request.mutable_dpop()->set_uri(flags.Required("htu"));
+  } else if (flags.Get("htm") || flags.Get("htu")) {
+    throw UsageError("--htm and --htu describe the request a --dpop proof came with");
+  }
   double timeout = 5;
   if (auto t = flags.Get("timeout"); t && !ParseDouble(*t, timeout)) throw UsageError("--timeout: not a number");
   auto channel = grpc::CreateChannel(flags.Required("server"), grpc::InsecureChannelCredentials());
@@ -152,6 +195,7 @@ int Dispatch(const std::vector<std::string>& argv) {
   if (argv.size() >= 2 && argv[0] == "keys" && argv[1] == "generate") return KeysGenerate(rest(2));
   if (argv.size() >= 2 && argv[0] == "keys" && argv[1] == "jwks") return KeysJwks(rest(2));
   if (argv.size() >= 2 && argv[0] == "token" && argv[1] == "mint") return TokenMint(rest(2));
+  if (argv.size() >= 2 && argv[0] == "dpop" && argv[1] == "proof") return DpopProofCommand(rest(2));
   if (!argv.empty() && argv[0] == "validate") return Validate(rest(1));
   if (!argv.empty() && (argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h")) {
     std::printf("%s", kUsage);

@@ -1,0 +1,333 @@
+#include "gateway/auth_pipeline.h"
+
+#include <map>
+
+#include <boost/json.hpp>
+
+#include "gateway/credentials.h"
+#include "gateway/grpc_await.h"
+#include "services/common/base64url.h"
+#include "services/common/json.h"
+#include "services/common/log.h"
+#include "services/common/strings.h"
+
+namespace mcpauth::gw {
+namespace {
+
+using metadata::ChallengeKind;
+
+// JSON-RPC error code for a resource or prompt the caller may not use (the
+// implementation-defined server error range; tools get the seed's tool result instead).
+constexpr int kForbiddenCode = -32001;
+
+metadata::PresentedScheme SchemeOf(std::string_view scheme) {
+  if (scheme == "Bearer") return metadata::PresentedScheme::kBearer;
+  if (scheme == "DPoP") return metadata::PresentedScheme::kDpop;
+  return metadata::PresentedScheme::kUnknown;
+}
+
+ChallengeKind KindForError(std::string_view error) {
+  if (error == "invalid_dpop_proof") return ChallengeKind::kInvalidDpopProof;
+  if (error == "use_dpop_nonce") return ChallengeKind::kUseDpopNonce;
+  if (error == "invalid_request") return ChallengeKind::kInvalidRequest;
+  return ChallengeKind::kInvalidToken;
+}
+
+std::optional<sp::ListKind> ListKindOf(std::string_view method) {
+  if (method == "tools/list") return sp::ListKind::kTools;
+  if (method == "resources/list") return sp::ListKind::kResources;
+  if (method == "prompts/list") return sp::ListKind::kPrompts;
+  return std::nullopt;
+}
+
+// Filters the list results in a reply (one message or a batch) down to what the
+// caller may use. `lists` maps request ids (serialized) to the kind they listed.
+std::optional<std::string> FilterLists(std::string_view json, const sp::CompiledPolicy& policy,
+                                       const std::vector<std::string>& scopes, bool anonymous,
+                                       const std::map<std::string, sp::ListKind>& lists) {
+  boost::json::value doc;
+  if (ParseStrictJson(json, doc) != JsonParseError::kNone) return std::nullopt;
+  const std::vector<std::string_view> views = sp::ScopeViews(scopes);
+  bool changed = false;
+  auto filter_one = [&](boost::json::value& message) {
+    if (!message.is_object()) return;
+    auto& o = message.get_object();
+    const boost::json::value* id = o.if_contains("id");
+    boost::json::value* result = o.if_contains("result");
+    if (id == nullptr || result == nullptr || !result->is_object()) return;
+    auto it = lists.find(ToJson(*id));
+    if (it == lists.end()) return;
+    const char* array_key = it->second == sp::ListKind::kTools       ? "tools"
+                            : it->second == sp::ListKind::kResources ? "resources"
+                                                                     : "prompts";
+    const char* name_key = it->second == sp::ListKind::kResources ? "uri" : "name";
+    boost::json::value* items = result->get_object().if_contains(array_key);
+    if (items == nullptr || !items->is_array()) return;
+    std::vector<std::string> names;
+    for (const auto& item : items->get_array()) {
+      const boost::json::value* n = item.is_object() ? item.get_object().if_contains(name_key) : nullptr;
+      names.push_back(n != nullptr && n->is_string() ? std::string(n->get_string()) : std::string());
+    }
+    const std::vector<std::string> allowed = sp::FilterAllowed(policy, views, anonymous, it->second, names);
+    boost::json::array kept;
+    size_t next = 0;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (next < allowed.size() && allowed[next] == names[i]) {
+        kept.push_back(items->get_array()[i]);
+        ++next;
+      }
+    }
+    if (kept.size() != names.size()) changed = true;
+    *items = std::move(kept);
+  };
+  if (doc.is_array()) {
+    for (auto& m : doc.get_array()) filter_one(m);
+  } else {
+    filter_one(doc);
+  }
+  if (!changed) return std::nullopt;
+  return ToJson(doc);
+}
+
+std::string VerbName(http::verb v) { return std::string(View(http::to_string(v))); }
+
+}  // namespace
+
+AuthPipeline::AuthPipeline(PipelineOptions options, SuiteView* view, std::shared_ptr<grpc::Channel> token_validation,
+                           SessionBindings* sessions, GatewayMetrics* metrics)
+    : options_(std::move(options)),
+      view_(view),
+      token_validation_(v1::TokenValidation::NewStub(std::move(token_validation))),
+      sessions_(sessions),
+      metrics_(metrics) {}
+
+std::optional<Response> AuthPipeline::Serve(const Request& request, std::string_view path) {
+  auto snapshot = view_->metadata();
+  if (snapshot == nullptr) return std::nullopt;
+  const metadata::ResourceDocument* doc = snapshot->resources.FindByPath(path);
+  if (doc == nullptr) return std::nullopt;
+  if (request.method() != http::verb::get && request.method() != http::verb::head &&
+      request.method() != http::verb::options) {
+    Response res = Gateway::JsonResponse(http::status::method_not_allowed, R"({"error":"method_not_allowed"})",
+                                         request.keep_alive());
+    res.set(http::field::allow, "GET, HEAD, OPTIONS");
+    return res;
+  }
+  Response res = Gateway::JsonResponse(http::status::ok, doc->document_json, request.keep_alive());
+  res.set(http::field::cache_control, snapshot->resources.cache_control());
+  return res;
+}
+
+McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& info, ChallengeKind kind,
+                                    std::string_view scheme, std::string_view description,
+                                    std::vector<std::string> operation_scopes, std::string dpop_nonce) {
+  McpDecision d;
+  d.reason = std::string(metadata::ChallengeKindName(kind));
+  metrics_->CountDenial(d.reason);
+  auto snapshot = view_->metadata();
+  metadata::ChallengeRequest cr;
+  cr.kind = kind;
+  cr.resource = info.route->config.resource;
+  cr.protocol_version = std::string(View(request["MCP-Protocol-Version"]));
+  cr.scheme = SchemeOf(scheme);
+  cr.operation_scopes = std::move(operation_scopes);
+  cr.error_description = std::string(description);
+  cr.dpop_nonce = std::move(dpop_nonce);
+  auto challenge = snapshot->BuildChallenge(cr);
+  if (!challenge.ok()) {
+    log::Error("cannot build a challenge", {{"resource", cr.resource}, {"error", std::string(challenge.status().message())}});
+    d.local = Gateway::JsonResponse(http::status::unauthorized, R"({"error":"unauthorized"})", request.keep_alive());
+    return d;
+  }
+  boost::json::object body{{"error", challenge->error.empty() ? "unauthorized" : challenge->error}};
+  if (!description.empty() && !challenge->error.empty()) body["error_description"] = description;
+  d.local = Gateway::JsonResponse(static_cast<http::status>(challenge->http_status), ToJson(body), request.keep_alive());
+  for (const std::string& value : challenge->www_authenticate) d.local->insert(http::field::www_authenticate, value);
+  if (!challenge->dpop_nonce.empty()) d.local->set("DPoP-Nonce", challenge->dpop_nonce);
+  return d;
+}
+
+Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info) {
+  auto policy = view_->policy();
+  auto snapshot = view_->metadata();
+  if (policy == nullptr || snapshot == nullptr) {
+    McpDecision d;
+    d.reason = "not_ready";
+    d.local = Gateway::JsonResponse(http::status::service_unavailable,
+                                    JsonRpcErrorMessage(nullptr, -32000, "Authorization is not ready yet; retry"),
+                                    request.keep_alive());
+    d.local->set(http::field::retry_after, "5");
+    co_return d;
+  }
+
+  const Credentials credentials = ExtractCredentials(request);
+  switch (credentials.outcome) {
+    case Credentials::Outcome::kNone:
+      co_return Challenge(request, info, ChallengeKind::kNoToken, "", "");
+    case Credentials::Outcome::kInvalidRequest:
+      co_return Challenge(request, info, ChallengeKind::kInvalidRequest, credentials.scheme, credentials.detail);
+    case Credentials::Outcome::kInvalidProof:
+      co_return Challenge(request, info, ChallengeKind::kInvalidDpopProof, "DPoP", credentials.detail);
+    case Credentials::Outcome::kPresent:
+      break;
+  }
+
+  v1::ValidateRequest validate;
+  validate.set_token(credentials.token);
+  validate.set_resource(info.route->config.resource);
+  validate.set_scheme(credentials.scheme);
+  if (!credentials.proof.empty() || credentials.scheme == "DPoP") {
+    v1::DpopProof* dpop = validate.mutable_dpop();
+    dpop->set_proof(credentials.proof);
+    dpop->set_method(VerbName(request.method()));
+    // htu from the resource's configured external origin, never from Host.
+    dpop->set_uri(StrCat(info.route->origin, TargetPath(View(request.target()))));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(options_.validation_timeout));
+  v1::ValidateResponse validated;
+  const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
+    token_validation_->async()->Validate(&context, &validate, &validated, std::move(done));
+  });
+
+  CallerIdentity caller;
+  std::string dpop_nonce;
+  if (!status.ok()) {
+    if (!options_.fail_open) {
+      metrics_->CountDenial("validation_unavailable");
+      log::Warn("token validation unavailable; refusing (fail_open is off)",
+                {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
+      McpDecision d;
+      d.reason = "validation_unavailable";
+      d.local = Gateway::JsonResponse(
+          http::status::service_unavailable,
+          JsonRpcErrorMessage(nullptr, -32000, "Authorization is temporarily unavailable; retry"), request.keep_alive());
+      d.local->set(http::field::retry_after, "5");
+      co_return d;
+    }
+    // fail_open: only because no decision could be made. Server-level scopes are
+    // waived; every tool, resource or prompt that needs scopes stays denied.
+    metrics_->CountDenial("fail_open");
+    log::Warn("token validation unavailable; continuing as anonymous (fail_open)",
+              {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
+    caller.anonymous = true;
+    caller.owner = "anonymous";
+  } else if (!validated.valid()) {
+    co_return Challenge(request, info, KindForError(validated.error()), credentials.scheme,
+                        validated.error_description(), {}, validated.dpop_nonce());
+  } else {
+    caller.principal = validated.principal();
+    for (const std::string& s : caller.principal.scopes()) caller.scope_views.push_back(s);
+    caller.owner = SessionBindings::OwnerKey(caller.principal.issuer(), caller.principal.subject());
+    dpop_nonce = validated.dpop_nonce();
+  }
+
+  if (!caller.anonymous) {
+    const sp::Decision server = sp::Decide(*policy, std::span<const std::string_view>(caller.scope_views), false, "", "");
+    if (!server.allowed) {
+      co_return Challenge(request, info, ChallengeKind::kInsufficientScope, credentials.scheme, server.message,
+                          server.required_scopes);
+    }
+  }
+
+  const std::string session_id(View(request["Mcp-Session-Id"]));
+  if (!session_id.empty() && sessions_->Check(session_id, caller.owner) == SessionBindings::Owner::kOther) {
+    metrics_->CountDenial("session_hijack");
+    McpDecision d;
+    d.reason = "session_hijack";
+    d.local = Gateway::JsonResponse(
+        http::status::forbidden,
+        JsonRpcErrorMessage(nullptr, -32600, "This session belongs to another principal"), request.keep_alive());
+    co_return d;
+  }
+
+  McpDecision d;
+  if (request.method() == http::verb::post) {
+    d = DecideMessages(request, info, caller, *policy, credentials.scheme);
+    if (d.local) co_return d;
+  }
+  const IdentityHeaders& ids = options_.identity_headers;
+  if (caller.anonymous) {
+    d.upstream_headers.emplace_back(ids.anonymous, "true");
+  } else {
+    d.upstream_headers.emplace_back(ids.subject, caller.principal.subject());
+    d.upstream_headers.emplace_back(ids.scopes, StrJoin({caller.principal.scopes().begin(), caller.principal.scopes().end()}, " "));
+    d.upstream_headers.emplace_back(ids.claims, Base64UrlEncode(caller.principal.claims_json()));
+  }
+  if (!dpop_nonce.empty()) d.client_headers.emplace_back("DPoP-Nonce", dpop_nonce);
+  if (session_id.empty()) {
+    d.on_upstream_response = [sessions = sessions_, owner = caller.owner](const http::response_header<>& h) {
+      const std::string_view assigned = View(h["Mcp-Session-Id"]);
+      if (!assigned.empty()) sessions->Bind(assigned, owner);
+    };
+  }
+  co_return d;
+}
+
+McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
+                                         const sp::CompiledPolicy& policy, std::string_view scheme) {
+  McpDecision d;
+  JsonRpcBody body = ParseJsonRpcBody(request.body());
+  if (body.error != JsonRpcBody::Error::kNone) {
+    const bool parse = body.error == JsonRpcBody::Error::kParse;
+    const int code = parse ? -32700 : body.error == JsonRpcBody::Error::kInvalidParams ? -32602 : -32600;
+    d.reason = parse ? "parse_error" : body.error == JsonRpcBody::Error::kInvalidParams ? "invalid_params" : "invalid_request";
+    metrics_->CountDenial(d.reason);
+    d.local = Gateway::JsonResponse(
+        http::status::bad_request,
+        JsonRpcErrorMessage(body.error_id, code,
+                            StrCat(parse ? "Parse error: " : code == -32602 ? "Invalid params: " : "Invalid request: ",
+                                   body.error_detail)),
+        request.keep_alive());
+    return d;
+  }
+  auto snapshot = view_->metadata();
+  const bool step_up = options_.insufficient_scope == InsufficientScopeMode::kHttp403 &&
+                       metadata::ScopeChallengesEnabled(snapshot->challenge.scope_enforcement,
+                                                        View(request["MCP-Protocol-Version"]));
+  std::vector<std::string> own;
+  std::vector<const JsonRpcMessage*> forward;
+  std::map<std::string, sp::ListKind> lists;
+  for (const JsonRpcMessage& m : body.messages) {
+    if (m.kind == JsonRpcMessage::Kind::kRequest) {
+      if (auto kind = ListKindOf(m.method); kind && policy.list_filtering()) lists[ToJson(m.id)] = *kind;
+      if (m.target_kind != TargetKind::kNone) {
+        const sp::Decision decision =
+            sp::Decide(policy, std::span<const std::string_view>(caller.scope_views), caller.anonymous, m.method, m.target);
+        if (!decision.allowed) {
+          if (step_up && decision.reason == sp::DecisionReason::kTargetScopesMissing && !caller.anonymous) {
+            return Challenge(request, info, ChallengeKind::kInsufficientScope, scheme, decision.message,
+                             decision.required_scopes);
+          }
+          metrics_->CountDenial(m.target_kind == TargetKind::kTool ? "tool_denied" : "target_denied");
+          own.push_back(m.target_kind == TargetKind::kTool ? ToolErrorResult(m.id, decision.message)
+                                                           : JsonRpcErrorMessage(m.id, kForbiddenCode, decision.message));
+          continue;
+        }
+      }
+    }
+    forward.push_back(&m);
+  }
+  if (!own.empty() && forward.empty()) {
+    d.reason = "denied_by_policy";
+    d.local = Gateway::JsonResponse(http::status::ok, body.batch ? StrCat("[", StrJoin(own, ","), "]") : own.front(),
+                                    request.keep_alive());
+    return d;
+  }
+  if (!own.empty()) {
+    std::vector<std::string> rest;
+    for (const JsonRpcMessage* m : forward) rest.push_back(ToJson(m->raw));
+    d.body = StrCat("[", StrJoin(rest, ","), "]");
+    d.own_messages = std::move(own);
+  }
+  if (!lists.empty()) {
+    std::vector<std::string> scopes(caller.principal.scopes().begin(), caller.principal.scopes().end());
+    d.transform = [policy = view_->policy(), scopes = std::move(scopes), anonymous = caller.anonymous,
+                   lists = std::move(lists)](std::string_view json) {
+      return FilterLists(json, *policy, scopes, anonymous, lists);
+    };
+  }
+  return d;
+}
+
+}  // namespace mcpauth::gw

@@ -1,0 +1,66 @@
+// The authorization pipeline for MCP routes, split by role as in Envoy's jwt_authn:
+//   extractor      credentials.h          where the token is
+//   authenticator  token-validation gRPC  is it genuine (the one call per request)
+//   verifier       scope-policy library   server-level scopes, then each message's
+//                                         tool / resource / prompt, in process
+//   challenges     metadata library       every WWW-Authenticate the gateway sends
+// plus the edge rules around them: session-to-principal binding, identity headers
+// for the upstream, list filtering, and fail_open only when no decision could be made.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "gateway/gateway.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/jsonrpc.h"
+#include "gateway/session_binding.h"
+#include "gateway/suite_view.h"
+#include "mcpauth/v1/token_validation.grpc.pb.h"
+#include "services/common/suite_config.h"
+#include "services/metadata/challenge.h"
+
+namespace mcpauth::gw {
+
+// Who the request speaks for, once authenticated (or let through by fail_open).
+struct CallerIdentity {
+  bool anonymous = false;
+  v1::Principal principal;
+  std::vector<std::string_view> scope_views;  // views into principal.scopes
+  std::string owner;                          // the session-binding key
+};
+
+struct PipelineOptions {
+  bool fail_open = false;
+  InsufficientScopeMode insufficient_scope = InsufficientScopeMode::kToolError;
+  IdentityHeaders identity_headers;
+  absl::Duration validation_timeout = absl::Seconds(2);
+};
+
+class AuthPipeline final : public McpPipeline {
+ public:
+  AuthPipeline(PipelineOptions options, SuiteView* view, std::shared_ptr<grpc::Channel> token_validation,
+               SessionBindings* sessions, GatewayMetrics* metrics);
+
+  Task<McpDecision> Decide(Request& request, const RequestInfo& info) override;
+  std::optional<Response> Serve(const Request& request, std::string_view path) override;
+
+ private:
+  // A 401/403/400 with the challenge for `kind` (and a small JSON body).
+  McpDecision Challenge(const Request& request, const RequestInfo& info, metadata::ChallengeKind kind,
+                        std::string_view scheme, std::string_view description,
+                        std::vector<std::string> operation_scopes = {}, std::string dpop_nonce = {});
+  // The JSON-RPC part: per-message decisions, replies for denied members, list filtering.
+  McpDecision DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
+                             const sp::CompiledPolicy& policy, std::string_view scheme);
+
+  PipelineOptions options_;
+  SuiteView* view_;
+  std::unique_ptr<v1::TokenValidation::Stub> token_validation_;
+  SessionBindings* sessions_;
+  GatewayMetrics* metrics_;
+};
+
+}  // namespace mcpauth::gw

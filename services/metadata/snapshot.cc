@@ -1,0 +1,161 @@
+#include "services/metadata/snapshot.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <exception>
+#include <filesystem>
+
+#include "services/common/file_watcher.h"
+#include "services/common/strings.h"
+#include "services/token_validation/alg.h"
+
+namespace mcpauth::metadata {
+namespace {
+
+int FamilyRank(tv::KeyFamily family) {
+  switch (family) {
+    case tv::KeyFamily::kEc: return 0;
+    case tv::KeyFamily::kOkp: return 1;
+    case tv::KeyFamily::kRsaPss: return 2;
+    case tv::KeyFamily::kRsa: return 3;
+  }
+  return 4;
+}
+
+// Length-prefixed (and lists count-prefixed), so no two different contents hash
+// the same input.
+void Feed(std::string& out, std::string_view field) { StrAppend(out, field.size(), ":", field, ";"); }
+
+}  // namespace
+
+MetadataSnapshot MetadataSnapshot::Make(ProtectedResourceMetadata resources, ChallengeSettings challenge) {
+  MetadataSnapshot out;
+  out.version = SnapshotVersion(resources, challenge);
+  out.resources = std::move(resources);
+  out.challenge = std::move(challenge);
+  return out;
+}
+
+absl::StatusOr<Challenge> MetadataSnapshot::BuildChallenge(const ChallengeRequest& request) const {
+  const ResourceDocument* doc = resources.FindByResource(request.resource);
+  if (doc == nullptr) {
+    return absl::NotFoundError(StrCat("no protected resource \"", request.resource, "\""));
+  }
+  return metadata::BuildChallenge(challenge, doc->metadata_url, request);
+}
+
+std::string SnapshotVersion(const ProtectedResourceMetadata& resources, const ChallengeSettings& challenge) {
+  std::string content;
+  for (const ResourceDocument& doc : resources.documents()) {
+    Feed(content, doc.resource);
+    Feed(content, doc.document_json);
+    Feed(content, doc.metadata_url);
+    Feed(content, StrCat(doc.well_known_paths.size()));
+    for (const std::string& path : doc.well_known_paths) Feed(content, path);
+  }
+  if (const ResourceDocument* def = resources.default_document()) Feed(content, def->resource);
+  Feed(content, resources.cache_control());
+  Feed(content, StrCat(challenge.required_scopes.size()));
+  for (const std::string& s : challenge.required_scopes) Feed(content, s);
+  Feed(content,
+       StrCat(static_cast<int>(challenge.scope_enforcement), challenge.bearer_accepted, challenge.dpop_accepted));
+  for (const std::string& a : challenge.dpop_algorithms) Feed(content, a);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(), digest);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), 8));
+}
+
+bool DpopEnabled(const AuthorizationConfig& authorization) {
+  return authorization.dpop_required || authorization.dpop_nonce || !authorization.dpop_algorithms.empty();
+}
+
+std::vector<std::string> DefaultDpopAlgorithms() {
+  std::vector<const tv::AlgSpec*> algs = tv::SupportedAlgs();
+  std::stable_sort(algs.begin(), algs.end(), [](const tv::AlgSpec* a, const tv::AlgSpec* b) {
+    return FamilyRank(a->family) < FamilyRank(b->family);
+  });
+  std::vector<std::string> names;
+  for (const tv::AlgSpec* alg : algs) names.emplace_back(alg->name);
+  return names;
+}
+
+std::string PolicyFilePath(const SuiteConfig& config) {
+  const std::filesystem::path path(config.policy_file);
+  if (path.empty() || path.is_absolute() || config.source_path.empty()) return config.policy_file;
+  return (std::filesystem::path(config.source_path).parent_path() / path).lexically_normal().string();
+}
+
+absl::StatusOr<std::vector<std::string>> RequiredScopesFromPolicyText(std::string_view text,
+                                                                      const std::string& source) {
+  try {
+    return ParsePolicyFile(YAML::Load(std::string(text)), source).required_scopes;
+  } catch (const std::exception& e) {  // ConfigError names the key; YAML errors the line
+    return absl::InvalidArgumentError(e.what());
+  }
+}
+
+std::vector<std::string> RequiredScopesFromConfig(const SuiteConfig& config) {
+  if (config.policy_file.empty()) return config.authorization.required_scopes;
+  const std::string path = PolicyFilePath(config);
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) throw ConfigError(StrCat("policy_file: ", text.status().message()));
+  auto scopes = RequiredScopesFromPolicyText(*text, path);
+  if (!scopes.ok()) throw ConfigError(StrCat("policy_file ", path, ": ", scopes.status().message()));
+  return *std::move(scopes);
+}
+
+ResourceMetadataSettings ResourceMetadataSettingsFromConfig(const SuiteConfig& config,
+                                                            const std::vector<std::string>& required_scopes) {
+  const AuthorizationConfig& auth = config.authorization;
+  ResourceMetadataSettings s;
+  s.resources = config.Resources();
+  s.top_level_resource = config.resource;
+  s.authorization_servers = auth.authorization_servers;
+  s.scopes_supported = config.metadata.scopes_supported.empty() ? required_scopes : config.metadata.scopes_supported;
+  s.resource_name = config.metadata.resource_name;
+  s.resource_documentation = config.metadata.resource_documentation;
+  s.metadata_path = auth.metadata_path;
+  s.cache_ttl = auth.cache_ttl;
+  s.dpop_enabled = DpopEnabled(auth);
+  s.dpop_required = auth.dpop_required;
+  s.dpop_algorithms = auth.dpop_algorithms.empty() ? DefaultDpopAlgorithms() : auth.dpop_algorithms;
+  return s;
+}
+
+ChallengeSettings ChallengeSettingsFromConfig(const SuiteConfig& config,
+                                              const std::vector<std::string>& required_scopes) {
+  const AuthorizationConfig& auth = config.authorization;
+  ChallengeSettings s;
+  s.required_scopes = required_scopes;
+  s.scope_enforcement = auth.scope_enforcement;
+  s.bearer_accepted = !auth.dpop_required;
+  s.dpop_accepted = DpopEnabled(auth);
+  s.dpop_algorithms = auth.dpop_algorithms.empty() ? DefaultDpopAlgorithms() : auth.dpop_algorithms;
+  return s;
+}
+
+MetadataSnapshot SnapshotFromConfig(const SuiteConfig& config, const std::vector<std::string>& required_scopes) {
+  const std::vector<std::string>& algs = config.authorization.dpop_algorithms;
+  for (size_t i = 0; i < algs.size(); ++i) {
+    // Worded as token-validation words it, whichever service starts first.
+    if (tv::FindAlg(algs[i]) == nullptr) {
+      throw ConfigError(StrCat("authorization.dpop_algorithms[", i, "]: \"", algs[i],
+                               tv::IsForbiddenAlg(algs[i])
+                                   ? "\" is not asymmetric: DPoP proofs are signed with a private key"
+                                   : "\" is not a supported JWS algorithm"));
+    }
+  }
+  if (config.Resources().empty()) {
+    throw ConfigError("resource: the protected resource's canonical URI is required (or gateway.routes[].resource)");
+  }
+  auto resources = ProtectedResourceMetadata::Build(ResourceMetadataSettingsFromConfig(config, required_scopes));
+  if (!resources.ok()) throw ConfigError(StrCat("resource: ", resources.status().message()));
+  return MetadataSnapshot::Make(std::move(*resources), ChallengeSettingsFromConfig(config, required_scopes));
+}
+
+MetadataSnapshot SnapshotFromConfig(const SuiteConfig& config) {
+  return SnapshotFromConfig(config, RequiredScopesFromConfig(config));
+}
+
+}  // namespace mcpauth::metadata

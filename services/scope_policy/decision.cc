@@ -1,0 +1,134 @@
+#include "services/scope_policy/decision.h"
+
+#include "services/common/strings.h"
+#include "services/scope_policy/python_repr.h"
+#include "services/scope_policy/scope_grant.h"
+
+namespace mcpauth::sp {
+namespace {
+
+// The decision without its explanation; allocates nothing.
+DecisionReason Evaluate(const CompiledPolicy& policy, std::span<const std::string_view> held, bool anonymous,
+                        TargetKind kind, std::string_view target, const CompiledRule** rule_out) {
+  const CompiledRule* rule = kind == TargetKind::kNone ? nullptr : policy.rules(kind).Find(target);
+  *rule_out = rule;
+  if (!anonymous) {
+    for (const std::string& scope : policy.server_scopes()) {
+      if (!AnyGrants(policy.strategy(), held, scope)) return DecisionReason::kServerScopesMissing;
+    }
+  }
+  if (kind == TargetKind::kTool && rule == nullptr && !policy.unknown_tool_allowed()) {
+    return DecisionReason::kUnknownTool;
+  }
+  if (rule != nullptr) {
+    for (const std::string& scope : rule->rule_scopes) {
+      if (anonymous || !AnyGrants(policy.strategy(), held, scope)) return DecisionReason::kTargetScopesMissing;
+    }
+  }
+  return DecisionReason::kAllowed;
+}
+
+std::vector<std::string> Missing(const CompiledPolicy& policy, std::span<const std::string_view> held,
+                                 bool anonymous, const std::vector<std::string>& required) {
+  std::vector<std::string> missing;
+  for (const std::string& scope : required) {
+    if (anonymous || !AnyGrants(policy.strategy(), held, scope)) missing.push_back(scope);
+  }
+  return missing;
+}
+
+std::string_view TargetWord(TargetKind kind) {
+  switch (kind) {
+    case TargetKind::kTool: return "Tool";
+    case TargetKind::kResource: return "Resource";
+    case TargetKind::kPrompt: return "Prompt";
+    case TargetKind::kNone: return "Request";
+  }
+  return "Request";
+}
+
+}  // namespace
+
+TargetKind TargetKindOf(std::string_view method) {
+  if (method == "tools/call") return TargetKind::kTool;
+  if (method == "resources/read" || method == "resources/subscribe" || method == "resources/unsubscribe") {
+    return TargetKind::kResource;
+  }
+  if (method == "prompts/get") return TargetKind::kPrompt;
+  return TargetKind::kNone;
+}
+
+Decision Decide(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
+                std::string_view method, std::string_view target) {
+  Decision d;
+  d.target_kind = TargetKindOf(method);
+  const CompiledRule* rule = nullptr;
+  d.reason = Evaluate(policy, caller_scopes, anonymous, d.target_kind, target, &rule);
+  d.allowed = d.reason == DecisionReason::kAllowed;
+  if (rule != nullptr) {
+    d.matched_rule = rule->pattern.text();
+    d.required_scopes = rule->operation_scopes;
+    d.challenge_scope = rule->challenge_scope;
+  } else {
+    d.required_scopes = policy.server_scopes();
+    d.challenge_scope = policy.server_challenge_scope();
+  }
+  if (d.allowed) return d;
+
+  d.missing_scopes = Missing(policy, caller_scopes, anonymous, d.required_scopes);
+  switch (d.reason) {
+    case DecisionReason::kServerScopesMissing:
+      d.message = StrCat("Server requires scopes: ", PythonListRepr(policy.server_scopes()), ". Missing: ",
+                         PythonListRepr(Missing(policy, caller_scopes, anonymous, policy.server_scopes())));
+      break;
+    case DecisionReason::kTargetScopesMissing:
+      d.message = StrCat(TargetWord(d.target_kind), " \"", target, "\" requires scopes: ",
+                         PythonListRepr(rule->rule_scopes), ". Missing: ",
+                         PythonListRepr(Missing(policy, caller_scopes, anonymous, rule->rule_scopes)));
+      break;
+    case DecisionReason::kUnknownTool:
+      d.message = StrCat("Tool \"", target, "\" is not in the policy, and unknown tools are denied");
+      break;
+    case DecisionReason::kAllowed:
+      break;
+  }
+  return d;
+}
+
+Decision Decide(const CompiledPolicy& policy, const std::vector<std::string>& caller_scopes, bool anonymous,
+                std::string_view method, std::string_view target) {
+  const std::vector<std::string_view> views = ScopeViews(caller_scopes);
+  return Decide(policy, views, anonymous, method, target);
+}
+
+bool IsAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
+               std::string_view method, std::string_view target) {
+  const CompiledRule* rule = nullptr;
+  return Evaluate(policy, caller_scopes, anonymous, TargetKindOf(method), target, &rule) ==
+         DecisionReason::kAllowed;
+}
+
+std::string_view ListItemMethod(ListKind kind) {
+  switch (kind) {
+    case ListKind::kTools: return "tools/call";
+    case ListKind::kResources: return "resources/read";
+    case ListKind::kPrompts: return "prompts/get";
+  }
+  return "tools/call";
+}
+
+std::vector<std::string> FilterAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes,
+                                       bool anonymous, ListKind kind, const std::vector<std::string>& names) {
+  const std::string_view method = ListItemMethod(kind);
+  std::vector<std::string> allowed;
+  for (const std::string& name : names) {
+    if (IsAllowed(policy, caller_scopes, anonymous, method, name)) allowed.push_back(name);
+  }
+  return allowed;
+}
+
+std::vector<std::string_view> ScopeViews(const std::vector<std::string>& scopes) {
+  return std::vector<std::string_view>(scopes.begin(), scopes.end());
+}
+
+}  // namespace mcpauth::sp

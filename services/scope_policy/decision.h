@@ -1,0 +1,88 @@
+// Decisions: may a caller holding these scopes perform this MCP operation under
+// this policy? Pure functions of their arguments, so the service and the gateway
+// (which evaluates its copy of the policy in-process) always agree.
+//
+// What an operation needs:
+//   tools/call                                     the server-level scopes ∪ the tool's
+//   resources/read, resources/subscribe,
+//   resources/unsubscribe                          the server-level scopes ∪ the resource's
+//   prompts/get                                    the server-level scopes ∪ the prompt's
+//   any other method                               the server-level scopes
+// The target's scopes come from the rule that governs it (pattern.h gives the
+// precedence). A tool no rule names needs only the server-level scopes when
+// policy.unknown_tool is allow, and is denied when it is deny; resources and
+// prompts without a rule need only the server-level scopes.
+//
+// Server-level scopes are checked first. An anonymous caller (fail_open: no token
+// could be validated) holds no scopes and is not held to the server-level scopes —
+// fail_open already let it past that gate — but every target that requires scopes
+// is denied to it.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/scope_policy/policy.h"
+
+namespace mcpauth::sp {
+
+enum class DecisionReason {
+  kAllowed,
+  kServerScopesMissing,  // the caller lacks server-level scopes
+  kTargetScopesMissing,  // the caller lacks scopes the tool/resource/prompt requires
+  kUnknownTool,          // no rule names the tool and policy.unknown_tool is deny
+};
+
+struct Decision {
+  bool allowed = false;
+  DecisionReason reason = DecisionReason::kAllowed;
+  TargetKind target_kind = TargetKind::kNone;
+  // The exact name or pattern of the rule that governs the target; "" for none.
+  std::string matched_rule;
+  // Every scope the operation needs (server level ∪ target's), sorted, unique.
+  std::vector<std::string> required_scopes;
+  // Those the caller's scopes do not grant, sorted; empty when allowed.
+  std::vector<std::string> missing_scopes;
+  // For the caller; "" when allowed. For a tool (the seed's text):
+  //   Tool "delete_file" requires scopes: ['files:delete']. Missing: ['files:delete']
+  // listing the tool's own scopes and those missing among them; "Resource" and
+  // "Prompt" likewise; "Server requires scopes: [...]. Missing: [...]" for the
+  // server level; for an unknown tool under deny:
+  //   Tool "x" is not in the policy, and unknown tools are denied
+  std::string message;
+  // For a 403 insufficient_scope challenge (MCP 2025-11-25): required_scopes
+  // joined by single spaces.
+  std::string challenge_scope;
+};
+
+// The kind of target `method` names (kNone for methods without one).
+TargetKind TargetKindOf(std::string_view method);
+
+// The decision for `method` on `target` (ignored for methods without a target).
+Decision Decide(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
+                std::string_view method, std::string_view target);
+Decision Decide(const CompiledPolicy& policy, const std::vector<std::string>& caller_scopes, bool anonymous,
+                std::string_view method, std::string_view target);
+
+// Decide(...).allowed, without building the explanation.
+bool IsAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
+               std::string_view method, std::string_view target);
+
+enum class ListKind { kTools, kResources, kPrompts };
+
+// The method whose decision governs whether an item of a list is shown:
+// tools/call, resources/read, prompts/get.
+std::string_view ListItemMethod(ListKind kind);
+
+// The names (tools, resource URIs or prompt names) the caller may use, in their
+// original order. Filters whatever policy.list_filtering says: callers check
+// CompiledPolicy::list_filtering() to decide whether to filter at all.
+std::vector<std::string> FilterAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes,
+                                       bool anonymous, ListKind kind, const std::vector<std::string>& names);
+
+// Views of `scopes`, for the span overloads.
+std::vector<std::string_view> ScopeViews(const std::vector<std::string>& scopes);
+
+}  // namespace mcpauth::sp

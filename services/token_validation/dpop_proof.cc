@@ -1,0 +1,164 @@
+#include "services/token_validation/dpop_proof.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "services/common/base64url.h"
+#include "services/common/json.h"
+#include "services/common/strings.h"
+#include "services/token_validation/dpop_htu.h"
+#include "services/token_validation/signature.h"
+
+namespace mcpauth::tv {
+namespace {
+
+// A jti longer than this is refused: it only has to be unique, and it becomes part
+// of a replay-store key.
+constexpr size_t kMaxJtiBytes = 512;
+
+bool IsDpopTyp(const std::optional<std::string>& typ) {
+  if (!typ) return false;
+  // RFC 7515 §4.1.9: media types compare case-insensitively; "application/" may be omitted.
+  std::string t = AsciiLower(*typ);
+  std::string_view v = t;
+  if (v.starts_with("application/")) v.remove_prefix(12);
+  return v == "dpop+jwt";
+}
+
+bool ReadString(const boost::json::object& o, std::string_view name, std::optional<std::string>& out) {
+  const boost::json::value* v = FindMember(o, name);
+  if (v == nullptr) return true;
+  if (!v->is_string()) return false;
+  out = std::string(v->get_string());
+  return true;
+}
+
+bool ReadRequiredString(const boost::json::object& o, std::string_view name, std::string& out) {
+  std::optional<std::string> value;
+  if (!ReadString(o, name, value) || !value) return false;
+  out = std::move(*value);
+  return true;
+}
+
+Reason ParseClaims(std::string_view payload, DpopProof& out) {
+  boost::json::value doc;
+  if (ParseStrictJson(payload, doc) != JsonParseError::kNone || !doc.is_object()) {
+    return v1::REASON_DPOP_PROOF_INVALID;
+  }
+  const boost::json::object& o = doc.get_object();
+  if (!ReadRequiredString(o, "jti", out.jti) || !ReadRequiredString(o, "htm", out.htm) ||
+      !ReadRequiredString(o, "htu", out.htu) || !ReadString(o, "ath", out.ath) || !ReadString(o, "nonce", out.nonce)) {
+    return v1::REASON_DPOP_PROOF_INVALID;
+  }
+  if (out.jti.empty() || out.jti.size() > kMaxJtiBytes) return v1::REASON_DPOP_PROOF_INVALID;
+  const boost::json::value* iat = FindMember(o, "iat");
+  std::optional<double> seconds = iat != nullptr ? NumberValue(*iat) : std::nullopt;
+  if (!seconds || !std::isfinite(*seconds) || *seconds < 0) return v1::REASON_DPOP_PROOF_INVALID;
+  out.iat = *seconds;
+  return v1::REASON_OK;
+}
+
+}  // namespace
+
+DpopKeyCache::DpopKeyCache(size_t capacity, prometheus::Registry* registry)
+    : per_shard_capacity_(std::max<size_t>(1, (capacity + kShards - 1) / kShards)) {
+  if (registry != nullptr) {
+    auto& family = CacheRequestsFamily(*registry);
+    hits_ = &family.Add({{"cache", "dpop_key"}, {"result", "hit"}});
+    misses_ = &family.Add({{"cache", "dpop_key"}, {"result", "miss"}});
+  }
+}
+
+DpopKeyCache::Shard& DpopKeyCache::ShardFor(const std::string& jwk_json) {
+  return shards_[absl::HashOf(jwk_json) % kShards];
+}
+
+std::shared_ptr<const Jwk> DpopKeyCache::Find(const std::string& jwk_json) {
+  Shard& shard = ShardFor(jwk_json);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.index.find(std::string_view(jwk_json));
+  if (it == shard.index.end()) {
+    if (misses_) misses_->Increment();
+    return nullptr;
+  }
+  if (hits_) hits_->Increment();
+  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+  return it->second->second;
+}
+
+void DpopKeyCache::Insert(const std::string& jwk_json, std::shared_ptr<const Jwk> key) {
+  Shard& shard = ShardFor(jwk_json);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.index.contains(std::string_view(jwk_json))) return;
+  while (shard.lru.size() >= per_shard_capacity_) {
+    shard.index.erase(std::string_view(shard.lru.back().first));
+    shard.lru.pop_back();
+  }
+  shard.lru.emplace_front(jwk_json, std::move(key));
+  shard.index.emplace(std::string_view(shard.lru.front().first), shard.lru.begin());
+}
+
+Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, DpopProof& out, DpopKeyCache* keys) {
+  if (proof.find(',') != std::string_view::npos) return v1::REASON_DPOP_MULTIPLE_PROOFS;
+  if (proof.size() > policy.max_proof_bytes) return v1::REASON_DPOP_PROOF_INVALID;
+  switch (ParseCompactJws(proof, out.jws)) {
+    case v1::REASON_OK:
+      break;
+    case v1::REASON_ALG_MISSING:
+    case v1::REASON_ALG_UNSUPPORTED:
+      return v1::REASON_DPOP_ALG_UNSUPPORTED;
+    default:
+      return v1::REASON_DPOP_PROOF_INVALID;
+  }
+  if (!IsDpopTyp(out.jws.typ)) return v1::REASON_DPOP_TYP_INVALID;
+  if (!policy.algorithms.empty() &&
+      std::find(policy.algorithms.begin(), policy.algorithms.end(), out.jws.alg) == policy.algorithms.end()) {
+    return v1::REASON_DPOP_ALG_UNSUPPORTED;
+  }
+  const boost::json::value* jwk = FindMember(out.jws.header, "jwk");
+  if (jwk == nullptr || !jwk->is_object()) return v1::REASON_DPOP_JWK_INVALID;
+  // §4.3 step 7: the key is public. Checked by name first so a private key is
+  // refused as such, whatever else is wrong with it.
+  if (HasPrivateMembers(jwk->get_object())) return v1::REASON_DPOP_JWK_INVALID;
+  const std::string jwk_json = keys != nullptr ? ToJson(*jwk) : std::string();
+  out.key = keys != nullptr ? keys->Find(jwk_json) : nullptr;
+  if (out.key == nullptr) {
+    auto key = Jwk::Parse(jwk->get_object(), JwkPrivacy::kPublicOnly);
+    if (!key.ok()) return v1::REASON_DPOP_JWK_INVALID;
+    out.key = std::make_shared<const Jwk>(std::move(*key));
+    if (keys != nullptr) keys->Insert(jwk_json, out.key);
+  }
+  if (!out.key->UsableWith(*out.jws.alg)) return v1::REASON_DPOP_JWK_INVALID;
+  if (Reason r = ParseClaims(out.jws.payload, out); r != v1::REASON_OK) return r;
+  out.jkt = out.key->Thumbprint();
+  return v1::REASON_OK;
+}
+
+Reason CheckDpopAgainstRequest(const DpopProof& proof, const DpopRequest& request, std::string_view access_token,
+                               absl::Time now, absl::Duration leeway) {
+  if (request.method.empty() || proof.htm != request.method) return v1::REASON_DPOP_HTM_MISMATCH;
+  if (!HtuMatches(proof.htu, request.uri)) return v1::REASON_DPOP_HTU_MISMATCH;
+  const double t = absl::ToDoubleSeconds(now - absl::UnixEpoch());
+  if (std::fabs(proof.iat - t) > absl::ToDoubleSeconds(leeway)) return v1::REASON_DPOP_IAT_OUT_OF_WINDOW;
+  if (!access_token.empty() && (!proof.ath || *proof.ath != DpopAccessTokenHash(access_token))) {
+    return v1::REASON_DPOP_ATH_MISMATCH;
+  }
+  return v1::REASON_OK;
+}
+
+Reason VerifyDpopSignature(const DpopProof& proof) {
+  if (proof.key == nullptr || proof.jws.alg == nullptr) return v1::REASON_DPOP_PROOF_INVALID;
+  return VerifySignature(*proof.jws.alg, *proof.key, proof.jws.signing_input, proof.jws.signature) == v1::REASON_OK
+             ? v1::REASON_OK
+             : v1::REASON_DPOP_PROOF_INVALID;
+}
+
+std::string DpopAccessTokenHash(std::string_view access_token) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(access_token.data()), access_token.size(), digest);
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+}  // namespace mcpauth::tv

@@ -1,0 +1,102 @@
+// A DPoP proof JWT (RFC 9449 §4.2) and the checks of §4.3 that need nothing but
+// the proof, the request and the access token: shape, header, key, claims, and
+// their agreement with the request. The signature is verified separately
+// (VerifyDpopSignature), after every cheap check, so a proof that fails for a
+// reason one can see costs no public-key operation.
+#pragma once
+
+#include <array>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "services/common/metrics.h"
+#include "services/token_validation/alg.h"
+#include "services/token_validation/jwk.h"
+#include "services/token_validation/jws.h"
+#include "services/token_validation/reason.h"
+
+namespace mcpauth::tv {
+
+// What the proof is checked against: the request it came with.
+struct DpopRequest {
+  std::string_view proof;   // the DPoP header field value
+  std::string_view method;  // the HTTP method, e.g. "GET" (case-sensitive)
+  std::string_view uri;     // the request URI as the resource's external origin sees it
+};
+
+struct DpopProofPolicy {
+  // Accepted proof algorithms; empty: every supported (asymmetric) algorithm.
+  std::vector<const AlgSpec*> algorithms;
+  // iat may be this far in the past or the future.
+  absl::Duration leeway = absl::Seconds(60);
+  size_t max_proof_bytes = 16 * 1024;
+};
+
+struct DpopProof {
+  ParsedJws jws;                   // signing_input points into the proof string: keep it alive
+  std::shared_ptr<const Jwk> key;  // the header's jwk (public members only)
+  std::string jkt;                 // RFC 7638 thumbprint of `key`
+  std::string jti, htm, htu;
+  double iat = 0;
+  std::optional<std::string> ath, nonce;
+};
+
+// Parsed proof keys by their exact JSON text. Building an OpenSSL key from a JWK
+// (with OpenSSL's public-key checks: for EC a point multiplication) costs about as
+// much as verifying the proof, and a client signs every proof with the same key,
+// so the parsed key is remembered. The JSON text is the whole identity: any other
+// spelling of the key is parsed (and checked) on its own. Bounded, least recently
+// used first out; counted in mcpauth_cache_requests_total{cache="dpop_key"}.
+class DpopKeyCache {
+ public:
+  explicit DpopKeyCache(size_t capacity = 4096, prometheus::Registry* registry = nullptr);
+  std::shared_ptr<const Jwk> Find(const std::string& jwk_json);
+  void Insert(const std::string& jwk_json, std::shared_ptr<const Jwk> key);
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    std::list<std::pair<std::string, std::shared_ptr<const Jwk>>> lru;     // most recent first
+    absl::flat_hash_map<std::string_view, decltype(lru)::iterator> index;  // views into lru's strings
+  };
+  Shard& ShardFor(const std::string& jwk_json);
+
+  const size_t per_shard_capacity_;
+  std::array<Shard, kShards> shards_;
+  prometheus::Counter* hits_ = nullptr;
+  prometheus::Counter* misses_ = nullptr;
+};
+
+// Parses `proof` and checks everything that needs only the proof itself, in this
+// order: one proof (a ',' means several DPoP fields were combined), size, JWS
+// compact shape with a supported asymmetric alg, typ = dpop+jwt, alg allowed by
+// the policy, jwk present, public and fit for alg, claims present and of the right
+// types. Reasons:
+// REASON_DPOP_MULTIPLE_PROOFS, REASON_DPOP_PROOF_INVALID, REASON_DPOP_TYP_INVALID,
+// REASON_DPOP_ALG_UNSUPPORTED, REASON_DPOP_JWK_INVALID.
+// `keys` (optional) remembers parsed header keys.
+Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, DpopProof& out,
+                      DpopKeyCache* keys = nullptr);
+
+// The proof against the request (§4.3 steps 8–11 and §7.1), in this order:
+// htm (REASON_DPOP_HTM_MISMATCH), htu (REASON_DPOP_HTU_MISMATCH), iat within
+// ±leeway of `now` (REASON_DPOP_IAT_OUT_OF_WINDOW), and, when `access_token` is
+// not empty, ath = base64url(SHA-256(access_token)) (REASON_DPOP_ATH_MISMATCH).
+Reason CheckDpopAgainstRequest(const DpopProof& proof, const DpopRequest& request, std::string_view access_token,
+                               absl::Time now, absl::Duration leeway);
+
+// The proof's signature with its own header key: REASON_OK or REASON_DPOP_PROOF_INVALID.
+Reason VerifyDpopSignature(const DpopProof& proof);
+
+// base64url(SHA-256(ASCII(access_token))), the `ath` claim (RFC 9449 §4.2).
+std::string DpopAccessTokenHash(std::string_view access_token);
+
+}  // namespace mcpauth::tv

@@ -1,0 +1,67 @@
+#include "services/token_validation/dpop_replay.h"
+
+#include <openssl/sha.h>
+
+#include "services/common/base64url.h"
+#include "services/common/strings.h"
+
+namespace mcpauth::tv {
+
+std::string DpopReplayKey(std::string_view jkt, std::string_view jti) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(jti.data()), jti.size(), digest);
+  return StrCat(kRedisKeyPrefix, "dpop:jti:", jkt, ":",
+                Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest))));
+}
+
+absl::StatusOr<bool> SharedDpopReplayStore::FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) {
+  return store_->SetIfAbsent(DpopReplayKey(jkt, jti), "1", ttl);
+}
+
+InProcessDpopReplayStore::InProcessDpopReplayStore(size_t capacity, const Clock* clock)
+    : capacity_(capacity == 0 ? 1 : capacity), clock_(clock) {}
+
+void InProcessDpopReplayStore::SweepLocked(absl::Time now) {
+  while (!order_.empty()) {
+    auto& [expires, key] = order_.front();
+    if (expires > now) {
+      // Entries are mostly in expiry order (one ttl per process); an entry behind
+      // an unexpired one waits for it, which only delays freeing memory.
+      break;
+    }
+    auto it = expires_.find(key);
+    // A key re-recorded after expiring has a later expiry: leave that one.
+    if (it != expires_.end() && it->second <= now) expires_.erase(it);
+    order_.pop_front();
+  }
+}
+
+absl::StatusOr<bool> InProcessDpopReplayStore::FirstUse(std::string_view jkt, std::string_view jti,
+                                                        absl::Duration ttl) {
+  std::string key = DpopReplayKey(jkt, jti);
+  const absl::Time now = clock_->Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  SweepLocked(now);
+  auto it = expires_.find(key);
+  if (it != expires_.end() && it->second > now) return false;
+  if (it == expires_.end() && expires_.size() >= capacity_) {
+    return absl::ResourceExhaustedError(
+        "the in-process DPoP replay store is full of unexpired proofs; configure redis or lower dpop_leeway");
+  }
+  const absl::Time expires = now + ttl;
+  if (it != expires_.end()) {
+    it->second = expires;
+  } else {
+    expires_.emplace(key, expires);
+  }
+  order_.emplace_back(expires, std::move(key));
+  return true;
+}
+
+size_t InProcessDpopReplayStore::size() {
+  std::lock_guard<std::mutex> lock(mu_);
+  SweepLocked(clock_->Now());
+  return expires_.size();
+}
+
+}  // namespace mcpauth::tv

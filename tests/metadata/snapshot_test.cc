@@ -1,0 +1,292 @@
+// The snapshot the configuration describes, and its round trip through the proto
+// messages the gateway receives.
+#include "services/metadata/snapshot.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "services/common/strings.h"
+#include "services/metadata/convert.h"
+#include "tests/support/temp_dir.h"
+
+namespace mcpauth::metadata {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+SuiteConfig Parse(const std::string& yaml) { return ParseSuiteConfig(YAML::Load(yaml)); }
+
+MetadataSnapshot FromYaml(const std::string& yaml) { return SnapshotFromConfig(Parse(yaml)); }
+
+boost::json::object Document(const MetadataSnapshot& snapshot, size_t i = 0) {
+  return boost::json::parse(snapshot.resources.documents().at(i).document_json).as_object();
+}
+
+constexpr char kBasic[] = R"(
+resource: https://mcp.example.com/mcp
+authorization:
+  authorization_servers: [https://as.example.com]
+  required_scopes: [files:read]
+  cache_ttl: 60
+metadata:
+  resource_name: Files
+)";
+
+TEST(SnapshotFromConfig, SingleResourceBearerOnly) {
+  MetadataSnapshot s = FromYaml(kBasic);
+  ASSERT_EQ(s.resources.documents().size(), 1u);
+  EXPECT_EQ(s.resources.documents()[0].document_json,
+            R"({"resource":"https://mcp.example.com/mcp","authorization_servers":["https://as.example.com"],)"
+            R"("scopes_supported":["files:read"],"bearer_methods_supported":["header"],"resource_name":"Files"})");
+  EXPECT_EQ(s.resources.cache_control(), "public, max-age=60");
+  EXPECT_EQ(s.challenge.required_scopes, std::vector<std::string>{"files:read"});
+  EXPECT_EQ(s.challenge.scope_enforcement, ScopeEnforcement::kAuto);
+  EXPECT_TRUE(s.challenge.bearer_accepted);
+  EXPECT_FALSE(s.challenge.dpop_accepted);
+  EXPECT_EQ(s.version.size(), 16u);
+}
+
+TEST(SnapshotFromConfig, SeedDefaultAuthorizationServer) {
+  MetadataSnapshot s = FromYaml("resource: https://mcp.example.com/mcp\n");
+  EXPECT_EQ(s.resources.documents()[0].document_json,
+            R"({"resource":"https://mcp.example.com/mcp","authorization_servers":["https://as.dedaluslabs.ai"],)"
+            R"("bearer_methods_supported":["header"]})");
+}
+
+TEST(SnapshotFromConfig, DpopRequiredOffersOnlyDpopWithEverySupportedAlgorithm) {
+  MetadataSnapshot dpop = FromYaml(R"(
+resource: https://mcp.example.com/mcp
+authorization:
+  require_dpop: true
+)");
+  EXPECT_FALSE(dpop.challenge.bearer_accepted);
+  EXPECT_TRUE(dpop.challenge.dpop_accepted);
+  EXPECT_THAT(dpop.challenge.dpop_algorithms,
+              ElementsAre("ES256", "ES384", "ES512", "EdDSA", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"));
+  boost::json::object doc = Document(dpop);
+  EXPECT_EQ(
+      doc.at("dpop_signing_alg_values_supported"),
+      (boost::json::array{"ES256", "ES384", "ES512", "EdDSA", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"}));
+  EXPECT_EQ(doc.at("dpop_bound_access_tokens_required"), true);
+}
+
+TEST(SnapshotFromConfig, DpopAlgorithmsTurnDpopOnWithoutRequiringIt) {
+  MetadataSnapshot s = FromYaml(R"(
+resource: https://mcp.example.com/mcp
+authorization:
+  dpop_algorithms: [ES256, EdDSA]
+)");
+  EXPECT_TRUE(s.challenge.bearer_accepted);
+  EXPECT_TRUE(s.challenge.dpop_accepted);
+  EXPECT_THAT(s.challenge.dpop_algorithms, ElementsAre("ES256", "EdDSA"));
+  boost::json::object doc = Document(s);
+  EXPECT_EQ(doc.at("dpop_signing_alg_values_supported"), (boost::json::array{"ES256", "EdDSA"}));
+  EXPECT_EQ(doc.at("dpop_bound_access_tokens_required"), false);
+  // dpop_nonce alone turns it on too.
+  EXPECT_TRUE(
+      FromYaml("resource: https://mcp.example.com/mcp\nauthorization: {dpop_nonce: true}\n").challenge.dpop_accepted);
+}
+
+TEST(SnapshotFromConfig, RefusesWhatItCannotServe) {
+  try {
+    FromYaml("resource: https://mcp.example.com/mcp\nauthorization: {dpop_algorithms: [ES256, HS256]}\n");
+    ADD_FAILURE() << "HS256 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("authorization.dpop_algorithms[1]: \"HS256\" is not asymmetric"));
+  }
+  try {
+    FromYaml("resource: https://mcp.example.com/mcp\nauthorization: {dpop_algorithms: [ES257]}\n");
+    ADD_FAILURE() << "ES257 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("authorization.dpop_algorithms[0]: \"ES257\" is not a supported JWS algorithm"));
+  }
+  try {
+    FromYaml("authorization: {required_scopes: [a]}\n");
+    ADD_FAILURE() << "no resource accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("resource:"));
+  }
+}
+
+TEST(SnapshotFromConfig, OneDocumentPerGatewayRoute) {
+  MetadataSnapshot s = FromYaml(R"(
+resource: https://mcp.example.com/search
+authorization: {required_scopes: [mcp]}
+gateway:
+  routes:
+    - {path: /files, resource: https://mcp.example.com/files, upstream: http://127.0.0.1:3001/mcp}
+    - {path: /search, resource: https://mcp.example.com/search, upstream: http://127.0.0.1:3002/mcp}
+)");
+  ASSERT_EQ(s.resources.documents().size(), 2u);
+  EXPECT_EQ(s.resources.documents()[0].resource, "https://mcp.example.com/files");
+  // The top-level resource is one of the routes': it is the default.
+  EXPECT_EQ(s.resources.default_document()->resource, "https://mcp.example.com/search");
+  EXPECT_EQ(s.resources.FindByPath("/.well-known/oauth-protected-resource")->resource,
+            "https://mcp.example.com/search");
+  EXPECT_EQ(s.resources.FindByPath("/.well-known/oauth-protected-resource/files")->resource,
+            "https://mcp.example.com/files");
+}
+
+TEST(SnapshotFromConfig, ScopesSupportedOverridesTheRequiredScopesInDocumentsOnly) {
+  MetadataSnapshot s = FromYaml(R"(
+resource: https://mcp.example.com/mcp
+authorization: {required_scopes: [files:read]}
+metadata: {scopes_supported: [files:read, files:write, files:delete]}
+)");
+  EXPECT_EQ(Document(s).at("scopes_supported"), (boost::json::array{"files:read", "files:write", "files:delete"}));
+  EXPECT_EQ(s.challenge.required_scopes, std::vector<std::string>{"files:read"});
+}
+
+TEST(SnapshotFromConfig, PolicyFileGivesTheRequiredScopes) {
+  test::TempDir dir("mcpauth-metadata-snapshot");
+  const std::string policy = dir.File("policy.yaml");
+  ASSERT_TRUE(test::WriteFile(policy,
+                              "authorization:\n  required_scopes: [mcp:use, files:read]\n"
+                              "tools:\n  delete_file: {required_scopes: [files:delete]}\n"));
+  const std::string config = StrCat("resource: https://mcp.example.com/mcp\npolicy_file: ", policy, "\n");
+  SuiteConfig parsed = Parse(config);
+  ASSERT_TRUE(parsed.policy.required_scopes.empty());  // the main file holds no policy
+  MetadataSnapshot s = SnapshotFromConfig(parsed);
+  EXPECT_EQ(s.challenge.required_scopes, (std::vector<std::string>{"mcp:use", "files:read"}));
+  EXPECT_EQ(Document(s).at("scopes_supported"), (boost::json::array{"mcp:use", "files:read"}));
+
+  // metadata.scopes_supported pins the advertised list; challenges still use the policy's.
+  MetadataSnapshot pinned = FromYaml(StrCat(config, "metadata: {scopes_supported: [mcp:use]}\n"));
+  EXPECT_EQ(Document(pinned).at("scopes_supported"), (boost::json::array{"mcp:use"}));
+  EXPECT_EQ(pinned.challenge.required_scopes, (std::vector<std::string>{"mcp:use", "files:read"}));
+
+  // An unreadable policy file is a configuration error.
+  EXPECT_THROW(FromYaml(StrCat("resource: https://mcp.example.com/mcp\npolicy_file: ", dir.File("missing.yaml"), "\n")),
+               ConfigError);
+}
+
+TEST(SnapshotVersion, FollowsTheContent) {
+  EXPECT_EQ(FromYaml(kBasic).version, FromYaml(kBasic).version);
+  EXPECT_NE(FromYaml(kBasic).version,
+            FromYaml(StrCat(kBasic, "  resource_documentation: https://d.example.com\n")).version);
+  SuiteConfig a = Parse(kBasic);
+  a.authorization.scope_enforcement = ScopeEnforcement::kNever;
+  EXPECT_NE(SnapshotFromConfig(a).version, FromYaml(kBasic).version);
+  SuiteConfig b = Parse(kBasic);
+  b.authorization.cache_ttl = absl::Seconds(61);
+  EXPECT_NE(SnapshotFromConfig(b).version, FromYaml(kBasic).version);
+}
+
+TEST(SnapshotChallenge, UsesTheResourcesOwnMetadataUrl) {
+  MetadataSnapshot s = FromYaml(R"(
+authorization: {required_scopes: [mcp], scope_enforcement: always}
+gateway:
+  routes:
+    - {path: /a, resource: https://mcp.example.com/a, upstream: http://127.0.0.1:3001/mcp}
+    - {path: /b, resource: https://mcp.example.com/b, upstream: http://127.0.0.1:3002/mcp}
+)");
+  auto b = s.BuildChallenge({.kind = ChallengeKind::kNoToken, .resource = "https://mcp.example.com/b"});
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_THAT(
+      b->www_authenticate,
+      ElementsAre(
+          R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/b", scope="mcp")"));
+  auto def = s.BuildChallenge({.kind = ChallengeKind::kNoToken});
+  ASSERT_TRUE(def.ok());
+  EXPECT_THAT(
+      def->www_authenticate,
+      ElementsAre(
+          R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/a", scope="mcp")"));
+  auto unknown = s.BuildChallenge({.kind = ChallengeKind::kNoToken, .resource = "https://elsewhere.example.com"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Convert, SnapshotSurvivesTheRoundTrip) {
+  MetadataSnapshot original = FromYaml(R"(
+resource: https://mcp.example.com/b/
+authorization:
+  required_scopes: [mcp]
+  scope_enforcement: never
+  dpop_algorithms: [ES256]
+gateway:
+  routes:
+    - {path: /a, resource: https://mcp.example.com/a, upstream: http://127.0.0.1:3001/mcp}
+    - {path: /b, resource: https://mcp.example.com/b/, upstream: http://127.0.0.1:3002/mcp}
+)");
+  v1::MetadataSnapshot proto;
+  ToProto(original, &proto);
+  EXPECT_EQ(proto.version(), original.version);
+  EXPECT_EQ(proto.default_resource(), "https://mcp.example.com/b/");
+  EXPECT_EQ(proto.challenge().scope_enforcement(), v1::SCOPE_ENFORCEMENT_NEVER);
+  // Through the wire format, as the gateway receives it.
+  v1::MetadataSnapshot received;
+  ASSERT_TRUE(received.ParseFromString(proto.SerializeAsString()));
+  auto copy = FromProto(received);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(copy->version, original.version);
+  EXPECT_EQ(copy->resources.documents(), original.resources.documents());
+  EXPECT_EQ(copy->resources.cache_control(), original.resources.cache_control());
+  EXPECT_EQ(copy->resources.default_document()->resource, "https://mcp.example.com/b/");
+  EXPECT_EQ(copy->challenge, original.challenge);
+  EXPECT_EQ(SnapshotVersion(copy->resources, copy->challenge), original.version);
+  for (const char* path : {"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/b",
+                           "/.well-known/oauth-protected-resource/a"}) {
+    ASSERT_NE(copy->resources.FindByPath(path), nullptr) << path;
+    EXPECT_EQ(copy->resources.FindByPath(path)->resource, original.resources.FindByPath(path)->resource);
+  }
+  const ChallengeRequest request{
+      .kind = ChallengeKind::kInvalidToken, .resource = "https://mcp.example.com/a", .scheme = PresentedScheme::kDpop};
+  EXPECT_EQ(*copy->BuildChallenge(request), *original.BuildChallenge(request));
+
+  v1::MetadataSnapshot unversioned = proto;
+  unversioned.clear_version();
+  EXPECT_FALSE(FromProto(unversioned).ok());
+}
+
+TEST(Convert, ChallengeRequestAndResponseRoundTrip) {
+  const ChallengeRequest request{.kind = ChallengeKind::kUseDpopNonce,
+                                 .resource = "https://mcp.example.com/mcp",
+                                 .protocol_version = "2025-11-25",
+                                 .scheme = PresentedScheme::kDpop,
+                                 .operation_scopes = {"a", "b"},
+                                 .error_description = "nonce",
+                                 .dpop_nonce = "n-1"};
+  v1::BuildChallengeRequest proto;
+  ToProto(request, &proto);
+  EXPECT_EQ(proto.kind(), v1::CHALLENGE_KIND_USE_DPOP_NONCE);
+  EXPECT_EQ(proto.scheme(), v1::PRESENTED_SCHEME_DPOP);
+  auto back = FromProto(proto);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->kind, request.kind);
+  EXPECT_EQ(back->resource, request.resource);
+  EXPECT_EQ(back->protocol_version, request.protocol_version);
+  EXPECT_EQ(back->scheme, request.scheme);
+  EXPECT_EQ(back->operation_scopes, request.operation_scopes);
+  EXPECT_EQ(back->error_description, request.error_description);
+  EXPECT_EQ(back->dpop_nonce, request.dpop_nonce);
+
+  for (ChallengeKind kind :
+       {ChallengeKind::kNoToken, ChallengeKind::kInvalidToken, ChallengeKind::kInsufficientScope,
+        ChallengeKind::kInvalidRequest, ChallengeKind::kInvalidDpopProof, ChallengeKind::kUseDpopNonce}) {
+    EXPECT_EQ(*FromProto(ToProto(kind)), kind);
+  }
+  EXPECT_FALSE(FromProto(v1::CHALLENGE_KIND_UNSPECIFIED).ok());
+  v1::BuildChallengeRequest no_nonce = proto;
+  no_nonce.clear_dpop_nonce();
+  EXPECT_FALSE(FromProto(no_nonce).ok());
+
+  const Challenge challenge{
+      .http_status = 401, .error = "use_dpop_nonce", .www_authenticate = {"DPoP algs=\"ES256\""}, .dpop_nonce = "n-1"};
+  v1::BuildChallengeResponse response;
+  ToProto(challenge, &response);
+  EXPECT_EQ(FromProto(response), challenge);
+}
+
+TEST(Convert, UnspecifiedScopeEnforcementReadsAsAuto) {
+  EXPECT_EQ(FromProto(v1::SCOPE_ENFORCEMENT_UNSPECIFIED), ScopeEnforcement::kAuto);
+  for (ScopeEnforcement e : {ScopeEnforcement::kAuto, ScopeEnforcement::kAlways, ScopeEnforcement::kNever}) {
+    EXPECT_EQ(FromProto(ToProto(e)), e);
+  }
+}
+
+}  // namespace
+}  // namespace mcpauth::metadata

@@ -1,0 +1,305 @@
+// Decisions: strategies, precedence, the seed's text, the challenge scope, the
+// anonymous caller, unknown tools, methods without a target, list filtering.
+#include "services/scope_policy/decision.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace mcpauth::sp {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+using Scopes = std::vector<std::string>;
+
+std::shared_ptr<const CompiledPolicy> MustCompile(std::string_view yaml) {
+  auto policy = CompilePolicyText(yaml, "test");
+  if (!policy.ok()) {
+    ADD_FAILURE() << policy.status();
+    return nullptr;
+  }
+  return *policy;
+}
+
+constexpr char kPolicy[] = R"(
+authorization:
+  required_scopes: [read]
+tools:
+  delete_file: {required_scopes: [files:delete]}
+  "admin_*": {required_scopes: [admin]}
+  admin_audit: {required_scopes: [audit]}
+  multi: {required_scopes: [zeta, alpha, mu]}
+  quoted: {required_scopes: ["it's", plain]}
+  public_tool: {required_scopes: []}
+resources:
+  "file:///secret/*": {required_scopes: [secrets:read]}
+prompts:
+  deploy: {required_scopes: [deploy]}
+)";
+
+class DecisionTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<const CompiledPolicy> policy_ = MustCompile(kPolicy);
+};
+
+TEST_F(DecisionTest, SeedTextForADeniedTool) {
+  const Decision d = Decide(*policy_, Scopes{"read"}, false, "tools/call", "delete_file");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.reason, DecisionReason::kTargetScopesMissing);
+  EXPECT_EQ(d.target_kind, TargetKind::kTool);
+  EXPECT_EQ(d.matched_rule, "delete_file");
+  EXPECT_EQ(d.message, "Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']");
+  EXPECT_THAT(d.required_scopes, ElementsAre("files:delete", "read"));
+  EXPECT_THAT(d.missing_scopes, ElementsAre("files:delete"));
+  EXPECT_EQ(d.challenge_scope, "files:delete read");
+}
+
+TEST_F(DecisionTest, AllowedDecisionsCarryNoExplanation) {
+  const Decision d = Decide(*policy_, Scopes{"read", "files:delete"}, false, "tools/call", "delete_file");
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.reason, DecisionReason::kAllowed);
+  EXPECT_EQ(d.message, "");
+  EXPECT_THAT(d.missing_scopes, IsEmpty());
+  EXPECT_THAT(d.required_scopes, ElementsAre("files:delete", "read"));
+  EXPECT_EQ(d.challenge_scope, "files:delete read");
+}
+
+TEST_F(DecisionTest, SeedTextListsAreSortedAndQuotedLikePython) {
+  Decision d = Decide(*policy_, Scopes{"read", "mu"}, false, "tools/call", "multi");
+  EXPECT_EQ(d.message, "Tool \"multi\" requires scopes: ['alpha', 'mu', 'zeta']. Missing: ['alpha', 'zeta']");
+  EXPECT_THAT(d.missing_scopes, ElementsAre("alpha", "zeta"));
+  EXPECT_EQ(d.challenge_scope, "alpha mu read zeta");
+
+  // Python: sorted(["it's", "plain"]) == ["it's", "plain"]; repr → ["it's", 'plain'].
+  d = Decide(*policy_, Scopes{"read"}, false, "tools/call", "quoted");
+  EXPECT_EQ(d.message, "Tool \"quoted\" requires scopes: [\"it's\", 'plain']. Missing: [\"it's\", 'plain']");
+  d = Decide(*policy_, Scopes{"read", "plain"}, false, "tools/call", "quoted");
+  EXPECT_EQ(d.message, "Tool \"quoted\" requires scopes: [\"it's\", 'plain']. Missing: [\"it's\"]");
+}
+
+TEST_F(DecisionTest, ResourcesAndPrompts) {
+  Decision d = Decide(*policy_, Scopes{"read"}, false, "resources/read", "file:///secret/db.key");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.target_kind, TargetKind::kResource);
+  EXPECT_EQ(d.matched_rule, "file:///secret/*");
+  EXPECT_EQ(d.message,
+            "Resource \"file:///secret/db.key\" requires scopes: ['secrets:read']. Missing: ['secrets:read']");
+  EXPECT_EQ(d.challenge_scope, "read secrets:read");
+  for (const char* method : {"resources/subscribe", "resources/unsubscribe"}) {
+    EXPECT_FALSE(Decide(*policy_, Scopes{"read"}, false, method, "file:///secret/x").allowed) << method;
+    EXPECT_TRUE(Decide(*policy_, Scopes{"read", "secrets:read"}, false, method, "file:///secret/x").allowed);
+  }
+  // A resource no rule names needs the server-level scopes only.
+  d = Decide(*policy_, Scopes{"read"}, false, "resources/read", "file:///public/x");
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.matched_rule, "");
+  EXPECT_EQ(d.challenge_scope, "read");
+
+  d = Decide(*policy_, Scopes{"read"}, false, "prompts/get", "deploy");
+  EXPECT_EQ(d.target_kind, TargetKind::kPrompt);
+  EXPECT_EQ(d.message, "Prompt \"deploy\" requires scopes: ['deploy']. Missing: ['deploy']");
+  EXPECT_TRUE(Decide(*policy_, Scopes{"read", "deploy"}, false, "prompts/get", "deploy").allowed);
+  // prompts/get of "delete_file" is the prompt of that name, not the tool.
+  EXPECT_TRUE(Decide(*policy_, Scopes{"read"}, false, "prompts/get", "delete_file").allowed);
+}
+
+TEST_F(DecisionTest, ServerLevelScopesAreCheckedFirst) {
+  Decision d = Decide(*policy_, Scopes{}, false, "tools/call", "delete_file");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.reason, DecisionReason::kServerScopesMissing);
+  EXPECT_EQ(d.message, "Server requires scopes: ['read']. Missing: ['read']");
+  EXPECT_THAT(d.missing_scopes, ElementsAre("files:delete", "read"));
+  EXPECT_EQ(d.challenge_scope, "files:delete read");
+
+  d = Decide(*policy_, Scopes{"files:delete"}, false, "tools/call", "delete_file");
+  EXPECT_EQ(d.reason, DecisionReason::kServerScopesMissing);
+  EXPECT_THAT(d.missing_scopes, ElementsAre("read"));
+}
+
+TEST_F(DecisionTest, MethodsWithoutATargetNeedOnlyServerScopes) {
+  for (const char* method : {"initialize", "tools/list", "resources/list", "prompts/list", "ping",
+                             "notifications/initialized", "completion/complete"}) {
+    Decision d = Decide(*policy_, Scopes{"read"}, false, method, "delete_file");
+    EXPECT_TRUE(d.allowed) << method;
+    EXPECT_EQ(d.target_kind, TargetKind::kNone);
+    EXPECT_EQ(d.matched_rule, "");
+    EXPECT_EQ(d.challenge_scope, "read");
+    d = Decide(*policy_, Scopes{}, false, method, "");
+    EXPECT_FALSE(d.allowed) << method;
+    EXPECT_EQ(d.reason, DecisionReason::kServerScopesMissing);
+  }
+}
+
+TEST_F(DecisionTest, PatternPrecedence) {
+  // admin_audit is named exactly: "admin_*" does not apply to it.
+  Decision d = Decide(*policy_, Scopes{"read", "audit"}, false, "tools/call", "admin_audit");
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.matched_rule, "admin_audit");
+  d = Decide(*policy_, Scopes{"read", "audit"}, false, "tools/call", "admin_users");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.matched_rule, "admin_*");
+  EXPECT_EQ(d.message, "Tool \"admin_users\" requires scopes: ['admin']. Missing: ['admin']");
+  EXPECT_TRUE(Decide(*policy_, Scopes{"read", "admin"}, false, "tools/call", "admin_users").allowed);
+}
+
+TEST_F(DecisionTest, ToolNamesAppearAsSent) {
+  // The seed puts the name between double quotes as is.
+  auto p = MustCompile(R"(tools: {"*": {required_scopes: [x]}})");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(Decide(*p, Scopes{}, false, "tools/call", "say \"hi\"").message,
+            "Tool \"say \"hi\"\" requires scopes: ['x']. Missing: ['x']");
+}
+
+TEST(DecisionStrategyTest, EachStrategyGrantsWhatItShould) {
+  struct Case {
+    const char* strategy;
+    Scopes held;
+    bool allowed;
+  };
+  // Required: server "read", tool "files:delete".
+  const Case cases[] = {
+      {"exact", {"read", "files:delete"}, true},
+      {"exact", {"read", "files:*"}, false},
+      {"exact", {"read", "files"}, false},
+      {"exact", {"*"}, false},
+      {"wildcard", {"read", "files:*"}, true},
+      {"wildcard", {"read", "files"}, false},
+      {"wildcard", {"*"}, true},
+      {"wildcard", {"read", "files:delete:*"}, false},
+      {"wildcard", {"files:*"}, false},  // "read" is still missing
+      {"hierarchic", {"read", "files"}, true},
+      {"hierarchic", {"read:all", "files"}, false},  // below "read" does not grant "read"
+      {"hierarchic", {"read", "files:*"}, false},
+      {"hierarchic", {"read", "file"}, false},
+  };
+  for (const Case& c : cases) {
+    auto p = MustCompile(std::string("authorization: {required_scopes: [read], scope_strategy: ") + c.strategy +
+                         "}\ntools: {delete_file: {required_scopes: [files:delete]}}");
+    ASSERT_NE(p, nullptr);
+    const Decision d = Decide(*p, c.held, false, "tools/call", "delete_file");
+    EXPECT_EQ(d.allowed, c.allowed) << c.strategy << " holding " << ::testing::PrintToString(c.held);
+    EXPECT_EQ(IsAllowed(*p, ScopeViews(c.held), false, "tools/call", "delete_file"), c.allowed);
+  }
+}
+
+TEST(DecisionStrategyTest, MissingScopesFollowTheStrategy) {
+  auto p = MustCompile(R"(
+authorization: {scope_strategy: hierarchic}
+tools: {t: {required_scopes: [files:read, files:write, mail:send]}}
+)");
+  ASSERT_NE(p, nullptr);
+  const Decision d = Decide(*p, Scopes{"files"}, false, "tools/call", "t");
+  EXPECT_THAT(d.missing_scopes, ElementsAre("mail:send"));
+  EXPECT_EQ(d.message,
+            "Tool \"t\" requires scopes: ['files:read', 'files:write', 'mail:send']. Missing: ['mail:send']");
+}
+
+TEST_F(DecisionTest, AnonymousCallerHoldsNoScopes) {
+  // fail_open: past the server-level gate, but every target that needs scopes is denied.
+  Decision d = Decide(*policy_, Scopes{}, true, "tools/call", "delete_file");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.reason, DecisionReason::kTargetScopesMissing);
+  EXPECT_EQ(d.message, "Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']");
+  EXPECT_THAT(d.missing_scopes, ElementsAre("files:delete", "read"));
+  // Scopes sent along with anonymous=true are ignored.
+  d = Decide(*policy_, Scopes{"read", "files:delete"}, true, "tools/call", "delete_file");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.message, "Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']");
+  EXPECT_FALSE(Decide(*policy_, Scopes{}, true, "tools/call", "admin_x").allowed);
+  EXPECT_FALSE(Decide(*policy_, Scopes{}, true, "resources/read", "file:///secret/x").allowed);
+  EXPECT_FALSE(Decide(*policy_, Scopes{}, true, "prompts/get", "deploy").allowed);
+  // Targets that need no scope of their own stay usable.
+  d = Decide(*policy_, Scopes{}, true, "tools/call", "public_tool");
+  EXPECT_TRUE(d.allowed);
+  EXPECT_THAT(d.missing_scopes, IsEmpty());
+  EXPECT_TRUE(Decide(*policy_, Scopes{}, true, "tools/call", "not_in_policy").allowed);
+  EXPECT_TRUE(Decide(*policy_, Scopes{}, true, "tools/list", "").allowed);
+  // An authenticated caller with no scopes is not anonymous: the server level applies.
+  EXPECT_EQ(Decide(*policy_, Scopes{}, false, "tools/call", "public_tool").reason,
+            DecisionReason::kServerScopesMissing);
+}
+
+TEST(DecisionUnknownToolTest, AllowAndDeny) {
+  auto allow = MustCompile("authorization: {required_scopes: [read]}\ntools: {known: {required_scopes: [k]}}");
+  auto deny = MustCompile(
+      "authorization: {required_scopes: [read]}\ntools: {known: {required_scopes: [k]}}\npolicy: {unknown_tool: deny}");
+  ASSERT_NE(allow, nullptr);
+  ASSERT_NE(deny, nullptr);
+
+  Decision d = Decide(*allow, Scopes{"read"}, false, "tools/call", "mystery");
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.matched_rule, "");
+  EXPECT_EQ(d.challenge_scope, "read");
+
+  d = Decide(*deny, Scopes{"read"}, false, "tools/call", "mystery");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.reason, DecisionReason::kUnknownTool);
+  EXPECT_EQ(d.message, "Tool \"mystery\" is not in the policy, and unknown tools are denied");
+  EXPECT_THAT(d.missing_scopes, IsEmpty());  // no scope would help
+  EXPECT_TRUE(Decide(*deny, Scopes{"read", "k"}, false, "tools/call", "known").allowed);
+  EXPECT_FALSE(Decide(*deny, Scopes{}, true, "tools/call", "mystery").allowed);
+  // Server-level scopes are still checked first.
+  EXPECT_EQ(Decide(*deny, Scopes{}, false, "tools/call", "mystery").reason, DecisionReason::kServerScopesMissing);
+  // unknown_tool is about tools: unnamed resources and prompts are not denied.
+  EXPECT_TRUE(Decide(*deny, Scopes{"read"}, false, "resources/read", "file:///x").allowed);
+  EXPECT_TRUE(Decide(*deny, Scopes{"read"}, false, "prompts/get", "p").allowed);
+}
+
+TEST(DecisionTargetKindTest, Methods) {
+  EXPECT_EQ(TargetKindOf("tools/call"), TargetKind::kTool);
+  EXPECT_EQ(TargetKindOf("resources/read"), TargetKind::kResource);
+  EXPECT_EQ(TargetKindOf("resources/subscribe"), TargetKind::kResource);
+  EXPECT_EQ(TargetKindOf("resources/unsubscribe"), TargetKind::kResource);
+  EXPECT_EQ(TargetKindOf("prompts/get"), TargetKind::kPrompt);
+  EXPECT_EQ(TargetKindOf("tools/list"), TargetKind::kNone);
+  EXPECT_EQ(TargetKindOf("Tools/Call"), TargetKind::kNone);  // JSON-RPC methods are case-sensitive
+  EXPECT_EQ(TargetKindOf(""), TargetKind::kNone);
+}
+
+TEST_F(DecisionTest, FilterAllowedKeepsOrderAndUsesTheItemsDecision) {
+  const std::vector<std::string> tools = {"public_tool", "delete_file", "admin_users", "other", "admin_audit"};
+  const Scopes held = {"read", "audit"};
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kTools, tools),
+              ElementsAre("public_tool", "other", "admin_audit"));
+  const Scopes more = {"read", "audit", "admin", "files:delete"};
+  EXPECT_EQ(FilterAllowed(*policy_, ScopeViews(more), false, ListKind::kTools, tools), tools);
+  // Without the server-level scope nothing is usable.
+  EXPECT_THAT(FilterAllowed(*policy_, {}, false, ListKind::kTools, tools), IsEmpty());
+  // Anonymous: only what needs no scope of its own.
+  EXPECT_THAT(FilterAllowed(*policy_, {}, true, ListKind::kTools, tools), ElementsAre("public_tool", "other"));
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kResources,
+                            {"file:///secret/a", "file:///public/b"}),
+              ElementsAre("file:///public/b"));
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kPrompts, {"deploy", "summarize"}),
+              ElementsAre("summarize"));
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kTools, {}), IsEmpty());
+}
+
+TEST(DecisionFilterTest, UnknownToolsAreFilteredUnderDeny) {
+  auto deny = MustCompile("tools: {known: {required_scopes: []}}\npolicy: {unknown_tool: deny, list_filtering: true}");
+  ASSERT_NE(deny, nullptr);
+  EXPECT_TRUE(deny->list_filtering());
+  EXPECT_THAT(FilterAllowed(*deny, {}, false, ListKind::kTools, {"known", "unknown"}), ElementsAre("known"));
+}
+
+TEST_F(DecisionTest, IsAllowedAgreesWithDecide) {
+  const std::vector<Scopes> callers = {{}, {"read"}, {"read", "files:delete"}, {"read", "admin", "audit"},
+                                       {"read", "secrets:read", "deploy"}, {"admin"}};
+  const std::vector<std::pair<const char*, const char*>> operations = {
+      {"tools/call", "delete_file"},       {"tools/call", "admin_x"},     {"tools/call", "admin_audit"},
+      {"tools/call", "nope"},              {"tools/call", "public_tool"}, {"resources/read", "file:///secret/a"},
+      {"resources/read", "file:///other"}, {"prompts/get", "deploy"},     {"tools/list", ""}};
+  for (const Scopes& held : callers) {
+    for (bool anonymous : {false, true}) {
+      for (const auto& [method, target] : operations) {
+        EXPECT_EQ(IsAllowed(*policy_, ScopeViews(held), anonymous, method, target),
+                  Decide(*policy_, held, anonymous, method, target).allowed)
+            << method << " " << target;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mcpauth::sp

@@ -1,0 +1,105 @@
+// The DPoP jti replay store: once per (jkt, jti) within the ttl; full means "could
+// not decide", never "forget"; the shared store goes through SET NX with no fallback.
+#include "services/token_validation/dpop_replay.h"
+
+#include <gtest/gtest.h>
+
+#include "services/common/strings.h"
+
+namespace mcpauth::tv {
+namespace {
+
+constexpr char kJkt[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+constexpr char kOtherJkt[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+const absl::Duration kTtl = absl::Seconds(180);
+
+bool First(DpopReplayStore& store, std::string_view jkt, std::string_view jti, absl::Duration ttl = kTtl) {
+  auto r = store.FirstUse(jkt, jti, ttl);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.value_or(false);
+}
+
+TEST(DpopReplayKey, PrefixedHashedAndOfFixedLength) {
+  const std::string key = DpopReplayKey(kJkt, "e1j3V_bKic8-LAEB");
+  EXPECT_TRUE(key.starts_with(StrCat("mcpauth:v1:dpop:jti:", kJkt, ":"))) << key;
+  EXPECT_EQ(key.size(), std::string_view("mcpauth:v1:dpop:jti:").size() + 43 + 1 + 43);
+  EXPECT_EQ(key.find("e1j3V_bKic8-LAEB"), std::string::npos);
+  EXPECT_EQ(DpopReplayKey(kJkt, std::string(500, '\n')).size(), key.size());
+  EXPECT_NE(DpopReplayKey(kJkt, "a"), DpopReplayKey(kJkt, "b"));
+  EXPECT_NE(DpopReplayKey(kJkt, "a"), DpopReplayKey(kOtherJkt, "a"));
+}
+
+TEST(InProcessDpopReplayStore, EachPairOnceWithinTheTtl) {
+  ManualClock clock;
+  InProcessDpopReplayStore store(100, &clock);
+  EXPECT_EQ(store.kind(), "in-process");
+  EXPECT_TRUE(First(store, kJkt, "jti-1"));
+  EXPECT_FALSE(First(store, kJkt, "jti-1"));
+  EXPECT_TRUE(First(store, kJkt, "jti-2"));
+  EXPECT_TRUE(First(store, kOtherJkt, "jti-1"));  // another key's jti space
+  clock.Advance(kTtl - absl::Seconds(1));
+  EXPECT_FALSE(First(store, kJkt, "jti-1"));
+  clock.Advance(absl::Seconds(1));  // expired: the proof's window has closed long ago
+  EXPECT_TRUE(First(store, kJkt, "jti-1"));
+  EXPECT_FALSE(First(store, kJkt, "jti-1"));
+}
+
+TEST(InProcessDpopReplayStore, FullStoreCannotDecideAndForgetsNothing) {
+  ManualClock clock;
+  InProcessDpopReplayStore store(3, &clock);
+  EXPECT_TRUE(First(store, kJkt, "a"));
+  EXPECT_TRUE(First(store, kJkt, "b"));
+  EXPECT_TRUE(First(store, kJkt, "c"));
+  auto full = store.FirstUse(kJkt, "d", kTtl);
+  EXPECT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted);
+  // Replays are still recognized while full.
+  EXPECT_FALSE(First(store, kJkt, "a"));
+  EXPECT_EQ(store.size(), 3u);
+  // Expiry frees room.
+  clock.Advance(kTtl);
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_TRUE(First(store, kJkt, "d"));
+  EXPECT_TRUE(First(store, kJkt, "a"));
+}
+
+TEST(SharedDpopReplayStore, UsesSetIfAbsentWithTheTtl) {
+  ManualClock clock;
+  InProcessStore kv(100, &clock);  // stands in for Redis
+  SharedDpopReplayStore store(&kv);
+  EXPECT_EQ(store.kind(), "redis");
+  EXPECT_TRUE(First(store, kJkt, "jti-1"));
+  EXPECT_FALSE(First(store, kJkt, "jti-1"));
+  auto stored = kv.Get(DpopReplayKey(kJkt, "jti-1"));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->has_value());
+  clock.Advance(kTtl);
+  EXPECT_TRUE(First(store, kJkt, "jti-1"));
+}
+
+// A key-value store that is down, as RedisStore is while Redis is unreachable.
+class DownStore final : public KeyValueStore {
+ public:
+  absl::StatusOr<std::optional<std::string>> Get(const std::string&) override { return Down(); }
+  absl::Status Set(const std::string&, const std::string&, absl::Duration) override { return Down(); }
+  absl::StatusOr<bool> SetIfAbsent(const std::string&, const std::string&, absl::Duration) override {
+    ++calls;
+    return Down();
+  }
+  int calls = 0;
+
+ private:
+  static absl::Status Down() { return absl::UnavailableError("redis down"); }
+};
+
+TEST(SharedDpopReplayStore, StoreDownIsAnErrorNotAFirstUse) {
+  DownStore down;
+  SharedDpopReplayStore store(&down);
+  for (int i = 0; i < 3; ++i) {
+    auto r = store.FirstUse(kJkt, "jti-1", kTtl);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  }
+  EXPECT_EQ(down.calls, 3);
+}
+
+}  // namespace
+}  // namespace mcpauth::tv

@@ -1,0 +1,181 @@
+// DPoP over the TokenValidation service surface (in process, no network): what a
+// caller gets back — reason, RFC 6750/9449 error code, DPoP-Nonce, gRPC status —
+// and what the service counts.
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include "services/common/strings.h"
+#include "services/token_validation/dpop_sign.h"
+#include "services/token_validation/service.h"
+#include "tests/fakes/fake_fetcher.h"
+#include "tests/token_validation/test_tokens.h"
+
+namespace mcpauth::tv {
+namespace {
+
+constexpr char kIssuer[] = "https://as.example.com";
+constexpr char kJwks[] = "https://as.example.com/jwks";
+constexpr char kResource[] = "https://mcp.example.com/mcp";
+const int64_t kNow = 1'700'000'040;
+
+// A KeyValueStore that can be switched off, as Redis can.
+class SwitchableStore final : public KeyValueStore {
+ public:
+  explicit SwitchableStore(const Clock* clock) : inner_(1000, clock) {}
+  absl::StatusOr<std::optional<std::string>> Get(const std::string& key) override { return inner_.Get(key); }
+  absl::Status Set(const std::string& k, const std::string& v, absl::Duration ttl) override {
+    return inner_.Set(k, v, ttl);
+  }
+  absl::StatusOr<bool> SetIfAbsent(const std::string& k, const std::string& v, absl::Duration ttl) override {
+    if (down) return absl::UnavailableError("redis down");
+    return inner_.SetIfAbsent(k, v, ttl);
+  }
+  bool down = false;
+
+ private:
+  InProcessStore inner_;
+};
+
+class DpopServiceTest : public ::testing::Test {
+ protected:
+  DpopServiceTest() { fetcher_.Serve(kJwks, testing::JwksOf({&as_key_})); }
+
+  std::string Token(bool bound) {
+    boost::json::object claims{{"iss", kIssuer}, {"sub", "alice"},    {"aud", kResource},
+                               {"iat", kNow},    {"exp", kNow + 600}, {"jti", StrCat("t-", ++serial_)}};
+    if (bound) claims["cnf"] = boost::json::object{{"jkt", client_.private_key->Thumbprint()}};
+    return testing::Mint(as_key_, claims);
+  }
+  std::string Proof(const std::string& token, std::optional<std::string> nonce = std::nullopt,
+                    std::string htm = "POST") {
+    return *MakeDpopProof(*client_.private_key,
+                          {.htm = htm, .htu = kResource, .iat = kNow, .access_token = token, .nonce = nonce});
+  }
+  grpc::Status Call(const std::string& token, const std::string& scheme, const std::string& proof,
+                    v1::ValidateResponse* response) {
+    v1::ValidateRequest request;
+    request.set_token(token);
+    request.set_scheme(scheme);
+    if (!proof.empty()) {
+      request.mutable_dpop()->set_proof(proof);
+      request.mutable_dpop()->set_method("POST");
+      request.mutable_dpop()->set_uri(StrCat(kResource, "?session=1"));
+    }
+    grpc::ServerContext context;
+    return service_.Validate(&context, &request, response);
+  }
+  v1::ValidateResponse Answer(const std::string& token, const std::string& scheme, const std::string& proof) {
+    v1::ValidateResponse response;
+    grpc::Status status = Call(token, scheme, proof, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+  double Metric(const std::string& sample) {
+    const std::string text = prometheus::TextSerializer().Serialize(registry_.Collect());
+    const size_t at = text.find(StrCat("\n", sample, " "));
+    if (at == std::string::npos) return 0;
+    double value = 0;
+    ParseDouble(text.substr(at + sample.size() + 2, text.find('\n', at + 1) - at - sample.size() - 2), value);
+    return value;
+  }
+
+  int serial_ = 0;
+  ManualClock clock_{absl::FromUnixSeconds(kNow)};
+  mcpauth::testing::FakeFetcher fetcher_;
+  prometheus::Registry registry_;
+  TokenValidationMetrics metrics_{registry_};
+  SuiteConfig config_ = ParseSuiteConfig(YAML::Load(
+      StrCat("resource: ", kResource, "\njwt_validators: [{issuer: ", kIssuer, ", jwks_uri: ", kJwks, "}]")));
+  IssuerRegistry issuers_ = IssuerRegistry::FromConfig(config_);
+  testing::TestKey as_key_ = testing::MakeKey("ES256", "as-1");
+  testing::TestKey client_ = testing::MakeKey("ES256", "");
+  JwksCache jwks_{JwksCacheOptions{}, &fetcher_, nullptr, &metrics_, &clock_};
+  TokenCache cache_{1000, &clock_};
+  SwitchableStore redis_{&clock_};
+  SharedDpopReplayStore replay_{&redis_};
+  DpopNonces nonces_{std::string(32, 'k'), absl::Seconds(60), &clock_};
+  DpopVerifier dpop_{DpopOptions{}, &replay_, &nonces_};
+  TokenValidator validator_{
+      ValidatorOptions{.default_resource = kResource}, &issuers_, &jwks_, nullptr, &cache_, &metrics_, &clock_, &dpop_};
+  TokenValidationService service_{&validator_, &metrics_};
+};
+
+TEST_F(DpopServiceTest, NonceChallengeThenAcceptance) {
+  const std::string token = Token(/*bound=*/true);
+  v1::ValidateResponse r = Answer(token, "DPoP", Proof(token));
+  EXPECT_FALSE(r.valid());
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_NONCE_REQUIRED);
+  EXPECT_EQ(r.error(), "use_dpop_nonce");
+  EXPECT_EQ(r.error_description(), "DPoP proof must carry a current server nonce");
+  ASSERT_EQ(r.dpop_nonce(), nonces_.Issue());
+
+  r = Answer(token, "DPoP", Proof(token, r.dpop_nonce()));
+  EXPECT_TRUE(r.valid()) << v1::Reason_Name(r.reason());
+  EXPECT_EQ(r.error(), "");
+  EXPECT_EQ(r.dpop_nonce(), nonces_.Issue());
+  EXPECT_EQ(r.principal().confirmation_jkt(), client_.private_key->Thumbprint());
+
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_nonces_issued_total{kind="challenge"})"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_nonces_issued_total{kind="refresh"})"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="dpop_nonce_required",result="invalid"})"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="ok",result="valid"})"), 1);
+}
+
+TEST_F(DpopServiceTest, ErrorCodesForBadProofsAndBadBindings) {
+  const std::string token = Token(/*bound=*/true);
+  v1::ValidateResponse r = Answer(token, "DPoP", "x.y.z");
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_PROOF_INVALID);
+  EXPECT_EQ(r.error(), "invalid_dpop_proof");
+  EXPECT_FALSE(r.dpop_nonce().empty());
+  r = Answer(token, "Bearer", "");
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_BOUND_TOKEN_AS_BEARER);
+  EXPECT_EQ(r.error(), "invalid_token");
+  r = Answer(Token(/*bound=*/false), "DPoP", Proof(token, nonces_.Issue()));
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_ATH_MISMATCH);  // the proof was made for the other token
+  EXPECT_EQ(r.error(), "invalid_dpop_proof");
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="dpop_proof_invalid",result="invalid"})"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="dpop_bound_token_as_bearer",result="invalid"})"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_token_validations_total{reason="dpop_bound_token_as_bearer",result="invalid"})"), 1);
+}
+
+TEST_F(DpopServiceTest, ReplaysAreRefusedAndCounted) {
+  const std::string token = Token(/*bound=*/true);
+  const std::string proof = Proof(token, nonces_.Issue());
+  EXPECT_TRUE(Answer(token, "DPoP", proof).valid());
+  v1::ValidateResponse r = Answer(token, "DPoP", proof);
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_REPLAYED);
+  EXPECT_EQ(r.error(), "invalid_dpop_proof");
+  EXPECT_TRUE(r.cached());
+  EXPECT_FALSE(r.has_principal());
+  EXPECT_EQ(Metric("mcpauth_dpop_replays_refused_total"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="dpop_replayed",result="invalid"})"), 1);
+}
+
+TEST_F(DpopServiceTest, ReplayStoreDownIsUnavailable) {
+  const std::string token = Token(/*bound=*/true);
+  redis_.down = true;
+  v1::ValidateResponse response;
+  grpc::Status status = Call(token, "DPoP", Proof(token, nonces_.Issue()), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("DPoP replay store"), std::string::npos) << status.error_message();
+  EXPECT_FALSE(response.valid());
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="could_not_decide",result="error"})"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_token_validations_total{reason="could_not_decide",result="error"})"), 1);
+  // Plain bearer tokens do not need the replay store.
+  EXPECT_TRUE(Answer(Token(/*bound=*/false), "Bearer", "").valid());
+  redis_.down = false;
+  EXPECT_TRUE(Answer(token, "DPoP", Proof(token, nonces_.Issue())).valid());
+}
+
+TEST_F(DpopServiceTest, TokenFailuresAreNotCountedAsProofOutcomes) {
+  v1::ValidateResponse r = Answer("garbage", "DPoP", Proof("garbage", nonces_.Issue()));
+  EXPECT_EQ(r.reason(), v1::REASON_JWT_MALFORMED);
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="token_invalid",result="not_checked"})"), 1);
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="ok",result="valid"})"), 0);
+  // A Bearer request without DPoP counts no proof at all.
+  EXPECT_TRUE(Answer(Token(/*bound=*/false), "Bearer", "").valid());
+  EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="ok",result="valid"})"), 0);
+}
+
+}  // namespace
+}  // namespace mcpauth::tv
