@@ -187,33 +187,51 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
   auto answer = [&](Response response, std::string_view reason) -> Task<bool> {
     response.keep_alive(keep_alive && response.keep_alive());
     finish(response.result_int(), reason);
-    co_return co_await Send(client, response);
+    {
+      const bool awaited = co_await Send(client, response);
+      co_return awaited;
+    }
   };
 
-  if (path == "/healthz") co_return co_await answer(JsonResponse(http::status::ok, R"({"status":"ok"})", keep_alive), "health");
+  if (path == "/healthz") {
+    const bool keep = co_await answer(JsonResponse(http::status::ok, R"({"status":"ok"})", keep_alive), "health");
+    co_return keep;
+  }
   if (path == "/readyz") {
     const bool ready = ready_();
-    co_return co_await answer(JsonResponse(ready ? http::status::ok : http::status::service_unavailable,
+    {
+      const bool awaited = co_await answer(JsonResponse(ready ? http::status::ok : http::status::service_unavailable,
                                            ready ? R"({"status":"ready"})" : R"({"status":"not ready"})", keep_alive),
                               "health");
+      co_return awaited;
+    }
   }
   const RouteState* route = FindRoute(path);
   if (route == nullptr) {
     if (auto served = pipeline_->Serve(request, path)) {
       served->set(http::field::access_control_allow_origin, "*");
-      co_return co_await answer(std::move(*served), "metadata");
+      {
+        const bool awaited = co_await answer(std::move(*served), "metadata");
+        co_return awaited;
+      }
     }
-    co_return co_await answer(JsonResponse(http::status::not_found, R"({"error":"not_found"})", keep_alive),
+    {
+      const bool awaited = co_await answer(JsonResponse(http::status::not_found, R"({"error":"not_found"})", keep_alive),
                               "not_found");
+      co_return awaited;
+    }
   }
   route_label = route->config.path;
 
   const std::string_view origin = View(request[http::field::origin]);
   if (!origin.empty() && !OriginAllowed(origin, *route)) {
     metrics_->CountDenial("origin_not_allowed");
-    co_return co_await answer(JsonResponse(http::status::forbidden,
+    {
+      const bool awaited = co_await answer(JsonResponse(http::status::forbidden,
                                            JsonRpcError(request, -32600, "Origin not allowed"), keep_alive),
                               "origin_not_allowed");
+      co_return awaited;
+    }
   }
   const auto cors = CorsHeaders(request, *route);
   if (request.method() == http::verb::options) {
@@ -226,27 +244,39 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
               "Authorization, DPoP, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
       res.set("Access-Control-Max-Age", "600");
     }
-    co_return co_await answer(std::move(res), "preflight");
+    {
+      const bool awaited = co_await answer(std::move(res), "preflight");
+      co_return awaited;
+    }
   }
   if (request.method() != http::verb::get && request.method() != http::verb::post &&
       request.method() != http::verb::delete_) {
     Response res = JsonResponse(http::status::method_not_allowed,
                                 JsonRpcError(request, -32600, "Method not allowed"), keep_alive);
     res.set(http::field::allow, "GET, POST, DELETE, OPTIONS");
-    co_return co_await answer(std::move(res), "method_not_allowed");
+    {
+      const bool awaited = co_await answer(std::move(res), "method_not_allowed");
+      co_return awaited;
+    }
   }
 
   if (request.method() == http::verb::get && metrics_->open_streams() >= options_.limits.max_streams) {
     Response res = JsonResponse(http::status::service_unavailable,
                                 JsonRpcError(request, -32000, "Too many open streams; retry later"), keep_alive);
     res.set(http::field::retry_after, "5");
-    co_return co_await answer(std::move(res), "too_many_streams");
+    {
+      const bool awaited = co_await answer(std::move(res), "too_many_streams");
+      co_return awaited;
+    }
   }
   RequestInfo info{route, ClientAddress(request, peer)};
   McpDecision decision = co_await pipeline_->Decide(request, info);
   if (decision.local) {
     for (const auto& [name, value] : cors) decision.local->set(name, value);
-    co_return co_await answer(std::move(*decision.local), decision.reason);
+    {
+      const bool awaited = co_await answer(std::move(*decision.local), decision.reason);
+      co_return awaited;
+    }
   }
   unsigned status = 0;
   const bool keep = co_await Proxy(request, *route, decision, client, peer, info.client_address, pool, status);
@@ -266,7 +296,10 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     Response res = JsonResponse(code, JsonRpcError(request, -32603, message), keep_alive);
     for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
     status = res.result_int();
-    co_return co_await Send(client, res);
+    {
+      const bool awaited = co_await Send(client, res);
+      co_return awaited;
+    }
   };
 
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -275,14 +308,20 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     bool reused = false;
     beast::error_code ec = co_await pool.Acquire(route.upstream, limits.upstream_connect_timeout, upstream, reused);
     if (ec) {
-      co_return co_await fail(ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway,
+      {
+        const bool awaited = co_await fail(ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway,
                               "connect", "Upstream MCP server unavailable");
+        co_return awaited;
+      }
     }
     upstream->expires_after(absl::ToChronoNanoseconds(limits.upstream_timeout));
     auto [wec, wn] = co_await http::async_write(*upstream, up, as_tuple(use_awaitable));
     if (wec) {
       if (reused) continue;  // the upstream closed an idle connection: once more, on a new one
-      co_return co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+      {
+        const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+        co_return awaited;
+      }
     }
     beast::flat_buffer upstream_buffer;
     http::response_parser<http::buffer_body> parser;
@@ -291,9 +330,15 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     if (rec) {
       if (reused && rn == 0 && rec != beast::error::timeout) continue;
       if (rec == beast::error::timeout) {
-        co_return co_await fail(http::status::gateway_timeout, "timeout", "Upstream MCP server timed out");
+        {
+          const bool awaited = co_await fail(http::status::gateway_timeout, "timeout", "Upstream MCP server timed out");
+          co_return awaited;
+        }
       }
-      co_return co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+      {
+        const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+        co_return awaited;
+      }
     }
     metrics_->ObserveUpstream(route.config.path,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -319,7 +364,10 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     if (result.upstream_reusable) pool.Release(route.upstream, std::move(*upstream));
     co_return result.client_ok;
   }
-  co_return co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+  {
+    const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
+    co_return awaited;
+  }
 }
 
 }  // namespace mcpauth::gw

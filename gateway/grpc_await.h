@@ -15,8 +15,12 @@ namespace mcpauth::gw {
 // `start(done)` must begin the call and arrange for `done(status)` when it finishes.
 // The caller keeps the ClientContext, request and response alive across the await
 // (locals of the awaiting coroutine are).
-inline Task<grpc::Status> AwaitGrpc(std::function<void(std::function<void(grpc::Status)>)> start) {
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(grpc::Status)>(
+//
+// Not itself a coroutine: it returns the awaitable that async_initiate makes, which
+// owns `start` until the call is launched. (A coroutine taking `start` by value and
+// co_returning a co_await on it double-destroys the parameter under GCC 12.)
+inline asio::awaitable<grpc::Status> AwaitGrpc(std::function<void(std::function<void(grpc::Status)>)> start) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(grpc::Status)>(
       [start = std::move(start)](auto handler) mutable {
         auto executor = asio::get_associated_executor(handler);
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
