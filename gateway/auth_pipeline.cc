@@ -91,6 +91,23 @@ std::optional<std::string> FilterLists(std::string_view json, const sp::Compiled
 
 std::string VerbName(http::verb v) { return std::string(View(http::to_string(v))); }
 
+// The MCP protocol version the client speaks: its MCP-Protocol-Version header, or,
+// on an initialize request (which is sent before any version is agreed and so
+// carries no header), the version it asks for in params.protocolVersion.
+std::string ClientProtocolVersion(const Request& request) {
+  const std::string_view header = View(request["MCP-Protocol-Version"]);
+  if (!header.empty() || request.method() != http::verb::post) return std::string(header);
+  const JsonRpcBody body = ParseJsonRpcBody(request.body());
+  for (const JsonRpcMessage& m : body.messages) {
+    if (m.method != "initialize" || !m.raw.is_object()) continue;
+    const boost::json::value* params = m.raw.get_object().if_contains("params");
+    const boost::json::value* version =
+        params != nullptr && params->is_object() ? params->get_object().if_contains("protocolVersion") : nullptr;
+    if (version != nullptr && version->is_string()) return std::string(version->get_string());
+  }
+  return "";
+}
+
 }  // namespace
 
 AuthPipeline::AuthPipeline(PipelineOptions options, SuiteView* view, std::shared_ptr<grpc::Channel> token_validation,
@@ -128,7 +145,7 @@ McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& i
   metadata::ChallengeRequest cr;
   cr.kind = kind;
   cr.resource = info.route->config.resource;
-  cr.protocol_version = std::string(View(request["MCP-Protocol-Version"]));
+  cr.protocol_version = ClientProtocolVersion(request);
   cr.scheme = SchemeOf(scheme);
   cr.operation_scopes = std::move(operation_scopes);
   cr.error_description = std::string(description);
@@ -284,7 +301,7 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
   auto snapshot = view_->metadata();
   const bool step_up = options_.insufficient_scope == InsufficientScopeMode::kHttp403 &&
                        metadata::ScopeChallengesEnabled(snapshot->challenge.scope_enforcement,
-                                                        View(request["MCP-Protocol-Version"]));
+                                                        ClientProtocolVersion(request));
   std::vector<std::string> own;
   std::vector<const JsonRpcMessage*> forward;
   std::map<std::string, sp::ListKind> lists;

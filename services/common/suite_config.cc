@@ -307,6 +307,13 @@ std::vector<std::string> SuiteConfig::Resources() const {
   return out;
 }
 
+std::vector<std::string> SuiteConfig::EffectiveAuthorizationServers() const {
+  if (authorization.authorization_servers_set || jwt_validators.empty()) return authorization.authorization_servers;
+  std::vector<std::string> out;
+  for (const JwtValidatorConfig& v : jwt_validators) out.push_back(v.issuer);
+  return out;
+}
+
 SuiteConfig LoadSuiteConfig(const std::string& path) {
   SuiteConfig config = ParseSuiteConfig(LoadYamlFile(path));
   config.source_path = path;

@@ -160,6 +160,12 @@ struct SuiteConfig {
 
   // The protected resources: one per gateway route (the routes' canonical URIs).
   std::vector<std::string> Resources() const;
+
+  // The authorization servers clients are sent to (RFC 9728 authorization_servers)
+  // and whose tokens are trusted besides jwt_validators: authorization_servers when
+  // the file sets it; otherwise the validators' issuers; otherwise the seed's
+  // default. (Configuring validators never silently keeps trusting the default.)
+  std::vector<std::string> EffectiveAuthorizationServers() const;
 };
 
 // Throws ConfigError with the offending key's path.

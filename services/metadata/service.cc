@@ -131,14 +131,19 @@ grpc::Status MetadataService::WatchSnapshot(grpc::ServerContext* context, const 
 
 std::vector<std::string> KnownIssuers(const SuiteConfig& config) {
   std::vector<std::string> out;
-  for (const std::string& issuer : config.authorization.authorization_servers) AddOnce(out, issuer);
+  for (const std::string& issuer : config.EffectiveAuthorizationServers()) AddOnce(out, issuer);
   for (const JwtValidatorConfig& v : config.jwt_validators) AddOnce(out, v.issuer);
   return out;
 }
 
 std::vector<std::string> IssuersToDiscover(const SuiteConfig& config) {
   std::vector<std::string> out;
-  for (const std::string& issuer : config.authorization.authorization_servers) AddOnce(out, issuer);
+  for (const std::string& issuer : config.EffectiveAuthorizationServers()) {
+    if (std::none_of(config.jwt_validators.begin(), config.jwt_validators.end(),
+                     [&](const JwtValidatorConfig& v) { return v.issuer == issuer; })) {
+      AddOnce(out, issuer);
+    }
+  }
   for (const JwtValidatorConfig& v : config.jwt_validators) {
     if (v.jwks_uri.empty() && v.jwks_file.empty()) AddOnce(out, v.issuer);
   }

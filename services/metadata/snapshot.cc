@@ -111,7 +111,7 @@ ResourceMetadataSettings ResourceMetadataSettingsFromConfig(const SuiteConfig& c
   ResourceMetadataSettings s;
   s.resources = config.Resources();
   s.top_level_resource = config.resource;
-  s.authorization_servers = auth.authorization_servers;
+  s.authorization_servers = config.EffectiveAuthorizationServers();
   s.scopes_supported = config.metadata.scopes_supported.empty() ? required_scopes : config.metadata.scopes_supported;
   s.resource_name = config.metadata.resource_name;
   s.resource_documentation = config.metadata.resource_documentation;

@@ -42,18 +42,15 @@ IssuerRegistry IssuerRegistry::FromConfig(const SuiteConfig& config) {
     }
     registry.issuers_.push_back(std::move(issuer));
   }
-  const AuthorizationConfig& auth = config.authorization;
-  if (auth.authorization_servers_set || config.jwt_validators.empty()) {
-    for (const std::string& as : auth.authorization_servers) {
-      if (registry.Find(as) != nullptr) continue;
-      if (config.resource.empty()) {
-        throw ConfigError(StrCat("resource: is required to check the audience of tokens from \"", as, "\""));
-      }
-      auto issuer = std::make_unique<TrustedIssuer>();
-      issuer->issuer = as;
-      issuer->algorithms = SupportedAlgs();
-      registry.issuers_.push_back(std::move(issuer));
+  for (const std::string& as : config.EffectiveAuthorizationServers()) {
+    if (registry.Find(as) != nullptr) continue;
+    if (config.resource.empty()) {
+      throw ConfigError(StrCat("resource: is required to check the audience of tokens from \"", as, "\""));
     }
+    auto issuer = std::make_unique<TrustedIssuer>();
+    issuer->issuer = as;
+    issuer->algorithms = SupportedAlgs();
+    registry.issuers_.push_back(std::move(issuer));
   }
   return registry;
 }

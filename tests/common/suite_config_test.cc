@@ -243,3 +243,18 @@ metadata: {resource_name: Files, resource_documentation: "https://docs.example.c
 
 }  // namespace
 }  // namespace mcpauth
+
+namespace mcpauth {
+namespace {
+
+TEST(SuiteConfigTrust, EffectiveAuthorizationServers) {
+  EXPECT_EQ(Parse("{}").EffectiveAuthorizationServers(), std::vector<std::string>{"https://as.dedaluslabs.ai"});
+  EXPECT_EQ(Parse("jwt_validators: [{issuer: https://a, audience: x}]").EffectiveAuthorizationServers(),
+            std::vector<std::string>{"https://a"});
+  EXPECT_EQ(Parse("authorization: {authorization_servers: [https://b]}\njwt_validators: [{issuer: https://a, audience: x}]")
+                .EffectiveAuthorizationServers(),
+            std::vector<std::string>{"https://b"});
+}
+
+}  // namespace
+}  // namespace mcpauth

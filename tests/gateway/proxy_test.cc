@@ -9,30 +9,13 @@
 #include "services/common/json.h"
 #include "services/common/strings.h"
 #include "tests/support/loopback_http_server.h"
+#include "tests/support/raw_http.h"
 
 namespace mcpauth::gw {
 namespace {
 
-// Sends `bytes` on a new connection and returns everything the server sends back
-// until it closes the connection (or 5 s pass).
 std::string RawExchange(unsigned short port, const std::string& bytes, bool half_close = true) {
-  asio::io_context io;
-  tcp::socket s(io);
-  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  asio::write(s, asio::buffer(bytes));
-  boost::system::error_code ignored;
-  if (half_close) s.shutdown(tcp::socket::shutdown_send, ignored);
-  timeval tv{5, 0};
-  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    boost::system::error_code ec;
-    const size_t n = s.read_some(asio::buffer(buf), ec);
-    out.append(buf, n);
-    if (ec) break;
-  }
-  return out;
+  return test::RawHttpExchange(port, bytes, half_close);
 }
 
 std::string Post(std::string_view path, std::string_view body, std::string_view extra_headers = "") {
