@@ -1,0 +1,313 @@
+// The authorization pipeline in-process: the real server, gateway and AuthPipeline;
+// a scripted TokenValidation gRPC service on loopback (so every validation outcome,
+// including "could not decide", can be produced on demand); policy and metadata
+// built by the same libraries the services use; a loopback upstream with canned
+// replies that records what reaches it.
+#include <boost/json.hpp>
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "gateway/auth_pipeline.h"
+#include "gateway/server.h"
+#include "mcpauth/v1/token_validation.grpc.pb.h"
+#include "services/common/base64url.h"
+#include "services/common/json.h"
+#include "services/common/strings.h"
+#include "services/metadata/snapshot.h"
+#include "tests/support/loopback_http_server.h"
+#include "tests/support/raw_http.h"
+
+namespace mcpauth::gw {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Answers Validate from a script the test sets; records the last request.
+class ScriptedValidation final : public v1::TokenValidation::Service {
+ public:
+  grpc::Status Validate(grpc::ServerContext*, const v1::ValidateRequest* request,
+                        v1::ValidateResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ = *request;
+    if (!status_.ok()) return status_;
+    *response = reply_;
+    return grpc::Status::OK;
+  }
+  void Reply(v1::ValidateResponse reply) {
+    std::lock_guard<std::mutex> lock(mu_);
+    reply_ = std::move(reply);
+    status_ = grpc::Status::OK;
+  }
+  void Fail(grpc::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = std::move(status);
+  }
+  v1::ValidateRequest last() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_;
+  }
+
+ private:
+  std::mutex mu_;
+  v1::ValidateResponse reply_;
+  grpc::Status status_ = grpc::Status::OK;
+  v1::ValidateRequest last_;
+};
+
+v1::ValidateResponse Valid(const std::string& subject, std::vector<std::string> scopes) {
+  v1::ValidateResponse r;
+  r.set_valid(true);
+  r.set_reason(v1::REASON_OK);
+  r.mutable_principal()->set_subject(subject);
+  r.mutable_principal()->set_issuer("https://as.test");
+  for (auto& s : scopes) r.mutable_principal()->add_scopes(s);
+  r.mutable_principal()->set_claims_json(StrCat(R"({"sub":")", subject, R"("})"));
+  return r;
+}
+
+constexpr char kTools[] =
+    R"({"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"echo"},{"name":"delete_file"},{"name":"admin_reset"}]}})";
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& policy_yaml, bool fail_open = false,
+             InsufficientScopeMode mode = InsufficientScopeMode::kToolError) {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&validation_);
+    grpc_server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+
+    ASSERT_TRUE(upstream_.Start().ok());
+    upstream_.SetHandler("/mcp", [this](const test::HttpRequestInfo& r) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        upstream_requests_.push_back(r);
+      }
+      test::HttpReply reply;
+      reply.body = r.body.find("tools/list") != std::string::npos ? kTools
+                                                                   : R"({"jsonrpc":"2.0","id":1,"result":{}})";
+      if (r.body.find("\"sse\"") != std::string::npos) {
+        reply.content_type = "text/event-stream";
+        reply.body = StrCat("event: message\ndata: ", kTools, "\n\n");
+      }
+      return reply;
+    });
+
+    config_ = ParseSuiteConfig(YAML::Load(StrCat(R"(
+resource: https://mcp.example.com/mcp
+authorization: {enabled: true, required_scopes: [mcp]}
+gateway:
+  routes: [{path: /mcp, upstream: ")", upstream_.Url("/mcp"), R"("}]
+)", policy_yaml)));
+    view_ = std::make_unique<SuiteView>(config_);
+    ASSERT_TRUE(view_->ready());
+    sessions_ = std::make_unique<SessionBindings>(nullptr, &local_, absl::Hours(1));
+    pipeline_ = std::make_unique<AuthPipeline>(
+        PipelineOptions{.fail_open = fail_open, .insufficient_scope = mode, .identity_headers = {},
+                        .validation_timeout = absl::Seconds(2)},
+        view_.get(), grpc::CreateChannel(StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()),
+        sessions_.get(), &metrics_);
+    GatewayOptions options;
+    options.routes = config_.gateway.routes;
+    auto gw = Gateway::Create(options, &metrics_, pipeline_.get(), [] { return true; });
+    ASSERT_TRUE(gw.ok());
+    gateway_ = std::move(*gw);
+    server_ = std::make_unique<Server>(gateway_.get(), 1);
+    ASSERT_TRUE(server_->Start("127.0.0.1:0").ok());
+  }
+  void TearDown() override {
+    if (server_) server_->Drain(absl::Seconds(1));
+    if (grpc_server_) grpc_server_->Shutdown();
+  }
+
+  std::string Post(std::string_view body, std::string_view headers = "Authorization: Bearer t\r\n") {
+    return test::RawHttpExchange(
+        server_->port(), StrCat("POST /mcp HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n",
+                                "Accept: application/json, text/event-stream\r\nConnection: close\r\n", headers,
+                                "Content-Length: ", body.size(), "\r\n\r\n", body));
+  }
+  std::vector<test::HttpRequestInfo> Upstreamed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return upstream_requests_;
+  }
+
+  ScriptedValidation validation_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  test::LoopbackHttpServer upstream_;
+  std::mutex mu_;
+  std::vector<test::HttpRequestInfo> upstream_requests_;
+  SuiteConfig config_;
+  std::unique_ptr<SuiteView> view_;
+  InProcessStore local_;
+  std::unique_ptr<SessionBindings> sessions_;
+  prometheus::Registry registry_;
+  GatewayMetrics metrics_{registry_};
+  std::unique_ptr<AuthPipeline> pipeline_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<Server> server_;
+};
+
+constexpr char kPolicy[] = R"(
+tools:
+  delete_file: {required_scopes: [files:delete]}
+  "admin_*": {required_scopes: [admin]}
+)";
+
+TEST_F(PipelineTest, ValidationRequestCarriesTheRouteResourceAndDpopFields) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: DPoP tok\r\nDPoP: proof\r\n"),
+              StartsWith("HTTP/1.1 200"));
+  const v1::ValidateRequest sent = validation_.last();
+  EXPECT_EQ(sent.token(), "tok");
+  EXPECT_EQ(sent.scheme(), "DPoP");
+  EXPECT_EQ(sent.resource(), "https://mcp.example.com/mcp");
+  EXPECT_EQ(sent.dpop().proof(), "proof");
+  EXPECT_EQ(sent.dpop().method(), "POST");
+  EXPECT_EQ(sent.dpop().uri(), "https://mcp.example.com/mcp");  // the configured origin, not Host: gw
+}
+
+TEST_F(PipelineTest, BatchMembersAreDecidedOneByOne) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  const std::string r = Post(
+      R"([{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file"}},)"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo"}},)"
+      R"({"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":"file:///x"}}])");
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 200"));
+  // Only the allowed members went upstream...
+  ASSERT_EQ(Upstreamed().size(), 1u);
+  EXPECT_EQ(Upstreamed()[0].body,
+            R"([{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo"}},)"
+            R"({"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":"file:///x"}}])");
+  // ...and the client gets the gateway's answer for the denied one merged in.
+  EXPECT_THAT(test::RawBody(r),
+              HasSubstr(R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']"}],"isError":true}})"));
+}
+
+TEST_F(PipelineTest, AllDeniedNeverReachesTheUpstream) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  const std::string r = Post(R"({"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"admin_reset"}})");
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(test::RawBody(r),
+            R"({"jsonrpc":"2.0","id":"a","result":{"content":[{"type":"text","text":"Tool \"admin_reset\" requires scopes: ['admin']. Missing: ['admin']"}],"isError":true}})");
+  EXPECT_TRUE(Upstreamed().empty());
+}
+
+TEST_F(PipelineTest, StepUpModeAnswersA403Challenge) {
+  Start(kPolicy, false, InsufficientScopeMode::kHttp403);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  const std::string r = Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file"}})",
+                             "Authorization: Bearer t\r\nMCP-Protocol-Version: 2025-11-25\r\n");
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 403"));
+  EXPECT_EQ(test::RawHeader(r, "WWW-Authenticate"),
+            R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", )"
+            R"(scope="mcp files:delete", error="insufficient_scope", )"
+            R"(error_description="Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']")");
+  // A client too old for step-up gets the tool error instead.
+  const std::string old = Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_file"}})",
+                               "Authorization: Bearer t\r\nMCP-Protocol-Version: 2025-06-18\r\n");
+  EXPECT_THAT(old, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(test::RawBody(old), HasSubstr("isError"));
+}
+
+TEST_F(PipelineTest, ListFilteringInJsonAndSse) {
+  Start(StrCat(kPolicy, "policy: {list_filtering: true}\n"));
+  validation_.Reply(Valid("alice", {"mcp", "admin"}));
+  const std::string json = Post(R"({"jsonrpc":"2.0","id":7,"method":"tools/list"})");
+  ASSERT_THAT(json, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(test::RawBody(json), R"({"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"echo"},{"name":"admin_reset"}]}})");
+  const std::string sse = Post(R"({"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"_meta":{"x":"sse"}}})");
+  ASSERT_THAT(sse, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(sse, HasSubstr(R"(data: {"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"echo"},{"name":"admin_reset"}]}})"));
+  EXPECT_THAT(sse, ::testing::Not(HasSubstr("delete_file")));
+}
+
+TEST_F(PipelineTest, ListsAreWholeWithoutListFiltering) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  EXPECT_EQ(test::RawBody(Post(R"({"jsonrpc":"2.0","id":7,"method":"tools/list"})")), kTools);
+}
+
+TEST_F(PipelineTest, CouldNotDecideIsA503WithoutFailOpen) {
+  Start(kPolicy);
+  validation_.Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "keys unavailable"));
+  const std::string r = Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}})");
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 503"));
+  EXPECT_EQ(test::RawHeader(r, "Retry-After"), "5");
+  EXPECT_TRUE(Upstreamed().empty());
+}
+
+// fail_open (seed name) only when no decision could be made: the request goes on as
+// anonymous, marked, with per-tool scopes still enforced.
+TEST_F(PipelineTest, FailOpenGoesOnAsAnonymousWithToolScopesEnforced) {
+  Start(kPolicy, /*fail_open=*/true);
+  validation_.Fail(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "slow"));
+  const std::string echo = Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}})",
+                                "Authorization: Bearer t\r\nX-MCP-Auth-Subject: admin\r\n");
+  ASSERT_THAT(echo, StartsWith("HTTP/1.1 200"));
+  ASSERT_EQ(Upstreamed().size(), 1u);
+  EXPECT_EQ(Upstreamed()[0].Header("X-MCP-Auth-Anonymous"), "true");
+  EXPECT_EQ(Upstreamed()[0].Header("X-MCP-Auth-Subject"), "");
+  const std::string del = Post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_file"}})");
+  EXPECT_THAT(test::RawBody(del), HasSubstr("requires scopes: ['files:delete']"));
+  EXPECT_EQ(Upstreamed().size(), 1u);
+}
+
+// An invalid token is never let through, fail_open or not.
+TEST_F(PipelineTest, InvalidTokenIsRefusedEvenWithFailOpen) {
+  Start(kPolicy, /*fail_open=*/true);
+  v1::ValidateResponse invalid;
+  invalid.set_valid(false);
+  invalid.set_reason(v1::REASON_SIGNATURE_INVALID);
+  invalid.set_error("invalid_token");
+  invalid.set_error_description("Jwt verification fails");
+  validation_.Reply(invalid);
+  const std::string r = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(test::RawHeader(r, "WWW-Authenticate"),
+              HasSubstr(R"(error="invalid_token", error_description="Jwt verification fails")"));
+  EXPECT_TRUE(Upstreamed().empty());
+}
+
+TEST_F(PipelineTest, DpopNonceChallengesAndFreshNonces) {
+  Start(StrCat(kPolicy, "\n"));
+  v1::ValidateResponse need_nonce;
+  need_nonce.set_valid(false);
+  need_nonce.set_reason(v1::REASON_DPOP_NONCE_REQUIRED);
+  need_nonce.set_error("use_dpop_nonce");
+  need_nonce.set_error_description("DPoP proof must carry a current server nonce");
+  need_nonce.set_dpop_nonce("n-1");
+  validation_.Reply(need_nonce);
+  const std::string r = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: DPoP t\r\nDPoP: p\r\n");
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 401"));
+  EXPECT_EQ(test::RawHeader(r, "DPoP-Nonce"), "n-1");
+  EXPECT_THAT(test::RawHeader(r, "WWW-Authenticate"), HasSubstr(R"(error="use_dpop_nonce")"));
+  v1::ValidateResponse ok = Valid("alice", {"mcp"});
+  ok.set_dpop_nonce("n-2");
+  validation_.Reply(ok);
+  const std::string passed = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: DPoP t\r\nDPoP: p\r\n");
+  ASSERT_THAT(passed, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(test::RawHeader(passed, "DPoP-Nonce"), "n-2");
+}
+
+TEST_F(PipelineTest, IdentityHeadersCarryThePrincipal) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp", "files:delete"}));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), StartsWith("HTTP/1.1 200"));
+  const test::HttpRequestInfo up = Upstreamed().at(0);
+  EXPECT_EQ(up.Header("X-MCP-Auth-Subject"), "alice");
+  EXPECT_EQ(up.Header("X-MCP-Auth-Scopes"), "mcp files:delete");
+  EXPECT_EQ(Base64UrlDecode(up.Header("X-MCP-Auth-Claims")), std::optional<std::string>(R"({"sub":"alice"})"));
+  EXPECT_EQ(up.Header("Authorization"), "");
+}
+
+}  // namespace
+}  // namespace mcpauth::gw
