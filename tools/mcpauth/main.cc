@@ -19,6 +19,7 @@
 #include "services/token_validation/dpop_sign.h"
 #include "services/token_validation/keygen.h"
 #include "tools/mcpauth/cli_args.h"
+#include "tools/mcpauth/mcp_client.h"
 
 namespace mcpauth::cli {
 namespace {
@@ -31,7 +32,8 @@ constexpr const char* kUsage =
     "                     [--claim name=json]... [--typ TYP] [--iat UNIX] [--cnf-key FILE]\n"
     "  mcpauth dpop proof --key FILE --htm METHOD --htu URI [--token TOKEN] [--nonce N] [--iat UNIX] [--jti ID]\n"
     "  mcpauth validate --server HOST:PORT --token TOKEN [--resource URI] [--timeout SECONDS]\n"
-    "                   [--scheme Bearer|DPoP] [--dpop PROOF --htm METHOD --htu URI]\n";
+    "                   [--scheme Bearer|DPoP] [--dpop PROOF --htm METHOD --htu URI]\n"
+    "  mcpauth mcp --url URL [--token TOKEN] [--dpop-key FILE] list-tools | call TOOL [JSON_ARGS]\n";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -197,6 +199,7 @@ int Dispatch(const std::vector<std::string>& argv) {
   if (argv.size() >= 2 && argv[0] == "token" && argv[1] == "mint") return TokenMint(rest(2));
   if (argv.size() >= 2 && argv[0] == "dpop" && argv[1] == "proof") return DpopProofCommand(rest(2));
   if (!argv.empty() && argv[0] == "validate") return Validate(rest(1));
+  if (!argv.empty() && argv[0] == "mcp") return McpCommand(rest(1));
   if (!argv.empty() && (argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h")) {
     std::printf("%s", kUsage);
     return 0;
