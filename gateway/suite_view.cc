@@ -59,18 +59,8 @@ bool SuiteView::Pause(absl::Duration d) {
   return !stopping_;
 }
 
-void SuiteView::Track(grpc::ClientContext* context) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (context == nullptr) {
-    live_.clear();
-  } else {
-    live_.push_back(context);
-    if (stopping_) context->TryCancel();
-  }
-}
-
-void SuiteView::WatchPolicy(std::shared_ptr<grpc::Channel> channel) {
-  auto stub = v1::ScopePolicy::NewStub(channel);
+template <typename Message, typename Open, typename OnMessage>
+void SuiteView::KeepWatching(Open open, OnMessage on_message) {
   absl::Duration backoff = absl::Milliseconds(200);
   for (;;) {
     grpc::ClientContext context;
@@ -79,70 +69,58 @@ void SuiteView::WatchPolicy(std::shared_ptr<grpc::Channel> channel) {
       if (stopping_) return;
       live_.push_back(&context);
     }
-    v1::WatchPolicyRequest request;
-    auto reader = stub->WatchPolicy(&context, request);
-    v1::PolicySnapshot snapshot;
-    while (reader->Read(&snapshot)) {
+    auto reader = open(&context);
+    Message message;
+    while (reader->Read(&message)) {
       backoff = absl::Milliseconds(200);
-      auto config = sp::PolicyFromProto(snapshot.policy());
-      auto compiled = config.ok() ? sp::CompiledPolicy::Compile(*config) : config.status();
-      if (!compiled.ok()) {
-        log::Error("policy from scope-policy refused; keeping the one in force",
-                   {{"version", static_cast<int64_t>(snapshot.version())},
-                    {"error", std::string(compiled.status().message())}});
-        continue;
-      }
-      SetPolicy(*compiled, snapshot.version());
-      log::Info("policy updated from scope-policy", {{"version", static_cast<int64_t>(snapshot.version())}});
+      on_message(message);
     }
     const grpc::Status status = reader->Finish();
     {
       std::lock_guard<std::mutex> lock(mu_);
       live_.erase(std::remove(live_.begin(), live_.end(), &context), live_.end());
     }
-    if (!status.ok()) {
-      log::Debug("scope-policy watch ended", {{"error", status.error_message()}});
-    }
+    if (!status.ok()) log::Debug("watch stream ended", {{"error", status.error_message()}});
     if (!Pause(backoff)) return;
     backoff = std::min(backoff * 2, absl::Seconds(10));
   }
 }
 
+void SuiteView::WatchPolicy(std::shared_ptr<grpc::Channel> channel) {
+  auto stub = v1::ScopePolicy::NewStub(channel);
+  KeepWatching<v1::PolicySnapshot>(
+      [&](grpc::ClientContext* context) { return stub->WatchPolicy(context, v1::WatchPolicyRequest()); },
+      [&](const v1::PolicySnapshot& snapshot) {
+        auto config = sp::PolicyFromProto(snapshot.policy());
+        auto compiled = config.ok() ? sp::CompiledPolicy::Compile(*config) : config.status();
+        if (!compiled.ok()) {
+          log::Error("policy from scope-policy refused; keeping the one in force",
+                     {{"version", static_cast<int64_t>(snapshot.version())},
+                      {"error", std::string(compiled.status().message())}});
+          return;
+        }
+        SetPolicy(*compiled, snapshot.version());
+        log::Info("policy updated from scope-policy", {{"version", static_cast<int64_t>(snapshot.version())}});
+      });
+}
+
 void SuiteView::WatchMetadata(std::shared_ptr<grpc::Channel> channel) {
   auto stub = v1::Metadata::NewStub(channel);
-  absl::Duration backoff = absl::Milliseconds(200);
-  for (;;) {
-    grpc::ClientContext context;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
-      live_.push_back(&context);
-    }
-    v1::GetMetadataSnapshotRequest request;
-    auto reader = stub->WatchSnapshot(&context, request);
-    v1::MetadataSnapshot proto;
-    while (reader->Read(&proto)) {
-      backoff = absl::Milliseconds(200);
-      auto snapshot = metadata::FromProto(proto);
-      if (!snapshot.ok()) {
-        log::Error("metadata snapshot refused; keeping the one in force",
-                   {{"error", std::string(snapshot.status().message())}});
-        continue;
-      }
-      auto current = metadata();
-      if (current == nullptr || current->version != snapshot->version) {
-        SetMetadata(std::make_shared<const metadata::MetadataSnapshot>(std::move(*snapshot)));
-        log::Info("metadata snapshot updated", {{"version", metadata()->version}});
-      }
-    }
-    (void)reader->Finish();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      live_.erase(std::remove(live_.begin(), live_.end(), &context), live_.end());
-    }
-    if (!Pause(backoff)) return;
-    backoff = std::min(backoff * 2, absl::Seconds(10));
-  }
+  KeepWatching<v1::MetadataSnapshot>(
+      [&](grpc::ClientContext* context) { return stub->WatchSnapshot(context, v1::GetMetadataSnapshotRequest()); },
+      [&](const v1::MetadataSnapshot& proto) {
+        auto snapshot = metadata::FromProto(proto);
+        if (!snapshot.ok()) {
+          log::Error("metadata snapshot refused; keeping the one in force",
+                     {{"error", std::string(snapshot.status().message())}});
+          return;
+        }
+        auto current = metadata();
+        if (current == nullptr || current->version != snapshot->version) {
+          SetMetadata(std::make_shared<const metadata::MetadataSnapshot>(std::move(*snapshot)));
+          log::Info("metadata snapshot updated", {{"version", metadata()->version}});
+        }
+      });
 }
 
 }  // namespace mcpauth::gw

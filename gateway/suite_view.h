@@ -41,9 +41,12 @@ class SuiteView {
  private:
   void WatchPolicy(std::shared_ptr<grpc::Channel> channel);
   void WatchMetadata(std::shared_ptr<grpc::Channel> channel);
+  // Keeps one server stream open (reopening it with backoff) until Stop, handing
+  // every message to `on_message`. `open(context)` starts the stream.
+  template <typename Message, typename Open, typename OnMessage>
+  void KeepWatching(Open open, OnMessage on_message);
   // Sleeps `d` unless Stop() comes first; false when stopping.
   bool Pause(absl::Duration d);
-  void Track(grpc::ClientContext* context);
 
   std::atomic<std::shared_ptr<const sp::CompiledPolicy>> policy_;
   std::atomic<std::shared_ptr<const metadata::MetadataSnapshot>> metadata_;

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <atomic>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -9,6 +11,8 @@
 
 namespace mcpauth {
 namespace {
+
+std::atomic<bool> g_shutdown_requested{false};
 
 sigset_t TerminationSignals() {
   sigset_t set;
@@ -19,6 +23,8 @@ sigset_t TerminationSignals() {
 }
 
 }  // namespace
+
+bool ShutdownRequested() { return g_shutdown_requested.load(std::memory_order_relaxed); }
 
 void BlockTerminationSignals() {
   // A shell starts background jobs with SIGINT ignored, and an ignored signal is
@@ -61,6 +67,7 @@ int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Serv
   // Tell load balancers first, then drain: calls already running may finish
   // within the grace period; later ones are refused.
   health->Shutdown();
+  g_shutdown_requested = true;
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoNanoseconds(options.shutdown_grace));
   server->Wait();

@@ -20,6 +20,10 @@ void BlockTerminationSignals();
 // Blocks until SIGTERM or SIGINT arrives; returns the signal number.
 int WaitForTerminationSignal();
 
+// True once RunGrpcServer has begun shutting down. Long-lived calls (watch streams)
+// check it so they end promptly instead of holding shutdown until the grace period.
+bool ShutdownRequested();
+
 struct GrpcServerOptions {
   std::string listen;
   // The names health checks report on (besides the overall "" status).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "services/common/grpc_server.h"
 #include "services/common/log.h"
 #include "services/metadata/convert.h"
 
@@ -117,7 +118,7 @@ grpc::Status MetadataService::GetSnapshot(grpc::ServerContext*, const v1::GetMet
 grpc::Status MetadataService::WatchSnapshot(grpc::ServerContext* context, const v1::GetMetadataSnapshotRequest* request,
                                             grpc::ServerWriter<v1::MetadataSnapshot>* writer) {
   std::string sent = request->known_version();
-  while (!context->IsCancelled()) {
+  while (!context->IsCancelled() && !ShutdownRequested()) {
     const std::shared_ptr<const MetadataSnapshot> current = WaitForOtherVersion(sent, watch_check_interval_);
     if (current->version == sent) continue;
     v1::MetadataSnapshot message;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "services/common/grpc_server.h"
 #include "services/common/strings.h"
 #include "services/scope_policy/decision.h"
 #include "services/scope_policy/policy_proto.h"
@@ -76,7 +77,7 @@ grpc::Status ScopePolicyService::WatchPolicy(grpc::ServerContext* context, const
   std::shared_ptr<const PublishedPolicy> current = store_->Current();
   bool open = writer->Write(current->snapshot);
   uint64_t sent = current->version;
-  while (open && !context->IsCancelled()) {
+  while (open && !context->IsCancelled() && !ShutdownRequested()) {
     current = store_->WaitForNewer(sent, options_.watch_check_interval);
     if (current->version == sent) continue;
     open = writer->Write(current->snapshot);

@@ -554,7 +554,8 @@ TEST_F(MetadataIntegrationTest, SigtermShutsDownGracefully) {
   MetadataProcess instance(w.dir, "sigterm", w.shared_config);
   absl::Status started = instance.Start();
   ASSERT_TRUE(started.ok()) << started;
-  // A watching gateway does not keep it from stopping (its stream ends with the grace period).
+  // A watching gateway does not keep it from stopping: its stream is ended as
+  // shutdown begins (the gateway reconnects to another replica).
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
   auto stub = v1::Metadata::NewStub(grpc::CreateChannel(instance.address(), grpc::InsecureChannelCredentials()));
@@ -565,7 +566,7 @@ TEST_F(MetadataIntegrationTest, SigtermShutsDownGracefully) {
   ASSERT_TRUE(instance.process()->Signal(SIGTERM));
   EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << Tail(instance.LogText());
   EXPECT_FALSE(stream->Read(&watched));
-  EXPECT_FALSE(stream->Finish().ok());
+  (void)stream->Finish();
   EXPECT_THAT(instance.LogText(), HasSubstr(R"("msg":"stopped")"));
   EXPECT_FALSE(GrpcHealthServing(instance.address(), "", absl::Milliseconds(300)));
 }

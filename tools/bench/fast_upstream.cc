@@ -1,0 +1,84 @@
+// mcpauth-bench-upstream PORT [THREADS]: a minimal, fast MCP upstream for benchmarks.
+// Answers every POST with a JSON-RPC result for the request's id (a tools/call
+// result), keep-alive, so what is measured in front of it is the layer in front of it.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// The "id" of a JSON-RPC request, as raw JSON text ("1", "\"a\""); "null" if absent.
+std::string IdOf(const std::string& body) {
+  const size_t key = body.find("\"id\"");
+  if (key == std::string::npos) return "null";
+  size_t start = body.find(':', key) + 1;
+  while (start < body.size() && body[start] == ' ') ++start;
+  size_t end = start;
+  if (end < body.size() && body[end] == '"') {
+    end = body.find('"', end + 1) + 1;
+  } else {
+    while (end < body.size() && body[end] != ',' && body[end] != '}') ++end;
+  }
+  return body.substr(start, end - start);
+}
+
+asio::awaitable<void> Serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request<http::string_body> req;
+    auto [ec, n] = co_await http::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    http::response<http::string_body> res(http::status::ok, 11);
+    res.set(http::field::content_type, "application/json");
+    res.body() = "{\"jsonrpc\":\"2.0\",\"id\":" + IdOf(req.body()) +
+                 ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}";
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    if (wec || !req.keep_alive()) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) continue;
+    socket.set_option(tcp::no_delay(true));
+    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: mcpauth-bench-upstream PORT [THREADS]\n");
+    return 2;
+  }
+  const auto port = static_cast<unsigned short>(std::atoi(argv[1]));
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  asio::io_context io(threads);
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::co_spawn(io, Accept(acceptor), asio::detached);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](auto, auto) { io.stop(); });
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  return 0;
+}
