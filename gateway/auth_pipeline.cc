@@ -116,7 +116,46 @@ AuthPipeline::AuthPipeline(PipelineOptions options, SuiteView* view, std::shared
       view_(view),
       token_validation_(v1::TokenValidation::NewStub(std::move(token_validation))),
       sessions_(sessions),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      validation_cache_(options_.validation_cache_ttl > absl::ZeroDuration() ? options_.validation_cache_size : 0),
+      cache_requests_(&CacheRequestsFamily(metrics->registry())) {}
+
+Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestInfo& info,
+                                          const Credentials& credentials, v1::ValidateResponse& validated) {
+  // Only plain bearer requests: a DPoP request carries a new proof every time.
+  const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
+  const std::string key = cacheable ? StrCat(info.route->config.resource, "\n", credentials.token) : std::string();
+  if (cacheable) {
+    if (auto hit = validation_cache_.Find(key)) {
+      cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "hit"}}).Increment();
+      validated = *hit;
+      co_return grpc::Status::OK;
+    }
+    cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
+  }
+  v1::ValidateRequest validate;
+  validate.set_token(credentials.token);
+  validate.set_resource(info.route->config.resource);
+  validate.set_scheme(credentials.scheme);
+  if (!credentials.proof.empty() || credentials.scheme == "DPoP") {
+    v1::DpopProof* dpop = validate.mutable_dpop();
+    dpop->set_proof(credentials.proof);
+    dpop->set_method(VerbName(request.method()));
+    // htu from the resource's configured external origin, never from Host.
+    dpop->set_uri(StrCat(info.route->origin, TargetPath(View(request.target()))));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(options_.validation_timeout));
+  const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
+    token_validation_->async()->Validate(&context, &validate, &validated, std::move(done));
+  });
+  if (cacheable && status.ok() && validated.valid() && validated.principal().confirmation_jkt().empty()) {
+    const absl::Time expires = std::min(absl::FromUnixSeconds(validated.principal().expires_at()),
+                                        absl::Now() + options_.validation_cache_ttl);
+    validation_cache_.Insert(key, std::make_shared<const v1::ValidateResponse>(validated), expires);
+  }
+  co_return status;
+}
 
 std::optional<Response> AuthPipeline::Serve(const Request& request, std::string_view path) {
   auto snapshot = view_->metadata();
@@ -189,23 +228,8 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
       break;
   }
 
-  v1::ValidateRequest validate;
-  validate.set_token(credentials.token);
-  validate.set_resource(info.route->config.resource);
-  validate.set_scheme(credentials.scheme);
-  if (!credentials.proof.empty() || credentials.scheme == "DPoP") {
-    v1::DpopProof* dpop = validate.mutable_dpop();
-    dpop->set_proof(credentials.proof);
-    dpop->set_method(VerbName(request.method()));
-    // htu from the resource's configured external origin, never from Host.
-    dpop->set_uri(StrCat(info.route->origin, TargetPath(View(request.target()))));
-  }
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(options_.validation_timeout));
   v1::ValidateResponse validated;
-  const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
-    token_validation_->async()->Validate(&context, &validate, &validated, std::move(done));
-  });
+  const grpc::Status status = co_await Validate(request, info, credentials, validated);
 
   CallerIdentity caller;
   std::string dpop_nonce;

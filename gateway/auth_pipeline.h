@@ -20,6 +20,7 @@
 #include "gateway/suite_view.h"
 #include "mcpauth/v1/token_validation.grpc.pb.h"
 #include "services/common/suite_config.h"
+#include "services/common/digest_cache.h"
 #include "services/metadata/challenge.h"
 
 namespace mcpauth::gw {
@@ -34,6 +35,8 @@ struct CallerIdentity {
 
 struct PipelineOptions {
   bool fail_open = false;
+  absl::Duration validation_cache_ttl = absl::Seconds(30);
+  size_t validation_cache_size = 10000;
   InsufficientScopeMode insufficient_scope = InsufficientScopeMode::kToolError;
   IdentityHeaders identity_headers;
   absl::Duration validation_timeout = absl::Seconds(2);
@@ -52,6 +55,10 @@ class AuthPipeline final : public McpPipeline {
   McpDecision Challenge(const Request& request, const RequestInfo& info, metadata::ChallengeKind kind,
                         std::string_view scheme, std::string_view description,
                         std::vector<std::string> operation_scopes = {}, std::string dpop_nonce = {});
+  // The token-validation answer for these credentials: from the gateway's cache for
+  // bearer tokens seen recently, else over gRPC (the one call per request).
+  Task<grpc::Status> Validate(const Request& request, const RequestInfo& info, const struct Credentials& credentials,
+                              v1::ValidateResponse& validated);
   // The JSON-RPC part: per-message decisions, replies for denied members, list filtering.
   McpDecision DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
                              const sp::CompiledPolicy& policy, std::string_view scheme);
@@ -61,6 +68,8 @@ class AuthPipeline final : public McpPipeline {
   std::unique_ptr<v1::TokenValidation::Stub> token_validation_;
   SessionBindings* sessions_;
   GatewayMetrics* metrics_;
+  DigestCache<v1::ValidateResponse> validation_cache_;
+  prometheus::Family<prometheus::Counter>* cache_requests_;
 };
 
 }  // namespace mcpauth::gw

@@ -13,11 +13,14 @@ Credentials Refuse(Credentials::Outcome outcome, std::string detail) {
 }
 
 // RFC 6750 §2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+bool IsB64TokenChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~' || c == '+' || c == '/';
+}
+
 bool IsB64Token(std::string_view t) {
   size_t i = 0;
-  while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || std::string_view("-._~+/").find(t[i]) != std::string_view::npos)) {
-    ++i;
-  }
+  while (i < t.size() && IsB64TokenChar(t[i])) ++i;
   if (i == 0) return false;
   while (i < t.size() && t[i] == '=') ++i;
   return i == t.size();

@@ -3,7 +3,8 @@
 namespace mcpauth::gw {
 
 GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
-    : requests_(prometheus::BuildCounter()
+    : registry_(registry),
+      requests_(prometheus::BuildCounter()
                     .Name("mcpauth_gateway_requests_total")
                     .Help("HTTP requests answered, by route, method, status and reason")
                     .Register(registry)),

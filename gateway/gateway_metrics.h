@@ -12,6 +12,7 @@ namespace mcpauth::gw {
 class GatewayMetrics {
  public:
   explicit GatewayMetrics(prometheus::Registry& registry);
+  prometheus::Registry& registry() const { return registry_; }
 
   // route: a configured route path, or "other"; method: GET/POST/DELETE/OPTIONS/other;
   // reason: why the gateway answered itself ("proxied" when the upstream did).
@@ -26,6 +27,7 @@ class GatewayMetrics {
   int64_t open_streams() const { return open_streams_.load(); }
 
  private:
+  prometheus::Registry& registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Histogram>& upstream_duration_;

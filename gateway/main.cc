@@ -41,6 +41,8 @@ int Run(const SuiteConfig& config) {
     sessions = std::make_unique<SessionBindings>(stores->shared.get(), stores->local.get(), section.session_ttl);
     pipeline = std::make_unique<AuthPipeline>(
         PipelineOptions{.fail_open = config.authorization.fail_open,
+                        .validation_cache_ttl = section.validation_cache_ttl,
+                        .validation_cache_size = static_cast<size_t>(section.validation_cache_size),
                         .insufficient_scope = config.authorization.insufficient_scope,
                         .identity_headers = section.identity_headers,
                         .validation_timeout = section.limits.validation_timeout},

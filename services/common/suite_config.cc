@@ -215,6 +215,9 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
   }
   out.threads = static_cast<int>(section.Int("threads", 0, 0, 256));
   out.session_ttl = section.Seconds("session_ttl", out.session_ttl, absl::Seconds(1), absl::Hours(24 * 30));
+  out.validation_cache_ttl = section.Seconds("validation_cache_ttl", out.validation_cache_ttl, absl::ZeroDuration(),
+                                             absl::Hours(1));
+  out.validation_cache_size = section.Int("validation_cache_size", out.validation_cache_size, 0, 10'000'000);
   ReadServiceSection(section, "127.0.0.1:8080", "127.0.0.1:9104", out);
 }
 

@@ -142,6 +142,10 @@ struct GatewaySection : ServiceSection {
   GatewayLimits limits;
   int threads = 0;                              // io_context threads; 0: one per core
   absl::Duration session_ttl = absl::Hours(24);  // how long a session stays bound to its subject
+  // Bearer-token validation answers kept in the gateway (never past the token's
+  // exp); 0 disables. DPoP requests are always validated (every proof is new).
+  absl::Duration validation_cache_ttl = absl::Seconds(30);
+  int64_t validation_cache_size = 10000;
 };
 
 struct SuiteConfig {

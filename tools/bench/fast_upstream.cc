@@ -40,6 +40,19 @@ asio::awaitable<void> Serve(tcp::socket socket) {
     http::request<http::string_body> req;
     auto [ec, n] = co_await http::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
     if (ec) break;
+    if (req.method() == http::verb::get) {
+      // An MCP GET stream: headers, then nothing until the client goes away.
+      http::response<http::empty_body> head(http::status::ok, 11);
+      head.set(http::field::content_type, "text/event-stream");
+      head.chunked(true);
+      http::response_serializer<http::empty_body> sr(head);
+      auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
+      if (hec) break;
+      char sink[64];
+      auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+      (void)rec;
+      break;
+    }
     http::response<http::string_body> res(http::status::ok, 11);
     res.set(http::field::content_type, "application/json");
     res.body() = "{\"jsonrpc\":\"2.0\",\"id\":" + IdOf(req.body()) +
