@@ -311,3 +311,30 @@ TEST_F(PipelineTest, IdentityHeadersCarryThePrincipal) {
 
 }  // namespace
 }  // namespace mcpauth::gw
+
+namespace mcpauth::gw {
+namespace {
+
+// Bearer answers are kept by the gateway (one gRPC call per token, not per request);
+// DPoP requests are validated every time, since every proof is new.
+TEST_F(PipelineTest, BearerAnswersAreCachedDpopAnswersAreNot) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), StartsWith("HTTP/1.1 200"));
+  validation_.Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
+  // Same bearer token: answered from the gateway's cache although the service is down.
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})"), StartsWith("HTTP/1.1 200"));
+  // Another token is not.
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", "Authorization: Bearer other\r\n"),
+              StartsWith("HTTP/1.1 503"));
+  // DPoP: never cached.
+  validation_.Reply(Valid("alice", {"mcp"}));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":4,"method":"ping"})", "Authorization: DPoP d\r\nDPoP: p\r\n"),
+              StartsWith("HTTP/1.1 200"));
+  validation_.Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":5,"method":"ping"})", "Authorization: DPoP d\r\nDPoP: p\r\n"),
+              StartsWith("HTTP/1.1 503"));
+}
+
+}  // namespace
+}  // namespace mcpauth::gw
