@@ -64,6 +64,7 @@ v1::ValidateResponse Valid(const std::string& subject, std::vector<std::string> 
   r.set_reason(v1::REASON_OK);
   r.mutable_principal()->set_subject(subject);
   r.mutable_principal()->set_issuer("https://as.test");
+  r.mutable_principal()->set_expires_at(absl::ToUnixSeconds(absl::Now()) + 3600);
   for (auto& s : scopes) r.mutable_principal()->add_scopes(s);
   r.mutable_principal()->set_claims_json(StrCat(R"({"sub":")", subject, R"("})"));
   return r;
