@@ -62,7 +62,7 @@ for alg in "${algs[@]}"; do
   proof=$("$mcpauth" dpop proof --key "$key" --htm POST --htu "$uri?session=1" --token "$token") ||
     { fail "mcpauth dpop proof ($alg)"; continue; }
   expect_jose 0 "$alg proof made by mcpauth is accepted, its key is the token's cnf.jkt" \
-    "$proof" --htm POST --htu "$uri" --token "$token" --jkt "$jkt"
+    "$proof" --htm POST --htu "$uri" --token "$token" --jkt="$jkt"
   expect_jose 1 "$alg proof presented for another method is rejected" "$proof" --htm GET --htu "$uri" --token "$token"
   expect_jose 1 "$alg proof presented with another token is rejected" "$proof" --htm POST --htu "$uri" --token "$token.x"
   sig=${proof##*.}
