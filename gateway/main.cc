@@ -34,10 +34,9 @@ int Run(const SuiteConfig& config) {
   if (config.authorization.enabled) {
     stores = OpenCacheStores(config.redis, registry.get());
     if (!stores.ok()) throw ConfigError(StrCat("redis.url: ", stores.status().message()));
-    token_validation = grpc::CreateChannel(config.token_validation.address, grpc::InsecureChannelCredentials());
+    token_validation = CreateServiceChannel(config.token_validation.address);
     view = std::make_unique<SuiteView>(config);
-    view->Start(grpc::CreateChannel(config.scope_policy.address, grpc::InsecureChannelCredentials()),
-                grpc::CreateChannel(config.metadata.address, grpc::InsecureChannelCredentials()));
+    view->Start(CreateServiceChannel(config.scope_policy.address), CreateServiceChannel(config.metadata.address));
     sessions = std::make_unique<SessionBindings>(stores->shared.get(), stores->local.get(), section.session_ttl);
     pipeline = std::make_unique<AuthPipeline>(
         PipelineOptions{.fail_open = config.authorization.fail_open,

@@ -31,6 +31,11 @@ struct GrpcServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
 };
 
+// A channel to another service of the suite: reconnects quickly (at most a second
+// between attempts) so a caller started at the same moment as the service it calls
+// is not left waiting out gRPC's default backoff of up to two minutes.
+std::shared_ptr<grpc::Channel> CreateServiceChannel(const std::string& address);
+
 // Serves `services` until SIGTERM/SIGINT, then reports NOT_SERVING, stops accepting
 // calls, lets in-flight calls finish within the grace period and returns 0.
 // Returns 1 (after logging why) when it cannot listen.

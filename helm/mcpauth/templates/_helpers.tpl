@@ -1,0 +1,280 @@
+{{/* Names ------------------------------------------------------------------------ */}}
+
+{{- define "mcpauth.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Release-scoped prefix; short enough that "<prefix>-token-validation" fits in 63. */}}
+{{- define "mcpauth.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mcpauth.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The four services: values key, component name, suite section, binary, gRPC health name. */}}
+{{- define "mcpauth.components" -}}
+tokenValidation: {name: token-validation, section: token_validation, binary: mcpauth-token-validation, health: mcpauth.v1.TokenValidation, grpc: true}
+scopePolicy: {name: scope-policy, section: scope_policy, binary: mcpauth-scope-policy, health: mcpauth.v1.ScopePolicy, grpc: true}
+metadata: {name: metadata, section: metadata, binary: mcpauth-metadata, health: mcpauth.v1.Metadata, grpc: true}
+gateway: {name: gateway, section: gateway, binary: mcpauth-gateway, health: "", grpc: false}
+{{- end -}}
+
+{{/* Labels: `include "mcpauth.labels" (dict "root" $ "component" "gateway")` */}}
+{{- define "mcpauth.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "mcpauth.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- if .component }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+{{- end -}}
+
+{{- define "mcpauth.labels" -}}
+{{ include "mcpauth.selectorLabels" . }}
+helm.sh/chart: {{ include "mcpauth.chart" .root }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: mcpauth
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "mcpauth.componentName" -}}
+{{- printf "%s-%s" (include "mcpauth.fullname" .root) .component -}}
+{{- end -}}
+
+{{/* In-cluster DNS name of a component's Service. */}}
+{{- define "mcpauth.serviceHost" -}}
+{{- printf "%s.%s.svc.%s" (include "mcpauth.componentName" .) .root.Release.Namespace .root.Values.clusterDomain -}}
+{{- end -}}
+
+{{- define "mcpauth.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "mcpauth.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* repository:tag or repository@digest */}}
+{{- define "mcpauth.imageRef" -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" .image.repository .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .image.repository (toString (default .default .image.tag)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where things are mounted in the mcpauth containers. */}}
+{{- define "mcpauth.configDir" -}}/etc/mcpauth/config{{- end -}}
+{{- define "mcpauth.configPath" -}}/etc/mcpauth/config/mcpauth.yaml{{- end -}}
+{{- define "mcpauth.policyDir" -}}/etc/mcpauth/policy{{- end -}}
+{{- define "mcpauth.jwksDir" -}}/etc/mcpauth/jwks{{- end -}}
+{{- define "mcpauth.redisSecretDir" -}}/etc/mcpauth/secrets/redis{{- end -}}
+{{- define "mcpauth.dpopSecretDir" -}}/etc/mcpauth/secrets/dpop-nonce{{- end -}}
+
+{{/* Redis: "builtin", "external" or "none". */}}
+{{- define "mcpauth.redisMode" -}}
+{{- if not .Values.redis.enabled -}}none
+{{- else if .Values.redis.external.url -}}external
+{{- else -}}builtin
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the Redis password and its key; empty name: no password. */}}
+{{- define "mcpauth.redisSecretName" -}}
+{{- $mode := include "mcpauth.redisMode" . -}}
+{{- if eq $mode "external" -}}
+{{- .Values.redis.external.existingSecret -}}
+{{- else if and (eq $mode "builtin") .Values.redis.auth.enabled -}}
+{{- default (printf "%s-redis" (include "mcpauth.fullname" .)) .Values.redis.auth.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mcpauth.redisSecretKey" -}}
+{{- if eq (include "mcpauth.redisMode" .) "external" -}}
+{{- .Values.redis.external.existingSecretPasswordKey -}}
+{{- else -}}
+{{- .Values.redis.auth.existingSecretPasswordKey -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mcpauth.redisUrl" -}}
+{{- if eq (include "mcpauth.redisMode" .) "external" -}}
+{{- .Values.redis.external.url -}}
+{{- else -}}
+{{- printf "redis://%s:%v/0" (include "mcpauth.serviceHost" (dict "root" . "component" "redis")) .Values.redis.port -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mcpauth.dpopSecretName" -}}
+{{- default (printf "%s-dpop-nonce" (include "mcpauth.fullname" .)) .Values.dpopNonceSecret.existingSecret -}}
+{{- end -}}
+
+{{- define "mcpauth.policyConfigMapName" -}}
+{{- default (printf "%s-policy" (include "mcpauth.fullname" .)) .Values.policyFile.existingConfigMap -}}
+{{- end -}}
+
+{{/* True ("true") when some validator has an inline JWKS. */}}
+{{- define "mcpauth.hasInlineJwks" -}}
+{{- range .Values.jwt_validators }}{{ if .jwks }}true{{ end }}{{ end -}}
+{{- end -}}
+
+{{/* Drops null values and empty lists/maps, so the services' own defaults apply. */}}
+{{- define "mcpauth.compact" -}}
+{{- $out := dict -}}
+{{- range $k, $v := . -}}
+{{- if kindIs "invalid" $v -}}
+{{- else if and (or (kindIs "slice" $v) (kindIs "map" $v)) (not $v) -}}
+{{- else -}}
+{{- $_ := set $out $k $v -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/* The policy: what lives in policy_file in policy file mode, else in the main file. */}}
+{{- define "mcpauth.policyDocument" -}}
+{{- $v := .Values -}}
+{{- $auth := include "mcpauth.compact" (dict "required_scopes" $v.authorization.required_scopes "scope_strategy" $v.authorization.scope_strategy) | fromYaml -}}
+{{- $doc := dict "authorization" $auth "tools" $v.tools "resources" $v.resources "prompts" $v.prompts "policy" $v.policy -}}
+{{- include "mcpauth.compact" $doc -}}
+{{- end -}}
+
+{{/* The suite's YAML configuration (the main ConfigMap's mcpauth.yaml). */}}
+{{- define "mcpauth.suiteConfig" -}}
+{{- $root := . -}}
+{{- $v := .Values -}}
+{{- $cfg := dict "resource" $v.resource "logging" $v.logging -}}
+{{- $auth := dict -}}
+{{- range $k, $val := $v.authorization -}}
+{{- if not (has $k (list "required_scopes" "scope_strategy")) -}}
+{{- $_ := set $auth $k $val -}}
+{{- end -}}
+{{- end -}}
+{{- if $v.authorization.dpop_nonce -}}
+{{- $_ := set $auth "dpop_nonce_secret_file" (printf "%s/secret" (include "mcpauth.dpopSecretDir" .)) -}}
+{{- end -}}
+{{- if $v.policyFile.enabled -}}
+{{- $_ := set $cfg "policy_file" (printf "%s/%s" (include "mcpauth.policyDir" .) $v.policyFile.key) -}}
+{{- else -}}
+{{- $policy := include "mcpauth.policyDocument" . | fromYaml -}}
+{{- range $k, $val := $policy -}}
+{{- if eq $k "authorization" -}}
+{{- $auth = merge $auth $val -}}
+{{- else -}}
+{{- $_ := set $cfg $k $val -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $cfg "authorization" (include "mcpauth.compact" $auth | fromYaml) -}}
+{{- $validators := list -}}
+{{- range $i, $val := $v.jwt_validators -}}
+{{- $out := omit $val "jwks" -}}
+{{- if $val.jwks -}}
+{{- $_ := set $out "jwks_file" (printf "%s/validator-%d.json" (include "mcpauth.jwksDir" $root) $i) -}}
+{{- end -}}
+{{- $validators = append $validators (include "mcpauth.compact" $out | fromYaml) -}}
+{{- end -}}
+{{- if $validators -}}
+{{- $_ := set $cfg "jwt_validators" $validators -}}
+{{- end -}}
+{{- if ne (include "mcpauth.redisMode" .) "none" -}}
+{{- $redis := dict "url" (include "mcpauth.redisUrl" .) "connect_timeout" $v.redis.connect_timeout "command_timeout" $v.redis.command_timeout "pool_size" $v.redis.pool_size -}}
+{{- if include "mcpauth.redisSecretName" . -}}
+{{- $_ := set $redis "password_file" (printf "%s/password" (include "mcpauth.redisSecretDir" .)) -}}
+{{- end -}}
+{{- $_ := set $cfg "redis" $redis -}}
+{{- end -}}
+{{- range $key, $c := include "mcpauth.components" . | fromYaml -}}
+{{- $cv := index $v $key -}}
+{{- $host := include "mcpauth.serviceHost" (dict "root" $root "component" $c.name) -}}
+{{- /* Every interface of the pod, IPv4 (the metrics endpoint takes no IPv6 address). */ -}}
+{{- $section := dict "listen" (printf "0.0.0.0:%v" $cv.port) "metrics_listen" (printf "0.0.0.0:%v" $cv.metricsPort) "address" (printf "%s:%v" $host $cv.service.port) "shutdown_grace" $cv.shutdownGrace -}}
+{{- if eq $key "gateway" -}}
+{{- $_ := set $section "routes" $cv.routes -}}
+{{- end -}}
+{{- $_ := set $cfg $c.section (merge $section (deepCopy $cv.config)) -}}
+{{- end -}}
+{{- /* In a fixed, readable order rather than toYaml's alphabetical one. */ -}}
+{{- range $k := list "resource" "logging" "authorization" "jwt_validators" "policy_file" "tools" "resources" "prompts" "policy" "redis" "token_validation" "scope_policy" "metadata" "gateway" -}}
+{{- if hasKey $cfg $k }}
+{{ toYaml (dict $k (index $cfg $k)) }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The first route's path and its protected resource metadata path (RFC 9728 §3.1). */}}
+{{- define "mcpauth.mcpPath" -}}
+{{- (first .Values.gateway.routes).path | default "/mcp" -}}
+{{- end -}}
+{{- define "mcpauth.metadataUrlPath" -}}
+{{- $route := first .Values.gateway.routes -}}
+{{- $resource := $route.resource | default .Values.resource -}}
+{{- $path := (urlParse $resource).path | trimSuffix "/" -}}
+{{- printf "%s%s" .Values.authorization.metadata_path $path -}}
+{{- end -}}
+
+{{/* terminationGracePeriodSeconds of a component: longer than preStop pause + drain. */}}
+{{- define "mcpauth.terminationGrace" -}}
+{{- $minimum := add (int .v.preStopSleepSeconds) (int (ceil .v.shutdownGrace)) -}}
+{{- if kindIs "invalid" .v.terminationGracePeriodSeconds -}}
+{{- add $minimum 5 -}}
+{{- else if le (int .v.terminationGracePeriodSeconds) $minimum -}}
+{{- fail (printf "%s.terminationGracePeriodSeconds (%v) must be greater than preStopSleepSeconds + shutdownGrace (%v), or pods are killed while still draining" .key .v.terminationGracePeriodSeconds $minimum) -}}
+{{- else -}}
+{{- .v.terminationGracePeriodSeconds -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Checks values that the schema cannot express well, with messages that say what to do. */}}
+{{- define "mcpauth.validate" -}}
+{{- $v := .Values -}}
+{{- range $i, $val := $v.jwt_validators -}}
+{{- $sources := 0 -}}
+{{- range $k := list "jwks_uri" "jwks_file" "jwks" -}}{{- if index $val $k -}}{{- $sources = add1 $sources -}}{{- end -}}{{- end -}}
+{{- if gt $sources 1 -}}
+{{- fail (printf "jwt_validators[%d] (%s): set one of jwks_uri, jwks_file or jwks, not several" $i $val.issuer) -}}
+{{- end -}}
+{{- if and $val.jwks (not (or (kindIs "map" $val.jwks) (kindIs "string" $val.jwks))) -}}
+{{- fail (printf "jwt_validators[%d].jwks: an inline JWKS object or its JSON text" $i) -}}
+{{- end -}}
+{{- if kindIs "string" $val.jwks -}}
+{{- if not (hasKey (fromJson $val.jwks) "keys") -}}
+{{- fail (printf "jwt_validators[%d].jwks: not a JWKS (JSON with a \"keys\" array)" $i) -}}
+{{- end -}}
+{{- else if and $val.jwks (not (hasKey $val.jwks "keys")) -}}
+{{- fail (printf "jwt_validators[%d].jwks: not a JWKS (an object with a \"keys\" array)" $i) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (gt (len $v.gateway.routes) 1) (not (first $v.gateway.routes).resource) -}}
+{{- fail "gateway.routes: with several routes each needs its own resource (canonical URI)" -}}
+{{- end -}}
+{{- if and $v.redis.external.url (not $v.redis.enabled) -}}
+{{- fail "redis.external.url is set but redis.enabled is false: enable redis to use it, or clear the URL" -}}
+{{- end -}}
+{{- if and $v.policyFile.existingConfigMap (not $v.policyFile.enabled) -}}
+{{- fail "policyFile.existingConfigMap is set but policyFile.enabled is false" -}}
+{{- end -}}
+{{- if and $v.policyFile.existingConfigMap (or $v.tools $v.resources $v.prompts $v.authorization.required_scopes) -}}
+{{- fail "policyFile.existingConfigMap holds the policy: leave tools, resources, prompts and authorization.required_scopes empty here" -}}
+{{- end -}}
+{{- range $key, $c := include "mcpauth.components" . | fromYaml -}}
+{{- $cv := index $v $key -}}
+{{- $_ := include "mcpauth.terminationGrace" (dict "key" $key "v" $cv) -}}
+{{- if and $cv.podDisruptionBudget.enabled (not (kindIs "invalid" $cv.podDisruptionBudget.minAvailable)) (not (kindIs "invalid" $cv.podDisruptionBudget.maxUnavailable)) -}}
+{{- fail (printf "%s.podDisruptionBudget: set minAvailable or maxUnavailable, not both (set the other to null)" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,456 @@
+// The chart without a cluster: helm lint --strict, then helm template for the default
+// values and several value sets, each rendered object validated as the API server
+// would (k8s_validate.mjs), each rendered suite configuration parsed by the services'
+// own parser (mcpauth-suite-config-check), and the chart's promises checked on the
+// objects (security, probes, ports, addresses, mounts, scaling, monitoring). Then bad
+// values, each of which helm must refuse with a message naming the problem.
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  Checks, YAML, chartDir, configCheckPath, find, helm, ofKind, renderChart, requireFile, requireHelm, sourceDir,
+  valuesDir,
+} from "./lib.mjs";
+import { validateObject } from "./k8s_validate.mjs";
+
+requireHelm();
+requireFile(configCheckPath || "(MCPAUTH_CONFIG_CHECK unset)", "build the mcpauth-suite-config-check target (ninja -C BUILD mcpauth-suite-config-check)");
+const t = new Checks("helm_chart_render_test");
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "mcpauth-chart-render-"));
+process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
+
+const components = {
+  "token-validation": { section: "token_validation", health: "mcpauth.v1.TokenValidation", grpc: true },
+  "scope-policy": { section: "scope_policy", health: "mcpauth.v1.ScopePolicy", grpc: true },
+  metadata: { section: "metadata", health: "mcpauth.v1.Metadata", grpc: true },
+  gateway: { section: "gateway", grpc: false },
+};
+const ns = "mcpauth";
+const full = "rel-mcpauth";
+
+// --- helpers over rendered objects ----------------------------------------------------
+
+const matches = (selector, labels) =>
+  Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v) &&
+  (selector.matchExpressions ?? []).every((e) =>
+    e.operator === "In" ? e.values.includes(labels?.[e.key])
+      : e.operator === "NotIn" ? !e.values.includes(labels?.[e.key])
+      : e.operator === "Exists" ? labels?.[e.key] !== undefined
+      : labels?.[e.key] === undefined);
+
+const workloads = (objs) => objs.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
+
+// The file a container sees at `file`: {volume, key} from its mounts, or an error text.
+function mountedFile(objs, podSpec, container, file) {
+  const mount = (container.volumeMounts ?? [])
+    .filter((m) => file.startsWith(`${m.mountPath}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  if (!mount) return { error: `${file} is under no mount of container ${container.name}` };
+  const volume = (podSpec.volumes ?? []).find((v) => v.name === mount.name);
+  if (!volume) return { error: `mount ${mount.name} has no volume` };
+  const rel = file.slice(mount.mountPath.length + 1);
+  const source = volume.configMap ?? volume.secret;
+  if (!source) return { error: `${file}: volume ${volume.name} is not a ConfigMap or Secret` };
+  const item = (source.items ?? []).find((i) => i.path === rel);
+  if (source.items && !item) return { error: `${file}: volume ${volume.name} projects no ${rel}` };
+  const key = item ? item.key : rel;
+  const kind = volume.configMap ? "ConfigMap" : "Secret";
+  const name = volume.configMap ? volume.configMap.name : volume.secret.secretName;
+  return { volume, kind, name, key, subPath: mount.subPath, object: find(objs, kind, name) };
+}
+
+function suiteConfig(objs) {
+  const cm = find(objs, "ConfigMap", `${full}-config`);
+  return { text: cm?.data?.["mcpauth.yaml"], config: YAML.parse(cm?.data?.["mcpauth.yaml"] ?? "{}") };
+}
+
+function runConfigCheck(name, configText, policyText) {
+  const dir = fs.mkdtempSync(path.join(scratch, `${name}-`));
+  fs.writeFileSync(path.join(dir, "mcpauth.yaml"), configText);
+  const args = [path.join(dir, "mcpauth.yaml")];
+  if (policyText !== undefined) {
+    fs.writeFileSync(path.join(dir, "policy.yaml"), policyText);
+    args.push(path.join(dir, "policy.yaml"));
+  }
+  const r = spawnSync(configCheckPath, args, { encoding: "utf8" });
+  return `${r.stdout}${r.stderr}`.trim();
+}
+
+// --- what every rendering must satisfy ------------------------------------------------
+
+function checkRendering(label, objs, values) {
+  t.section(`${label}: Kubernetes schemas (kubernetes-models, unknown fields refused; CRDs by shape)`);
+  for (const o of objs) {
+    const errors = validateObject(o);
+    t.ok(errors.length === 0, `${o.kind} ${o.metadata?.name} is valid`, errors.join("\n"));
+  }
+  t.ok(objs.every((o) => o.metadata?.name?.length <= 63), "every name fits in 63 characters");
+
+  t.section(`${label}: the suite configuration`);
+  const { text, config } = suiteConfig(objs);
+  t.ok(typeof text === "string", "the config ConfigMap holds mcpauth.yaml");
+  let policyText;
+  if (config.policy_file) {
+    const cm = find(objs, "ConfigMap", `${full}-policy`);
+    policyText = cm?.data?.[path.basename(config.policy_file)];
+    t.ok(policyText !== undefined, `the policy ConfigMap holds ${path.basename(config.policy_file)}`);
+    for (const key of ["tools", "resources", "prompts", "policy"]) t.ok(!(key in config), `policy file mode: no ${key} in the main file`);
+  }
+  t.equal(runConfigCheck(label, text, policyText), "ok", "the services' parser accepts the rendered configuration (and its policy)");
+  t.equal(config.resource, values.resource ?? "https://mcp.example.com/mcp", "resource is the value given");
+
+  for (const [component, meta] of Object.entries(components)) {
+    const name = `${full}-${component}`;
+    const dep = find(objs, "Deployment", name);
+    const svc = find(objs, "Service", name);
+    t.section(`${label}: ${component}`);
+    if (!t.ok(dep && svc, "a Deployment and a Service")) continue;
+    const pod = dep.spec.template.spec;
+    const c = pod.containers[0];
+    const section = config[meta.section];
+    // Security.
+    t.ok(pod.securityContext?.runAsNonRoot === true && pod.securityContext?.seccompProfile?.type === "RuntimeDefault",
+      "pod: non-root, seccomp RuntimeDefault");
+    t.ok(pod.automountServiceAccountToken === false, "no service-account token mounted");
+    t.ok(c.securityContext?.readOnlyRootFilesystem === true && c.securityContext?.allowPrivilegeEscalation === false &&
+      JSON.stringify(c.securityContext?.capabilities?.drop) === '["ALL"]', "container: read-only root, no escalation, all capabilities dropped");
+    t.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory, "resource requests and limits");
+    // Command: the binary in /usr/local/bin with the mounted config.
+    t.equal(c.command, [`/usr/local/bin/mcpauth-${component}`], "runs its binary from /usr/local/bin");
+    const configArg = c.args?.[c.args.indexOf("--config") + 1];
+    const configMount = mountedFile(objs, pod, c, configArg ?? "");
+    t.ok(configMount.object?.data?.[configMount.key] === text && !configMount.subPath,
+      `--config ${configArg} is the rendered ConfigMap, mounted as a directory`, configMount.error);
+    // Ports, listen addresses and the address the others use.
+    const port = c.ports.find((p) => p.name === (meta.grpc ? "grpc" : "http"));
+    const metrics = c.ports.find((p) => p.name === "metrics");
+    t.ok(port && metrics, `ports named ${meta.grpc ? "grpc" : "http"} and metrics`);
+    t.equal(section.listen, `0.0.0.0:${port?.containerPort}`, `${meta.section}.listen binds the container port`);
+    t.equal(section.metrics_listen, `0.0.0.0:${metrics?.containerPort}`, `${meta.section}.metrics_listen binds the metrics port`);
+    const svcPort = svc.spec.ports.find((p) => p.name === (meta.grpc ? "grpc" : "http"));
+    t.equal(section.address, `${name}.${ns}.svc.cluster.local:${svcPort?.port}`, `${meta.section}.address is the Service's DNS name and port`);
+    t.ok(svcPort?.targetPort === port?.name && svc.spec.ports.some((p) => p.name === "metrics" && p.targetPort === "metrics"),
+      "the Service targets the named ports");
+    t.equal(workloads(objs).filter((w) => matches({ matchLabels: svc.spec.selector }, w.spec.template.metadata.labels)).map((w) => w.metadata.name),
+      [name], "the Service selects this Deployment's pods only");
+    t.ok(matches(dep.spec.selector, dep.spec.template.metadata.labels), "the Deployment selects its own pod template");
+    // Metrics annotations.
+    const ann = dep.spec.template.metadata.annotations ?? {};
+    if (values.metrics?.podAnnotations !== false) {
+      t.ok(ann["prometheus.io/scrape"] === "true" && ann["prometheus.io/port"] === String(metrics?.containerPort) && ann["prometheus.io/path"] === "/metrics",
+        "prometheus.io annotations name the metrics port");
+    }
+    t.ok(/^[0-9a-f]{64}$/.test(ann["checksum/config"] ?? ""), "checksum/config annotation");
+    // Probes.
+    if (meta.grpc) {
+      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+        t.ok(c[probe]?.grpc?.port === port.containerPort, `${probe}: native gRPC probe on the gRPC port`);
+      }
+      t.equal(c.readinessProbe.grpc.service, meta.health, `readiness asks grpc.health.v1 for ${meta.health}`);
+      t.equal(c.startupProbe.grpc.service, meta.health, `startup asks grpc.health.v1 for ${meta.health}`);
+    } else {
+      t.ok(c.startupProbe?.httpGet?.path === "/healthz" && c.livenessProbe?.httpGet?.path === "/healthz" &&
+        c.readinessProbe?.httpGet?.path === "/readyz" && [c.startupProbe, c.livenessProbe, c.readinessProbe].every((p) => p.httpGet.port === "http"),
+        "HTTP probes: /healthz (startup, liveness), /readyz (readiness) on the http port");
+    }
+    // Graceful termination: longer than the preStop pause plus the drain.
+    const preStop = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+    t.ok(pod.terminationGracePeriodSeconds > preStop + section.shutdown_grace,
+      `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} > preStop ${preStop} s + shutdown_grace ${section.shutdown_grace} s`);
+    // Files named in the configuration are mounted where the config says.
+    const needs = [];
+    if (config.redis?.password_file && component !== "scope-policy") needs.push(config.redis.password_file);
+    if (config.policy_file && component !== "token-validation") needs.push(config.policy_file);
+    if (component === "token-validation") {
+      for (const v of config.jwt_validators ?? []) if (v.jwks_file) needs.push(v.jwks_file);
+      if (config.authorization?.dpop_nonce_secret_file) needs.push(config.authorization.dpop_nonce_secret_file);
+    }
+    for (const file of needs) {
+      const m = mountedFile(objs, pod, c, file);
+      const existing = [values.redis?.external?.existingSecret, values.redis?.auth?.existingSecret, values.dpopNonceSecret?.existingSecret,
+        values.policyFile?.existingConfigMap].filter(Boolean).includes(m.name);
+      t.ok(!m.error && !m.subPath && (existing || (m.object && (m.object.data?.[m.key] !== undefined))),
+        `${file} is mounted from ${m.kind ?? "?"} ${m.name ?? "?"} key ${m.key ?? "?"}${existing ? " (an existing object)" : ""}`, m.error);
+    }
+    // Scaling and availability.
+    const hpa = find(objs, "HorizontalPodAutoscaler", name);
+    const key = { "token-validation": "tokenValidation", "scope-policy": "scopePolicy", metadata: "metadata", gateway: "gateway" }[component];
+    const autoscaling = values[key]?.autoscaling?.enabled === true;
+    t.ok(autoscaling ? hpa?.spec.scaleTargetRef.name === name && dep.spec.replicas === undefined : !hpa && dep.spec.replicas >= 1,
+      autoscaling ? "an HPA scales it (replicas left to the HPA)" : "fixed replicas, no HPA");
+    const pdb = find(objs, "PodDisruptionBudget", name);
+    t.ok(pdb && matches(pdb.spec.selector, dep.spec.template.metadata.labels), "a PodDisruptionBudget covers its pods");
+    t.ok((pod.topologySpreadConstraints ?? []).length > 0 &&
+      pod.topologySpreadConstraints.every((s) => matches(s.labelSelector, dep.spec.template.metadata.labels)), "topology spread over its own pods");
+    // NetworkPolicy.
+    const np = find(objs, "NetworkPolicy", name);
+    if (values.networkPolicy?.enabled !== false && t.ok(np && matches(np.spec.podSelector, dep.spec.template.metadata.labels), "a NetworkPolicy applies to its pods")) {
+      const rule = np.spec.ingress.find((r) => r.ports.some((p) => p.port === port.containerPort));
+      if (meta.grpc) {
+        const gatewayLabels = find(objs, "Deployment", `${full}-gateway`).spec.template.metadata.labels;
+        const redisLabels = find(objs, "StatefulSet", `${full}-redis`)?.spec.template.metadata.labels ?? { "app.kubernetes.io/component": "redis", "app.kubernetes.io/instance": "rel" };
+        const admits = (labels) => rule.from.some((peer) => peer.podSelector && !peer.namespaceSelector && matches(peer.podSelector, labels));
+        t.ok(admits(gatewayLabels), "the gRPC port admits the gateway");
+        t.ok(admits({ "mcpauth.io/backend": "true" }), "the gRPC port admits pods labelled mcpauth.io/backend=true");
+        t.ok(rule.from.some((peer) => peer.namespaceSelector && matches(peer.namespaceSelector, { "mcpauth.io/backend": "true" })), "and namespaces labelled so");
+        t.ok(!admits(redisLabels) && !admits({ app: "anything-else" }), "and nothing else");
+      }
+      t.ok(np.spec.ingress.some((r) => r.ports.some((p) => p.port === metrics.containerPort)), "the metrics port is reachable for scraping");
+    }
+  }
+
+  t.section(`${label}: Redis`);
+  const mode = values.redis?.enabled === false ? "none" : values.redis?.external?.url ? "external" : "builtin";
+  const sts = find(objs, "StatefulSet", `${full}-redis`);
+  if (mode === "builtin") {
+    const c = sts?.spec.template.spec.containers[0];
+    const redisSvc = find(objs, "Service", `${full}-redis`);
+    t.equal(config.redis?.url, `redis://${full}-redis.${ns}.svc.cluster.local:${redisSvc?.spec.ports[0].port}/0`, "redis.url is the built-in Redis Service");
+    const env = c?.env?.find((e) => e.name === "REDIS_PASSWORD")?.valueFrom?.secretKeyRef;
+    const secret = env && find(objs, "Secret", env.name);
+    t.ok(secret?.data?.[env.key] && c.args.join(" ").includes("--requirepass $(REDIS_PASSWORD)"), "the built-in Redis requires the password from the Secret");
+    t.ok(sts.spec.template.spec.securityContext?.runAsNonRoot && c.securityContext?.readOnlyRootFilesystem, "Redis: non-root, read-only root");
+    t.equal(Boolean(sts.spec.volumeClaimTemplates), values.redis?.persistence?.enabled === true, "Redis persistence as configured");
+    const np = find(objs, "NetworkPolicy", `${full}-redis`);
+    if (np) {
+      const admits = (component) => np.spec.ingress[0].from.some((p) => matches(p.podSelector, find(objs, "Deployment", `${full}-${component}`).spec.template.metadata.labels));
+      t.ok(admits("token-validation") && admits("metadata") && admits("gateway") && !admits("scope-policy"),
+        "only token-validation, metadata and the gateway (which use it) reach Redis");
+    }
+  } else {
+    t.ok(!sts && !find(objs, "Service", `${full}-redis`), "no built-in Redis");
+    t.equal(config.redis?.url, mode === "external" ? values.redis.external.url : undefined, mode === "external" ? "redis.url is the external URL" : "no redis section");
+  }
+
+  const testPod = objs.find((o) => o.kind === "Pod" && o.metadata.annotations?.["helm.sh/hook"] === "test");
+  t.section(`${label}: helm test pod`);
+  if (t.ok(testPod, "a helm test pod")) {
+    const env = Object.fromEntries(testPod.spec.containers[0].env.map((e) => [e.name, e.value]));
+    const gw = find(objs, "Service", `${full}-gateway`);
+    t.equal(env.GATEWAY_URL, `http://${full}-gateway.${ns}.svc.cluster.local:${gw.spec.ports[0].port}`, "it calls the gateway Service");
+    t.ok(testPod.spec.containers[0].securityContext?.readOnlyRootFilesystem && testPod.spec.securityContext?.runAsNonRoot, "it runs locked down too");
+  }
+  return { config, text };
+}
+
+// --- lint and the value sets -----------------------------------------------------------
+
+t.section("helm lint --strict");
+const sets = [
+  ["default values", []],
+  ["external Redis", ["external-redis.yaml"]],
+  ["HA (HPA, PDB, spreading, persistent Redis)", ["ha.yaml"]],
+  ["monitoring on (ServiceMonitor, PrometheusRule, dashboard, Ingress)", ["monitoring.yaml"]],
+  ["DPoP on (required, nonces, inline JWKS)", ["dpop.yaml"]],
+  ["policy file mode", ["policy-file.yaml"]],
+  ["no Redis", ["no-redis.yaml"]],
+];
+for (const [label, files] of sets) {
+  const r = helm(["lint", "--strict", chartDir, ...files.flatMap((f) => ["--values", path.join(valuesDir, f)])]);
+  t.ok(r.status === 0 && /0 chart\(s\) failed/.test(r.stdout), `helm lint --strict (${label})`, r.stdout + r.stderr);
+}
+
+const rendered = {};
+for (const [label, files] of sets) {
+  const valuesFiles = files.map((f) => path.join(valuesDir, f));
+  const values = Object.assign({}, ...valuesFiles.map((f) => YAML.parse(fs.readFileSync(f, "utf8"))));
+  let objs;
+  try {
+    objs = renderChart({ valuesFiles, namespace: ns });
+  } catch (e) {
+    t.ok(false, `helm template (${label})`, e.message);
+    continue;
+  }
+  t.ok(objs.length > 0, `helm template (${label}): ${objs.length} objects`);
+  rendered[label] = { objs, values, ...checkRendering(label, objs, values) };
+}
+
+// --- what each value set is about ------------------------------------------------------
+
+t.section("default values");
+{
+  const { objs, config } = rendered["default values"];
+  const kinds = objs.map((o) => o.kind);
+  t.ok(!kinds.includes("ServiceMonitor") && !kinds.includes("PrometheusRule") && !kinds.includes("Ingress") && !kinds.includes("HorizontalPodAutoscaler"),
+    "ServiceMonitor, PrometheusRule, Ingress and HPAs are off by default");
+  t.equal(config.authorization.enabled, true, "authorization is on");
+  t.ok(!("authorization_servers" in config.authorization), "authorization_servers left to the service's default (validators' issuers, else the seed's)");
+  const sa = ofKind(objs, "ServiceAccount")[0];
+  t.ok(sa?.automountServiceAccountToken === false, "the ServiceAccount does not automount tokens");
+}
+
+t.section("external Redis");
+{
+  const { objs, config } = rendered["external Redis"];
+  t.equal(config.redis.password_file, "/etc/mcpauth/secrets/redis/password", "password_file points at the mounted Secret");
+  const tv = find(objs, "Deployment", `${full}-token-validation`).spec.template.spec;
+  const vol = tv.volumes.find((v) => v.secret);
+  t.equal(vol?.secret, { secretName: "shared-redis", defaultMode: 0o440, items: [{ key: "password", path: "password" }] }, "the user's Secret and key are mounted");
+  t.ok(!ofKind(objs, "Secret").length, "the chart creates no Secret for an external Redis");
+  t.equal(config.jwt_validators[0].audience, ["https://mcp.corp.example/tools/mcp", "api://mcp-tools"], "validators pass through");
+  t.equal(config.gateway.routes[0].path, "/tools/mcp", "the route");
+  const testEnv = Object.fromEntries(objs.find((o) => o.kind === "Pod").spec.containers[0].env.map((e) => [e.name, e.value]));
+  t.equal([testEnv.MCP_PATH, testEnv.METADATA_PATH], ["/tools/mcp", "/.well-known/oauth-protected-resource/tools/mcp"], "the test pod probes the route and its path-inserted metadata URL");
+}
+
+t.section("HA");
+{
+  const { objs, config } = rendered["HA (HPA, PDB, spreading, persistent Redis)"];
+  t.equal(ofKind(objs, "HorizontalPodAutoscaler").map((h) => h.metadata.name).sort(),
+    [`${full}-gateway`, `${full}-metadata`, `${full}-token-validation`], "HPAs for the services that enable them");
+  const tvHpa = find(objs, "HorizontalPodAutoscaler", `${full}-token-validation`);
+  t.equal(tvHpa.spec.metrics.map((m) => m.resource.name), ["cpu", "memory"], "CPU and memory targets");
+  t.equal(find(objs, "PodDisruptionBudget", `${full}-gateway`).spec, {
+    minAvailable: "50%", selector: find(objs, "Deployment", `${full}-gateway`).spec.selector }, "gateway PDB minAvailable 50%");
+  t.equal(find(objs, "PodDisruptionBudget", `${full}-token-validation`).spec.minAvailable, 2, "token-validation PDB minAvailable 2");
+  t.equal(find(objs, "Deployment", `${full}-scope-policy`).spec.replicas, 3, "scope-policy: 3 replicas");
+  t.equal(find(objs, "Deployment", `${full}-token-validation`).spec.template.spec.terminationGracePeriodSeconds, 45, "an explicit grace period is kept");
+  t.equal(find(objs, "Deployment", `${full}-gateway`).spec.template.spec.terminationGracePeriodSeconds, 40, "a default grace period follows shutdownGrace (30 + 5 + 5)");
+  t.equal(config.token_validation.token_cache_size, 50000, "service config keys pass through");
+  t.equal(config.gateway.limits, { max_streams: 50000, upstream_timeout: 120 }, "gateway limits pass through");
+  t.ok(find(objs, "Deployment", `${full}-gateway`).spec.template.spec.topologySpreadConstraints.every((s) => s.whenUnsatisfiable === "DoNotSchedule"), "hard spreading");
+  t.equal(find(objs, "StatefulSet", `${full}-redis`).spec.volumeClaimTemplates[0].spec.storageClassName, "fast-ssd", "persistent Redis volume");
+  t.equal(Buffer.from(find(objs, "Secret", `${full}-redis`).data["redis-password"], "base64").toString(), "not-a-real-password-only-for-the-test", "a given Redis password is used");
+}
+
+t.section("monitoring on");
+{
+  const { objs } = rendered["monitoring on (ServiceMonitor, PrometheusRule, dashboard, Ingress)"];
+  const sm = ofKind(objs, "ServiceMonitor")[0];
+  const selected = ofKind(objs, "Service").filter((s) => matches(sm.spec.selector, s.metadata.labels)).map((s) => s.metadata.name).sort();
+  t.equal(selected, Object.keys(components).map((c) => `${full}-${c}`).sort(), "the ServiceMonitor selects the four services (not Redis)");
+  t.ok(ofKind(objs, "Service").filter((s) => selected.includes(s.metadata.name)).every((s) => s.spec.ports.some((p) => p.name === sm.spec.endpoints[0].port)),
+    "each selected Service has the scraped port");
+  t.equal(sm.metadata.labels.release, "kube-prometheus-stack", "ServiceMonitor labels for the Prometheus selector");
+  const rule = ofKind(objs, "PrometheusRule")[0];
+  const alerts = YAML.parse(fs.readFileSync(path.join(sourceDir, "deploy/prometheus/alerts.yml"), "utf8"));
+  t.equal(rule.spec, alerts, "the PrometheusRule carries deploy/prometheus/alerts.yml");
+  const dash = find(objs, "ConfigMap", `${full}-dashboard`);
+  t.equal(JSON.parse(dash.data["mcpauth-dashboard.json"]), JSON.parse(fs.readFileSync(path.join(sourceDir, "deploy/grafana/mcpauth-dashboard.json"), "utf8")),
+    "the dashboard ConfigMap carries deploy/grafana/mcpauth-dashboard.json");
+  t.equal(dash.metadata.labels.grafana_dashboard, "1", "labelled for Grafana's sidecar");
+  const ing = ofKind(objs, "Ingress")[0];
+  const gw = find(objs, "Service", `${full}-gateway`);
+  t.equal(ing.spec.rules.map((r) => [r.host, r.http.paths[0].backend.service.name, r.http.paths[0].backend.service.port.number]),
+    [["mcp.example.org", gw.metadata.name, gw.spec.ports[0].port]], "the Ingress routes the resource's host to the gateway Service");
+  const np = find(objs, "NetworkPolicy", `${full}-token-validation`);
+  t.ok(np.spec.ingress.some((r) => r.ports[0].port === 9101 && r.from?.[0]?.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring"),
+    "metricsFrom restricts who scrapes");
+  const gwNp = find(objs, "NetworkPolicy", `${full}-gateway`);
+  const testLabels = objs.find((o) => o.kind === "Pod").metadata.labels;
+  const mcpRule = gwNp.spec.ingress.find((r) => r.ports[0].port === 8080);
+  t.ok(mcpRule.from.some((p) => p.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx") &&
+    mcpRule.from.some((p) => p.podSelector && !p.namespaceSelector && matches(p.podSelector, testLabels)) &&
+    !mcpRule.from.some((p) => p.podSelector && !p.namespaceSelector && matches(p.podSelector, { app: "other" })),
+    "gatewayFrom restricts the MCP port to the ingress controller and the helm test pod");
+}
+
+t.section("DPoP on");
+{
+  const { objs, config } = rendered["DPoP on (required, nonces, inline JWKS)"];
+  t.ok(config.authorization.dpop_required === true && config.authorization.dpop_nonce === true, "dpop_required and dpop_nonce");
+  t.equal(config.authorization.dpop_nonce_secret_file, "/etc/mcpauth/secrets/dpop-nonce/secret", "dpop_nonce_secret_file is the mounted Secret");
+  const secret = find(objs, "Secret", `${full}-dpop-nonce`);
+  t.ok(Buffer.from(secret?.data?.["nonce-secret"] ?? "", "base64").length >= 16, "a shared nonce secret of at least 16 bytes (the service's minimum)");
+  const jwks = find(objs, "ConfigMap", `${full}-jwks`);
+  t.equal(JSON.parse(jwks.data["validator-0.json"]).keys[0].kid, "k1", "the inline JWKS is in its ConfigMap");
+  t.equal(config.jwt_validators[0], { issuer: "https://issuer.example.com", jwks_file: "/etc/mcpauth/jwks/validator-0.json" }, "and the validator reads it as jwks_file");
+  const annotations = find(objs, "Deployment", `${full}-token-validation`).spec.template.metadata.annotations;
+  t.ok(/^[0-9a-f]{64}$/.test(annotations["checksum/jwks"] ?? ""), "token-validation rolls when the JWKS changes (checksum/jwks)");
+}
+
+t.section("policy file mode");
+{
+  const { objs, config } = rendered["policy file mode"];
+  t.equal(config.policy_file, "/etc/mcpauth/policy/policy.yaml", "policy_file");
+  t.ok(!config.authorization.required_scopes && !config.authorization.scope_strategy, "required_scopes and scope_strategy moved out of the main file");
+  const policy = YAML.parse(find(objs, "ConfigMap", `${full}-policy`).data["policy.yaml"]);
+  t.equal(policy, {
+    authorization: { required_scopes: ["mcp"], scope_strategy: "wildcard" },
+    policy: { list_filtering: true, unknown_tool: "deny" },
+    prompts: { review: { required_scopes: ["prompts"] } },
+    resources: { "file:///secret/*": { required_scopes: ["files:read:secret"] } },
+    tools: { "admin_*": { required_scopes: ["admin"] }, delete_file: { required_scopes: ["files:delete"] } },
+  }, "the policy ConfigMap holds the seed-named policy");
+  for (const component of ["scope-policy", "metadata", "gateway"]) {
+    const pod = find(objs, "Deployment", `${full}-${component}`).spec.template.spec;
+    const mount = pod.containers[0].volumeMounts.find((m) => m.mountPath === "/etc/mcpauth/policy");
+    t.ok(mount && !mount.subPath && pod.volumes.find((v) => v.name === mount.name)?.configMap?.name === `${full}-policy`,
+      `${component} mounts the policy ConfigMap as a directory (updates arrive; ..data swap)`);
+  }
+  t.ok(!find(objs, "Deployment", `${full}-token-validation`).spec.template.spec.volumes.some((v) => v.configMap?.name === `${full}-policy`),
+    "token-validation does not mount the policy");
+  // The policy can change without rolling pods; the main config cannot.
+  const files = [path.join(valuesDir, "policy-file.yaml")];
+  const checksum = (objs2, c) => find(objs2, "Deployment", `${full}-${c}`).spec.template.metadata.annotations["checksum/config"];
+  const changedPolicy = renderChart({ valuesFiles: files, setJson: { "tools.delete_file.required_scopes": ["files:admin"] }, namespace: ns });
+  t.equal(checksum(changedPolicy, "scope-policy"), checksum(objs, "scope-policy"), "a policy change leaves checksum/config alone (hot reload, no restart)");
+  t.ok(find(changedPolicy, "ConfigMap", `${full}-policy`).data["policy.yaml"].includes("files:admin"), "while the policy ConfigMap changes");
+  const changedConfig = renderChart({ valuesFiles: files, setJson: { "authorization.cache_ttl": 120 }, namespace: ns });
+  t.ok(Object.keys(components).every((c) => checksum(changedConfig, c) !== checksum(objs, c)), "a main config change rolls every service (checksum/config)");
+}
+
+t.section("no Redis");
+{
+  const { config } = rendered["no Redis"];
+  t.ok(!("redis" in config), "no redis section: in-process caches");
+}
+
+t.section("NOTES.txt");
+{
+  // helm install --dry-run=client renders NOTES without a cluster.
+  const r = helm(["install", "rel", chartDir, "--namespace", ns, "--dry-run=client", "--values", path.join(valuesDir, "policy-file.yaml")]);
+  const notes = r.stdout.slice(r.stdout.indexOf("NOTES:"));
+  t.ok(r.status === 0 && notes.includes(`kubectl -n ${ns} port-forward svc/${full}-gateway 8080:80`), "NOTES: how to reach the gateway", r.stderr);
+  t.ok(notes.includes("mcpauth token mint --key test-key.json") && notes.includes('--scope "mcp"') &&
+    notes.includes("--set-file 'jwt_validators[0].jwks=test-jwks.json'"), "NOTES: how to mint a test token the chart accepts");
+  t.ok(notes.includes(`helm test rel -n ${ns}`) && notes.includes("/.well-known/oauth-protected-resource/mcp"), "NOTES: helm test and the metadata URL");
+  t.ok(notes.includes("WARNING: gateway.routes[0].upstream is still the example"), "NOTES: warns about example values left in place");
+}
+
+// --- bad values ------------------------------------------------------------------------
+
+t.section("bad values are refused with a clear message");
+const bad = [
+  ["authorization.enabled as a string", { "authorization.enabled": "yes" }, /at '\/authorization\/enabled': got string, want boolean/],
+  ["a misspelt key", { "authorization.cache_tll": 5 }, /at '\/authorization': additional properties 'cache_tll' not allowed/],
+  ["resource without a scheme", { resource: "mcp.example.com/mcp" }, /at '\/resource': 'mcp.example.com\/mcp' does not match pattern/],
+  ["resource over plain http", { resource: "http://mcp.example.com/mcp" }, /at '\/resource': 'http:\/\/mcp.example.com\/mcp' does not match pattern/],
+  ["an unknown scope strategy", { "authorization.scope_strategy": "fuzzy" }, /at '\/authorization\/scope_strategy': value must be one of 'exact', 'wildcard', 'hierarchic'/],
+  ["no gateway route", { "gateway.routes": [] }, /at '\/gateway\/routes': minItems: got 0, want 1/],
+  ["a route without upstream", { "gateway.routes": [{ path: "/mcp" }] }, /at '\/gateway\/routes\/0': missing property 'upstream'/],
+  ["negative replicas", { "tokenValidation.replicas": -1 }, /at '\/tokenValidation\/replicas': minimum: got -1, want 0/],
+  ["a password in the Redis URL", { "redis.external.url": "redis://:hunter2@redis:6379/0" }, /at '\/redis\/external\/url': .* does not match pattern/],
+  ["a scope with a space", { "tools.delete_file.required_scopes": ["files delete"] }, /at '\/tools\/delete_file\/required_scopes\/0': 'files delete' does not match pattern/],
+  ["a validator without issuer", { jwt_validators: [{ jwks_uri: "https://a.example/jwks" }] }, /at '\/jwt_validators\/0': missing property 'issuer'/],
+  ["an unknown gateway config key", { "gateway.config.max_body": 10 }, /at '\/gateway\/config': additional properties 'max_body' not allowed/],
+  ["a validator with two key sources", { jwt_validators: [{ issuer: "https://a.example", jwks_uri: "https://a.example/jwks", jwks: { keys: [] } }] },
+    /jwt_validators\[0\] \(https:\/\/a.example\): set one of jwks_uri, jwks_file or jwks, not several/],
+  ["an inline JWKS without keys", { jwt_validators: [{ issuer: "https://a.example", jwks: { kty: "EC" } }] }, /jwt_validators\[0\].jwks: not a JWKS/],
+  ["a grace period shorter than the drain", { "gateway.terminationGracePeriodSeconds": 12 },
+    /gateway.terminationGracePeriodSeconds \(12\) must be greater than preStopSleepSeconds \+ shutdownGrace \(15\)/],
+  ["both PDB forms", { "gateway.podDisruptionBudget.minAvailable": 1 }, /gateway.podDisruptionBudget: set minAvailable or maxUnavailable, not both/],
+  ["an external Redis with Redis disabled", { "redis.enabled": false, "redis.external.url": "redis://r:6379/0" }, /redis.external.url is set but redis.enabled is false/],
+];
+for (const [label, setJson, expected] of bad) {
+  const args = ["template", "rel", chartDir];
+  for (const [k, v] of Object.entries(setJson)) args.push("--set-json", `${k}=${JSON.stringify(v)}`);
+  const r = helm(args);
+  t.ok(r.status !== 0 && expected.test(r.stderr), `refused: ${label}`, `exit ${r.status}; stderr:\n${r.stderr.trim()}`);
+}
+// helm install checks the same schema as template; lint must report it too.
+{
+  const r = helm(["lint", "--strict", chartDir, "--set-json", 'authorization.enabled="yes"']);
+  t.ok(r.status !== 0 && /got string, want boolean/.test(r.stdout + r.stderr), "helm lint refuses bad values too");
+}
+
+// Sanity: the checksum is a digest of the rendered ConfigMap (changes with it, stable otherwise).
+{
+  const a = renderChart({ namespace: ns }), b = renderChart({ namespace: ns });
+  const sum = (o) => find(o, "Deployment", `${full}-gateway`).spec.template.metadata.annotations["checksum/config"];
+  t.equal(sum(a), sum(b), "checksum/config is stable across renders (random secrets are not in it)");
+  t.ok(crypto.createHash("sha256").update("x").digest("hex").length === sum(a).length, "checksum/config is a SHA-256");
+}
+t.finish();
