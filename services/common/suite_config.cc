@@ -43,8 +43,7 @@ ScopeStrategy ReadScopeStrategy(YamlSection& section) {
 std::vector<ScopeRuleConfig> ReadRules(YamlSection& parent, std::string_view key) {
   YamlSection rules = parent.Section(key);
   std::vector<ScopeRuleConfig> out;
-  for (const std::string& name : rules.MapKeys()) {
-    YamlSection rule = rules.Section(name);
+  for (auto& [name, rule] : rules.NamedSections()) {
     ScopeRuleConfig r;
     r.pattern = name;
     r.path = rule.path();

@@ -140,12 +140,16 @@ std::vector<YamlSection> YamlSection::SectionList(std::string_view key) {
   return out;
 }
 
-std::vector<std::string> YamlSection::MapKeys() const {
-  std::vector<std::string> out;
+std::vector<std::pair<std::string, YamlSection>> YamlSection::NamedSections() const {
+  std::vector<std::pair<std::string, YamlSection>> out;
   if (!node_.IsMap()) return out;
+  out.reserve(node_.size());
   for (const auto& kv : node_) {
     if (!kv.first.IsScalar()) throw ConfigError(StrCat(path_, ": keys must be strings"));
-    out.push_back(kv.first.Scalar());
+    std::string name = kv.first.Scalar();
+    // As Section(name): a null value reads as an empty section, anything else must be a mapping.
+    YAML::Node value = kv.second.IsNull() ? YAML::Node(YAML::NodeType::Undefined) : kv.second;
+    out.emplace_back(name, YamlSection(value, PathOf(name)));
   }
   return out;
 }

@@ -173,6 +173,25 @@ TEST(SuiteConfigPolicy, Errors) {
               HasSubstr("authorization.required_scopes: set it in policy_file"));
 }
 
+// Rules are read in one pass over the mapping (yaml-cpp finds a key by a linear scan;
+// looking each name up again made 100,000 rules take minutes): each rule keeps its own
+// value, in file order, and a rule that is not a mapping is still named in the error.
+TEST(SuiteConfigPolicy, ManyRulesEachWithItsOwnScopes) {
+  std::string yaml = "tools:\n";
+  for (int i = 0; i < 2000; ++i) {
+    yaml += "  tool_" + std::to_string(i) + ": {required_scopes: [s" + std::to_string(i) + "]}\n";
+  }
+  yaml += "  empty_rule:\n";
+  SuiteConfig c = Parse(yaml);
+  ASSERT_EQ(c.policy.tools.size(), 2001u);
+  EXPECT_EQ(c.policy.tools[1234].pattern, "tool_1234");
+  EXPECT_EQ(c.policy.tools[1234].path, "tools.tool_1234");
+  EXPECT_EQ(c.policy.tools[1234].required_scopes, std::vector<std::string>{"s1234"});
+  EXPECT_EQ(c.policy.tools[2000].pattern, "empty_rule");
+  EXPECT_TRUE(c.policy.tools[2000].required_scopes.empty());
+  EXPECT_EQ(ErrorOf("tools: {a: {required_scopes: [x]}, b: [x]}"), "tools.b: expected a mapping, got a list");
+}
+
 TEST(SuiteConfigPolicy, PolicyFileHasTheSameLayoutAndNothingElse) {
   PolicyConfig p = ParsePolicyFile(YAML::Load(R"(
 authorization: {required_scopes: [read], scope_strategy: hierarchic}
