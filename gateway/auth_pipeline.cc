@@ -131,8 +131,33 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
       validated = *hit;
       co_return grpc::Status::OK;
     }
-    cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
   }
+  // One call per bearer token at a time: join the one in flight, or lead a new one.
+  std::shared_ptr<InFlightValidation> shared;
+  bool leader = false;
+  if (cacheable) {
+    std::lock_guard<std::mutex> lock(in_flight_mu_);
+    auto [it, inserted] = in_flight_.try_emplace(key, nullptr);
+    if (inserted) it->second = std::make_shared<InFlightValidation>();
+    shared = it->second;
+    leader = inserted;
+  }
+  if (shared != nullptr && !leader) {
+    cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "joined"}}).Increment();
+    const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
+      std::unique_lock<std::mutex> lock(shared->mu);
+      if (!shared->done) {
+        shared->waiters.push_back(std::move(done));
+        return;
+      }
+      const grpc::Status finished = shared->status;
+      lock.unlock();
+      done(finished);
+    });
+    validated = shared->response;
+    co_return status;
+  }
+  if (cacheable) cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
   v1::ValidateRequest validate;
   validate.set_token(credentials.token);
   validate.set_resource(info.route->config.resource);
@@ -153,6 +178,21 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
     const absl::Time expires = std::min(absl::FromUnixSeconds(validated.principal().expires_at()),
                                         absl::Now() + options_.validation_cache_ttl);
     validation_cache_.Insert(key, std::make_shared<const v1::ValidateResponse>(validated), expires);
+  }
+  if (leader) {
+    {
+      std::lock_guard<std::mutex> lock(in_flight_mu_);
+      in_flight_.erase(key);
+    }
+    std::vector<std::function<void(grpc::Status)>> waiters;
+    {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->status = status;
+      shared->response = validated;
+      shared->done = true;
+      waiters.swap(shared->waiters);
+    }
+    for (auto& wake : waiters) wake(status);  // each resumes on its own executor
   }
   co_return status;
 }

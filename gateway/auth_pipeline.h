@@ -8,11 +8,15 @@
 // for the upstream, list filtering, and fail_open only when no decision could be made.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/jsonrpc.h"
@@ -56,7 +60,17 @@ class AuthPipeline final : public McpPipeline {
                         std::string_view scheme, std::string_view description,
                         std::vector<std::string> operation_scopes = {}, std::string dpop_nonce = {});
   // The token-validation answer for these credentials: from the gateway's cache for
-  // bearer tokens seen recently, else over gRPC (the one call per request).
+  // bearer tokens seen recently, else over gRPC (the one call per request). Requests
+  // that miss the cache with a bearer token whose call is already in flight wait for
+  // that call's answer instead of making their own: a client opening a thousand
+  // streams at once costs one validation, not a thousand queued ones.
+  struct InFlightValidation {
+    std::mutex mu;
+    bool done = false;
+    grpc::Status status;
+    v1::ValidateResponse response;                        // set once, before done
+    std::vector<std::function<void(grpc::Status)>> waiters;  // until done
+  };
   Task<grpc::Status> Validate(const Request& request, const RequestInfo& info, const struct Credentials& credentials,
                               v1::ValidateResponse& validated);
   // The JSON-RPC part: per-message decisions, replies for denied members, list filtering.
@@ -69,6 +83,8 @@ class AuthPipeline final : public McpPipeline {
   SessionBindings* sessions_;
   GatewayMetrics* metrics_;
   DigestCache<v1::ValidateResponse> validation_cache_;
+  std::mutex in_flight_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<InFlightValidation>> in_flight_;  // by cache key
   prometheus::Family<prometheus::Counter>* cache_requests_;
 };
 

@@ -8,7 +8,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "gateway/auth_pipeline.h"
 #include "gateway/server.h"
@@ -31,7 +33,9 @@ class ScriptedValidation final : public v1::TokenValidation::Service {
  public:
   grpc::Status Validate(grpc::ServerContext*, const v1::ValidateRequest* request,
                         v1::ValidateResponse* response) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    ++calls_;
+    released_.wait(lock, [this] { return !held_; });
     last_ = *request;
     if (!status_.ok()) return status_;
     *response = reply_;
@@ -50,9 +54,28 @@ class ScriptedValidation final : public v1::TokenValidation::Service {
     std::lock_guard<std::mutex> lock(mu_);
     return last_;
   }
+  // While held, calls wait (counted) until Release.
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_ = false;
+    }
+    released_.notify_all();
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
 
  private:
   std::mutex mu_;
+  std::condition_variable released_;
+  bool held_ = false;
+  int calls_ = 0;
   v1::ValidateResponse reply_;
   grpc::Status status_ = grpc::Status::OK;
   v1::ValidateRequest last_;
@@ -123,6 +146,7 @@ gateway:
     ASSERT_TRUE(server_->Start("127.0.0.1:0").ok());
   }
   void TearDown() override {
+    validation_.Release();
     if (server_) server_->Drain(absl::Seconds(1));
     if (grpc_server_) grpc_server_->Shutdown();
   }
@@ -335,6 +359,62 @@ TEST_F(PipelineTest, BearerAnswersAreCachedDpopAnswersAreNot) {
   validation_.Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
   EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":5,"method":"ping"})", "Authorization: DPoP d\r\nDPoP: p\r\n"),
               StartsWith("HTTP/1.1 503"));
+}
+
+double GatewayValidationCache(prometheus::Registry& registry, std::string_view result) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "mcpauth_cache_requests_total") continue;
+    for (const auto& metric : family.metric) {
+      bool cache = false, matches = false;
+      for (const auto& label : metric.label) {
+        cache = cache || (label.name == "cache" && label.value == "gateway_validation");
+        matches = matches || (label.name == "result" && label.value == result);
+      }
+      if (cache && matches) return metric.counter.value;
+    }
+  }
+  return 0;
+}
+
+TEST_F(PipelineTest, ConcurrentMissesForOneTokenShareOneValidation) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  validation_.Hold();
+  constexpr int kRequests = 6;
+  std::vector<std::string> replies(kRequests);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kRequests; ++i) {
+    clients.emplace_back([&, i] { replies[i] = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"); });
+  }
+  // Every request has reached the pipeline: one leads the call, the others joined it.
+  for (int i = 0; i < 500 && GatewayValidationCache(registry_, "joined") < kRequests - 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(GatewayValidationCache(registry_, "miss"), 1);
+  EXPECT_EQ(GatewayValidationCache(registry_, "joined"), kRequests - 1);
+  validation_.Release();
+  for (auto& c : clients) c.join();
+  for (const std::string& reply : replies) EXPECT_THAT(reply, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(validation_.calls(), 1);
+  EXPECT_EQ(Upstreamed().size(), static_cast<size_t>(kRequests));
+  // Another token while one is in flight is its own call; a failed shared call fails
+  // every request that joined it (no one is let through on another's failure).
+  validation_.Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
+  validation_.Hold();
+  std::vector<std::thread> others;
+  std::vector<std::string> other_replies(3);
+  for (int i = 0; i < 3; ++i) {
+    others.emplace_back([&, i] {
+      other_replies[i] = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer other\r\n");
+    });
+  }
+  for (int i = 0; i < 500 && GatewayValidationCache(registry_, "joined") < kRequests - 1 + 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  validation_.Release();
+  for (auto& c : others) c.join();
+  for (const std::string& reply : other_replies) EXPECT_THAT(reply, StartsWith("HTTP/1.1 503"));
+  EXPECT_EQ(validation_.calls(), 2);
 }
 
 }  // namespace
