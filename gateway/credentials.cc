@@ -1,5 +1,7 @@
 #include "gateway/credentials.h"
 
+#include <boost/url/pct_string_view.hpp>
+
 #include "services/common/strings.h"
 
 namespace mcpauth::gw {
@@ -26,13 +28,20 @@ bool IsB64Token(std::string_view t) {
   return i == t.size();
 }
 
-bool QueryHasAccessToken(std::string_view target) {
-  const size_t q = target.find('?');
-  if (q == std::string_view::npos) return false;
-  for (std::string_view param : SplitSkipEmpty(target.substr(q + 1), '&')) {
-    if (param.starts_with("access_token=") || param == "access_token") return true;
+// Whether a query string or form body has an access_token parameter, its name
+// percent-decoded as the upstream's framework would read it (RFC 6750 §2.2, §2.3).
+bool HasAccessTokenParam(std::string_view params) {
+  for (std::string_view param : SplitSkipEmpty(params, '&')) {
+    const std::string_view raw = param.substr(0, param.find('='));
+    auto name = boost::urls::make_pct_string_view(raw);
+    if ((name.has_value() ? name->decode() : std::string(raw)) == "access_token") return true;
   }
   return false;
+}
+
+bool QueryHasAccessToken(std::string_view target) {
+  const size_t q = target.find('?');
+  return q != std::string_view::npos && HasAccessTokenParam(target.substr(q + 1));
 }
 
 }  // namespace
@@ -43,7 +52,7 @@ Credentials ExtractCredentials(const Request& request) {
   }
   if (StartsWithIgnoreCase(TrimAsciiWhitespace(View(request[http::field::content_type])),
                            "application/x-www-form-urlencoded") &&
-      (request.body().starts_with("access_token=") || request.body().find("&access_token=") != std::string::npos)) {
+      HasAccessTokenParam(request.body())) {
     return Refuse(Credentials::Outcome::kInvalidRequest, "access tokens are accepted only in the Authorization header");
   }
   if (request.count(http::field::authorization) > 1) {

@@ -150,6 +150,10 @@ Request Gateway::UpstreamRequest(const Request& request, const RouteState& route
       continue;
     }
     if (!trusted_peer && (lower.starts_with("x-forwarded-") || lower == "forwarded")) continue;
+    // CGI-style servers (WSGI, PHP, Rack) read "X_MCP_Auth_Subject" and
+    // "X-MCP-Auth-Subject" as the same variable, so an underscore spelling could
+    // stand in for any header stripped above. Dropped, as nginx does by default.
+    if (name.find('_') != std::string_view::npos) continue;
     up.insert(field.name_string(), field.value());
   }
   up.set(http::field::host, route.upstream.host_header);

@@ -14,8 +14,15 @@ std::string DpopReplayKey(std::string_view jkt, std::string_view jti) {
                 Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest))));
 }
 
+SharedDpopReplayStore::SharedDpopReplayStore(KeyValueStore* store, size_t local_capacity, const Clock* clock)
+    : store_(store), seen_here_(local_capacity, clock) {}
+
 absl::StatusOr<bool> SharedDpopReplayStore::FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) {
-  return store_->SetIfAbsent(DpopReplayKey(jkt, jti), "1", ttl);
+  absl::StatusOr<bool> shared = store_->SetIfAbsent(DpopReplayKey(jkt, jti), "1", ttl);
+  if (!shared.ok()) return shared.status();
+  // Recorded here whatever Redis said; when the local copy is full, Redis alone decides.
+  absl::StatusOr<bool> here = seen_here_.FirstUse(jkt, jti, ttl);
+  return *shared && !(here.ok() && !*here);
 }
 
 InProcessDpopReplayStore::InProcessDpopReplayStore(size_t capacity, const Clock* clock)

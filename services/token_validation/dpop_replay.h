@@ -36,18 +36,6 @@ class DpopReplayStore {
 // client-chosen string never becomes key text and every key has the same length.
 std::string DpopReplayKey(std::string_view jkt, std::string_view jti);
 
-// Through the shared key-value store (Redis): SET key NX PX ttl. Pass the Redis
-// store itself, never a FallbackStore.
-class SharedDpopReplayStore final : public DpopReplayStore {
- public:
-  explicit SharedDpopReplayStore(KeyValueStore* store) : store_(store) {}
-  absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) override;
-  std::string_view kind() const override { return "redis"; }
-
- private:
-  KeyValueStore* store_;
-};
-
 // In this process only. Bounded: when `capacity` unexpired entries are held, new
 // proofs cannot be recorded and FirstUse fails (could not decide) rather than
 // forget a jti that is still inside its window.
@@ -66,6 +54,24 @@ class InProcessDpopReplayStore final : public DpopReplayStore {
   std::mutex mu_;
   absl::flat_hash_map<std::string, absl::Time> expires_;
   std::deque<std::pair<absl::Time, std::string>> order_;  // by insertion; swept from the front
+};
+
+// Through the shared key-value store (Redis): SET key NX PX ttl. Pass the Redis
+// store itself, never a FallbackStore. Each replica also remembers the proofs it
+// has seen (in process, up to `local_capacity`), so a Redis that restarts empty or
+// is flushed cannot make a proof this replica already accepted new again; only
+// Redis can answer for the other replicas, so its errors are still "could not
+// decide".
+class SharedDpopReplayStore final : public DpopReplayStore {
+ public:
+  explicit SharedDpopReplayStore(KeyValueStore* store, size_t local_capacity = 100'000,
+                                 const Clock* clock = SystemClock::Get());
+  absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) override;
+  std::string_view kind() const override { return "redis"; }
+
+ private:
+  KeyValueStore* store_;
+  InProcessDpopReplayStore seen_here_;
 };
 
 }  // namespace mcpauth::tv

@@ -43,6 +43,20 @@ TEST(Credentials, MalformedIsInvalidRequest) {
   EXPECT_EQ(ExtractCredentials(form).outcome, O::kInvalidRequest);
 }
 
+// Found by the attack corpus (tests/attack/gateway_attack_test.cc): a percent-encoded
+// parameter name is the same parameter once the upstream's framework decodes it.
+TEST(Credentials, PercentEncodedAccessTokenParametersAreAnInvalidRequest) {
+  EXPECT_EQ(ExtractCredentials(With({}, "/mcp?access%5Ftoken=abc")).outcome, O::kInvalidRequest);
+  EXPECT_EQ(ExtractCredentials(With({}, "/mcp?x=1&%61ccess_token=abc")).outcome, O::kInvalidRequest);
+  EXPECT_EQ(ExtractCredentials(With({}, "/mcp?%61%63cess%5ftoken")).outcome, O::kInvalidRequest);
+  Request form = With({{"Content-Type", "application/x-www-form-urlencoded"}});
+  form.body() = "a=1&access%5Ftoken=abc";
+  EXPECT_EQ(ExtractCredentials(form).outcome, O::kInvalidRequest);
+  // Other names, including ones that only contain the word, are not credentials.
+  EXPECT_EQ(ExtractCredentials(With({}, "/mcp?my_access_token=1&access_tokens=2&x=access_token")).outcome, O::kNone);
+  EXPECT_EQ(ExtractCredentials(With({}, "/mcp?access%zztoken=1")).outcome, O::kNone);
+}
+
 TEST(Credentials, TwoProofsAreAnInvalidProof) {
   EXPECT_EQ(ExtractCredentials(With({{"Authorization", "DPoP t"}, {"DPoP", "a"}, {"DPoP", "b"}})).outcome,
             O::kInvalidProof);

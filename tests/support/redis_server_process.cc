@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <csignal>
+
 #include "services/common/strings.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait_for.h"
@@ -62,6 +64,14 @@ absl::Status RedisServerProcess::Start(absl::Duration timeout) {
 int RedisServerProcess::Stop() {
   if (!process_) return -1;
   const int status = process_->Stop();
+  process_.reset();
+  return status;
+}
+
+int RedisServerProcess::Kill() {
+  if (!process_) return -1;
+  process_->Signal(SIGKILL);
+  const int status = process_->Stop();  // reaps it
   process_.reset();
   return status;
 }

@@ -25,6 +25,8 @@ class RedisServerProcess {
   absl::Status Start(absl::Duration timeout = absl::Seconds(10));
   // Stops it (SIGTERM, then SIGKILL); returns its exit status, or -1 if not running.
   int Stop();
+  // SIGKILL, as a crash or an OOM kill would; returns as Stop() does.
+  int Kill();
   bool Running() const { return process_ != nullptr; }
 
   int port() const { return port_; }

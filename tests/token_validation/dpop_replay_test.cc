@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "services/common/strings.h"
 
 namespace mcpauth::tv {
@@ -65,7 +67,7 @@ TEST(InProcessDpopReplayStore, FullStoreCannotDecideAndForgetsNothing) {
 TEST(SharedDpopReplayStore, UsesSetIfAbsentWithTheTtl) {
   ManualClock clock;
   InProcessStore kv(100, &clock);  // stands in for Redis
-  SharedDpopReplayStore store(&kv);
+  SharedDpopReplayStore store(&kv, 100, &clock);
   EXPECT_EQ(store.kind(), "redis");
   EXPECT_TRUE(First(store, kJkt, "jti-1"));
   EXPECT_FALSE(First(store, kJkt, "jti-1"));
@@ -74,6 +76,44 @@ TEST(SharedDpopReplayStore, UsesSetIfAbsentWithTheTtl) {
   EXPECT_TRUE(stored->has_value());
   clock.Advance(kTtl);
   EXPECT_TRUE(First(store, kJkt, "jti-1"));
+}
+
+// Stands in for a Redis that can restart without persistence (Forget).
+class ForgetfulStore final : public KeyValueStore {
+ public:
+  explicit ForgetfulStore(const Clock* clock) : clock_(clock) { Forget(); }
+  void Forget() { inner_ = std::make_unique<InProcessStore>(100, clock_); }
+  absl::StatusOr<std::optional<std::string>> Get(const std::string& key) override { return inner_->Get(key); }
+  absl::Status Set(const std::string& key, const std::string& value, absl::Duration ttl) override {
+    return inner_->Set(key, value, ttl);
+  }
+  absl::StatusOr<bool> SetIfAbsent(const std::string& key, const std::string& value, absl::Duration ttl) override {
+    return inner_->SetIfAbsent(key, value, ttl);
+  }
+
+ private:
+  const Clock* clock_;
+  std::unique_ptr<InProcessStore> inner_;
+};
+
+// Found by tests/fault/fault_redis_down_test.cc: a Redis restarted without
+// persistence has forgotten every recorded proof; a proof this replica accepted
+// before stays a replay here, and Redis still answers for what other replicas saw.
+TEST(SharedDpopReplayStore, RedisThatForgotDoesNotMakeAProofNewAgain) {
+  ManualClock clock;
+  ForgetfulStore redis(&clock);
+  SharedDpopReplayStore replica(&redis, 100, &clock), other_replica(&redis, 100, &clock);
+  EXPECT_TRUE(First(replica, kJkt, "jti-1"));
+  EXPECT_FALSE(First(other_replica, kJkt, "jti-1"));
+  EXPECT_TRUE(First(other_replica, kJkt, "jti-2"));
+  redis.Forget();
+  EXPECT_FALSE(First(replica, kJkt, "jti-1"));        // remembered here
+  EXPECT_FALSE(First(other_replica, kJkt, "jti-2"));  // remembered there
+  EXPECT_FALSE(First(replica, kJkt, "jti-2"));        // the line above told Redis again
+  EXPECT_TRUE(First(replica, kJkt, "jti-3"));
+  EXPECT_FALSE(First(other_replica, kJkt, "jti-3"));
+  clock.Advance(kTtl);
+  EXPECT_TRUE(First(replica, kJkt, "jti-1"));  // both memories expire with the proof's window
 }
 
 // A key-value store that is down, as RedisStore is while Redis is unreachable.

@@ -1,0 +1,127 @@
+// mcpauth-fault-upstream PORT: an MCP upstream for fault-injection tests, run as its
+// own process so a test can kill it mid-stream. Answers by the tool name of a
+// tools/call:
+//   "slow"    the result after 1.5 s (requests in flight during a SIGTERM); logs
+//             "slow request started" when it arrives
+//   "stream"  an SSE response, one event every 100 ms for up to 2 minutes (a stream
+//             the test cuts by killing this process)
+//   anything  at once, a result that reports what identity reached the upstream:
+//             {"subject":…, "scopes":…, "anonymous":…, "authorization":…}
+// GET opens the same kind of SSE stream. Keep-alive; one thread.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The request's JSON-RPC id as JSON text ("1", "\"a\""); "null" when there is none.
+std::string IdOf(const std::string& body) {
+  boost::system::error_code ec;
+  const boost::json::value request = boost::json::parse(body, ec);
+  const boost::json::value* id = !ec && request.is_object() ? request.as_object().if_contains("id") : nullptr;
+  return id == nullptr ? "null" : boost::json::serialize(*id);
+}
+
+// A JSON string literal for header values (they hold no quotes or control bytes
+// in these tests, but escape the two that would break the document anyway).
+std::string Quoted(std::string_view v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+
+asio::awaitable<void> Stream(beast::tcp_stream& stream, const std::string& id) {
+  http::response<http::empty_body> head(http::status::ok, 11);
+  head.set(http::field::content_type, "text/event-stream");
+  head.chunked(true);
+  http::response_serializer<http::empty_body> sr(head);
+  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
+  if (hec) co_return;
+  asio::steady_timer timer(stream.get_executor());
+  for (int i = 0; i < 1200; ++i) {
+    const std::string event =
+        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+        "\"params\":{\"progressToken\":" +
+        id + ",\"progress\":" + std::to_string(i) + "}}\n\n";
+    auto [ec, n] =
+        co_await asio::async_write(stream, http::make_chunk(asio::buffer(event)), asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    timer.expires_after(100ms);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_await asio::async_write(stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<void> Serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request<http::string_body> req;
+    auto [ec, n] = co_await http::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    const std::string& body = req.body();
+    if (req.method() == http::verb::get || body.find("\"name\":\"stream\"") != std::string::npos) {
+      co_await Stream(stream, IdOf(body));
+      break;
+    }
+    if (body.find("\"name\":\"slow\"") != std::string::npos) {
+      // Tests poll the log for this line to know a slow request is in flight.
+      std::printf("slow request started\n");
+      std::fflush(stdout);
+      asio::steady_timer timer(stream.get_executor(), 1500ms);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    http::response<http::string_body> res(http::status::ok, 11);
+    res.set(http::field::content_type, "application/json");
+    res.body() = "{\"jsonrpc\":\"2.0\",\"id\":" + IdOf(body) +
+                 ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"subject\":" +
+                 Quoted(req["X-MCP-Auth-Subject"]) + ",\"scopes\":" + Quoted(req["X-MCP-Auth-Scopes"]) +
+                 ",\"anonymous\":" + Quoted(req["X-MCP-Auth-Anonymous"]) +
+                 ",\"authorization\":" + Quoted(req[http::field::authorization]) + "}}";
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    if (wec || !req.keep_alive()) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) continue;
+    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: mcpauth-fault-upstream PORT\n");
+    return 2;
+  }
+  asio::io_context io(1);
+  tcp::acceptor acceptor(
+      io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::atoi(argv[1]))));
+  asio::co_spawn(io, Accept(acceptor), asio::detached);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](auto, auto) { io.stop(); });
+  io.run();
+  return 0;
+}
