@@ -3,7 +3,7 @@
 // (mcpauth-bench-upstream), on loopback.
 //
 //   saturation lane  wrk -t1 -cC with a valid token calling an open tool
-//                    (tools/bench/tools_call.lua): every answer must be a 2xx, and
+//                    (tools/benchmarks/tools_call.lua): every answer must be a 2xx, and
 //                    no socket error
 //   correctness lane wrk -t1 -c1 with tests/fault/load_mix.lua at the same time:
 //                    allowed calls, tool denials, no token, forged token in turn,
@@ -108,7 +108,7 @@ TEST(LoadTest, SaturationWithFullAuthorizationHoldsWithoutErrorsOrGrowth) {
                                         .stderr_path = ""});
     };
     auto main_lane = start({"wrk", "-t1", StrCat("-c", connections), StrCat("-d", duration, "s"), "--latency", "-s",
-                            StrCat(MCPAUTH_SOURCE_DIR, "/tools/bench/tools_call.lua"), url},
+                            StrCat(MCPAUTH_SOURCE_DIR, "/tools/benchmarks/tools_call.lua"), url},
                            "wrk-main");
     auto mix_lane = start({"wrk", "-t1", "-c1", StrCat("-d", duration, "s"), "-s",
                            StrCat(MCPAUTH_SOURCE_DIR, "/tests/fault/load_mix.lua"), url},

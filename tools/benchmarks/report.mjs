@@ -1,7 +1,7 @@
-// Turns tools/bench/run's raw results (JSON lines) into CSV files, SVG plots of latency
+// Turns tools/bench's raw results (JSON lines) into CSV files, SVG plots of latency
 // against load, and Markdown tables with the issue 9 targets judged; with --doc, also
 // replaces the generated part of docs/benchmarks.md (between the two marker comments).
-//   node tools/bench/report.mjs --results FILE --out DIR [--doc docs/benchmarks.md]
+//   node tools/benchmarks/report.mjs --results FILE --out DIR [--doc docs/benchmarks.md]
 import fs from "node:fs";
 import path from "node:path";
 import { options, root } from "./npm.mjs";
@@ -138,7 +138,7 @@ md.push(table(["alg", "`openssl speed` verify/s", "µs per verify"], ["ES256", "
 
 const front = of("frontend");
 md.push("### Auth-enforcing MCP front end: an authorized `tools/call`");
-md.push("wrk (`-t1`, one Lua script for all: `tools/bench/wrk_report.lua`) POSTs the same JSON-RPC `tools/call` with an ES256 bearer token. *TypeScript SDK + jose*: Express, the SDK's `requireBearerAuth` with a jose verifier, a stateless `StreamableHTTPServerTransport` and an `McpServer` per request (JSON responses), answering the tool itself. *mcpauth gateway, full suite*: gateway (default threads: one per core) + token-validation + scope-policy + metadata, relaying to `mcpauth-bench-upstream`; its CPU column sums all five processes. *authorization off*: the gateway alone relaying; *upstream alone*: wrk straight to the upstream.");
+md.push("wrk (`-t1`, one Lua script for all: `tools/benchmarks/wrk_report.lua`) POSTs the same JSON-RPC `tools/call` with an ES256 bearer token. *TypeScript SDK + jose*: Express, the SDK's `requireBearerAuth` with a jose verifier, a stateless `StreamableHTTPServerTransport` and an `McpServer` per request (JSON responses), answering the tool itself. *mcpauth gateway, full suite*: gateway (default threads: one per core) + token-validation + scope-policy + metadata, relaying to `mcpauth-bench-upstream`; its CPU column sums all five processes. *authorization off*: the gateway alone relaying; *upstream alone*: wrk straight to the upstream.");
 md.push(table(["what", "connections", "requests/s", "p50", "p90", "p99", "p99.9", "CPU µs/request"],
   front.map((r) => [r.target, r.concurrency, n0(r.rps), us(r.p50_us), us(r.p90_us), us(r.p99_us), us(r.p999_us), n1(r.cpu_us_per_req)])));
 md.push("![latency against load, front ends](IMAGES/frontend-latency.svg)");
@@ -242,7 +242,7 @@ const text = md.join("\n\n").replaceAll("](IMAGES/", "](bench/") + "\n";
 fs.writeFileSync(path.join(o.out, "results.md"), md.join("\n\n").replaceAll("](IMAGES/", "](") + "\n");
 
 if (o.doc) {
-  const begin = "<!-- tools/bench/run writes from here -->", end = "<!-- tools/bench/run writes up to here -->";
+  const begin = "<!-- tools/bench writes from here -->", end = "<!-- tools/bench writes up to here -->";
   const doc = fs.readFileSync(o.doc, "utf8");
   const a = doc.indexOf(begin), b = doc.indexOf(end);
   if (a < 0 || b < a) throw new Error(`${o.doc} lacks the markers ${begin} ... ${end}`);

@@ -1,7 +1,7 @@
 // Mints COUNT distinct access tokens (one per line) with a private JWK made by
 // `mcpauth keys generate`, for the validation benchmarks: the same tokens go to
 // mcpauth (mcpauth-bench-grpc) and to the npm peers.
-//   node tools/bench/mint_tokens.mjs --key FILE --iss ISS --aud AUD --count N --out FILE
+//   node tools/benchmarks/mint_tokens.mjs --key FILE --iss ISS --aud AUD --count N --out FILE
 import fs from "node:fs";
 import { load, options } from "./npm.mjs";
 

@@ -1,4 +1,4 @@
--- wrk script for tools/bench/run: the authorized tools/call of tools_call.lua, plus one
+-- wrk script for tools/bench: the authorized tools/call of tools_call.lua, plus one
 -- JSON line at the end (requests/s, exact percentiles from wrk's histogram, errors),
 -- prefixed "BENCH ". MCPAUTH_BENCH_DIR is the folder holding tools_call.lua.
 dofile(os.getenv("MCPAUTH_BENCH_DIR") .. "/tools_call.lua")

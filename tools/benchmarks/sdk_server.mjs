@@ -2,7 +2,7 @@
 // the SDK's requireBearerAuth middleware with a jose verifier (local JWKS, issuer,
 // audience, algorithm), and a stateless Streamable HTTP transport with an McpServer
 // per request answering tools/call "echo" (JSON responses). Prints "listening PORT".
-//   node tools/bench/sdk_server.mjs --port P --jwks FILE --iss ISS --aud AUD --alg ALG
+//   node tools/benchmarks/sdk_server.mjs --port P --jwks FILE --iss ISS --aud AUD --alg ALG
 import fs from "node:fs";
 import { load, options } from "./npm.mjs";
 

@@ -1,7 +1,7 @@
 // Opens N MCP GET (SSE) streams to URL and holds them until killed; prints "ready N"
 // once every stream has its response headers. For measuring memory per open stream.
 // With TOKEN, each stream is authorized with it (Authorization: Bearer TOKEN).
-//   node tools/bench/sse_streams.mjs URL N [TOKEN]
+//   node tools/benchmarks/sse_streams.mjs URL N [TOKEN]
 import http from "node:http";
 const [url, n, token] = [process.argv[2], Number(process.argv[3] ?? 100), process.argv[4]];
 const headers = { accept: "text/event-stream", "mcp-protocol-version": "2025-11-25" };

@@ -3,7 +3,7 @@
 // `cached` verifies one token again and again (jose keeps no validated-token cache,
 // so that is a full verification each time); `uncached` verifies each token once.
 // Stops after REQUESTS verifications or SECONDS, whichever is first. Prints JSON.
-//   node tools/bench/jose_verify.mjs --jwks FILE --tokens FILE --iss ISS --aud AUD
+//   node tools/benchmarks/jose_verify.mjs --jwks FILE --tokens FILE --iss ISS --aud AUD
 //        --alg ALG --mode cached|uncached --requests N --seconds S
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";

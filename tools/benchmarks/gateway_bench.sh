@@ -4,7 +4,7 @@
 #   gateway-noauth  wrk → mcpauth-gateway (authorization disabled) → upstream
 #   gateway-auth    wrk → mcpauth-gateway with the whole suite (valid, cached token) → upstream
 # Prints a Markdown table (requests/s, p50, p99 per connection count). Loopback only;
-# stops everything it starts. Usage: tools/bench/gateway_bench.sh [DURATION_SECONDS] [CONNECTIONS...]
+# stops everything it starts. Usage: tools/benchmarks/gateway_bench.sh [DURATION_SECONDS] [CONNECTIONS...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bin="$root/build/bin"
@@ -51,7 +51,7 @@ token=$("$bin/mcpauth" token mint --key "$work/key.json" --iss https://bench.iss
 
 run() {  # run LABEL URL TOKEN CONNECTIONS
   local out
-  out=$(MCPAUTH_TOKEN="$3" wrk -t1 -c"$4" -d"${duration}s" --latency -s "$root/tools/bench/tools_call.lua" "$2")
+  out=$(MCPAUTH_TOKEN="$3" wrk -t1 -c"$4" -d"${duration}s" --latency -s "$root/tools/benchmarks/tools_call.lua" "$2")
   local rps p50 p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")

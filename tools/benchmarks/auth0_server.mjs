@@ -2,7 +2,7 @@
 // middleware, keys from a JWKS URI (served by this same process, as an authorization
 // server would serve it; the middleware caches it), answering an authorized POST with
 // a small JSON body. Prints "listening PORT" when ready.
-//   node tools/bench/auth0_server.mjs --port P --jwks FILE --iss ISS --aud AUD --alg ALG
+//   node tools/benchmarks/auth0_server.mjs --port P --jwks FILE --iss ISS --aud AUD --alg ALG
 import fs from "node:fs";
 import { load, options } from "./npm.mjs";
 
