@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "tools/benchmarks/loopback_server.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -101,27 +103,8 @@ asio::awaitable<void> Serve(tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec) continue;
-    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket)), asio::detached);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: mcpauth-fault-upstream PORT\n");
-    return 2;
-  }
-  asio::io_context io(1);
-  tcp::acceptor acceptor(
-      io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::atoi(argv[1]))));
-  asio::co_spawn(io, Accept(acceptor), asio::detached);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](auto, auto) { io.stop(); });
-  io.run();
-  return 0;
+  return mcpauth::loopback::RunServer(argc, argv, "mcpauth-fault-upstream PORT", false, Serve);
 }

@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
-#include <vector>
+
+#include "tools/benchmarks/loopback_server.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -66,32 +66,8 @@ asio::awaitable<void> Serve(tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec) continue;
-    socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(acceptor.get_executor(), Serve(std::move(socket)), asio::detached);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: mcpauth-bench-upstream PORT [THREADS]\n");
-    return 2;
-  }
-  const auto port = static_cast<unsigned short>(std::atoi(argv[1]));
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
-  asio::io_context io(threads);
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  asio::co_spawn(io, Accept(acceptor), asio::detached);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](auto, auto) { io.stop(); });
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
-  return 0;
+  return mcpauth::loopback::RunServer(argc, argv, "mcpauth-bench-upstream PORT [THREADS]", true, Serve);
 }
