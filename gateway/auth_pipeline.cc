@@ -125,24 +125,22 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   // Only plain bearer requests: a DPoP request carries a new proof every time.
   const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
   const std::string key = cacheable ? StrCat(info.route->config.resource, "\n", credentials.token) : std::string();
+  std::shared_ptr<InFlightValidation> shared;  // bearer tokens: the call this request leads or joins
+  bool leader = false;
   if (cacheable) {
     if (auto hit = validation_cache_.Find(key)) {
       cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "hit"}}).Increment();
       validated = *hit;
       co_return grpc::Status::OK;
     }
-  }
-  // One call per bearer token at a time: join the one in flight, or lead a new one.
-  std::shared_ptr<InFlightValidation> shared;
-  bool leader = false;
-  if (cacheable) {
+    // One call per bearer token at a time: join the one in flight, or lead a new one.
     std::lock_guard<std::mutex> lock(in_flight_mu_);
     auto [it, inserted] = in_flight_.try_emplace(key, nullptr);
     if (inserted) it->second = std::make_shared<InFlightValidation>();
     shared = it->second;
     leader = inserted;
   }
-  if (shared != nullptr && !leader) {
+  if (cacheable && !leader) {
     cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "joined"}}).Increment();
     const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
       std::unique_lock<std::mutex> lock(shared->mu);
@@ -157,7 +155,7 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
     validated = shared->response;
     co_return status;
   }
-  if (cacheable) cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
+  if (leader) cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
   v1::ValidateRequest validate;
   validate.set_token(credentials.token);
   validate.set_resource(info.route->config.resource);
