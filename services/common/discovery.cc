@@ -246,6 +246,15 @@ absl::StatusOr<std::shared_ptr<const AuthorizationServerMetadata>> Authorization
   return std::move(found->metadata);
 }
 
+std::shared_ptr<const AuthorizationServerMetadata> AuthorizationServerDirectory::FindFresh(
+    const std::string& issuer) {
+  Entry& entry = EntryFor(issuer);
+  std::lock_guard<std::mutex> lock(entry.mu);
+  if (!entry.metadata || clock_->Now() >= entry.fresh_until) return nullptr;
+  CountCache("hit");
+  return entry.metadata;
+}
+
 absl::StatusOr<CachedAuthorizationServerMetadata> AuthorizationServerDirectory::Find(const std::string& issuer) {
   Entry& entry = EntryFor(issuer);
   auto held = [&entry] {

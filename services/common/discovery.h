@@ -71,6 +71,8 @@ class AuthorizationServerDirectory {
   absl::StatusOr<std::shared_ptr<const AuthorizationServerMetadata>> Lookup(const std::string& issuer);
   // The same, saying how fresh the answer is.
   absl::StatusOr<CachedAuthorizationServerMetadata> Find(const std::string& issuer);
+  // Metadata for `issuer` if it is in memory and fresh, else null; never waits.
+  std::shared_ptr<const AuthorizationServerMetadata> FindFresh(const std::string& issuer);
 
   // Brings `issuer`'s entry up to date shortly before it expires (so lookups keep
   // finding it fresh): adopts a newer copy from the shared cache, else discovers it,

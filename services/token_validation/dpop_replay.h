@@ -30,6 +30,8 @@ class DpopReplayStore {
   virtual absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) = 0;
   // "redis" or "in-process", for logs.
   virtual std::string_view kind() const = 0;
+  // FirstUse waits on another process (Redis): a caller that must not block asks first.
+  virtual bool waits() const = 0;
 };
 
 // mcpauth:v1:dpop:jti:<jkt>:<base64url(SHA-256(jti))>. The jti is hashed so a
@@ -44,6 +46,7 @@ class InProcessDpopReplayStore final : public DpopReplayStore {
   explicit InProcessDpopReplayStore(size_t capacity = 500'000, const Clock* clock = SystemClock::Get());
   absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) override;
   std::string_view kind() const override { return "in-process"; }
+  bool waits() const override { return false; }
   size_t size();
 
  private:
@@ -68,6 +71,7 @@ class SharedDpopReplayStore final : public DpopReplayStore {
                                  const Clock* clock = SystemClock::Get());
   absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) override;
   std::string_view kind() const override { return "redis"; }
+  bool waits() const override { return true; }
 
  private:
   KeyValueStore* store_;

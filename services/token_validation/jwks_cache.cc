@@ -82,6 +82,14 @@ absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::KeysFor(const std::stri
   return Load(entry, source);
 }
 
+std::shared_ptr<const KeySet> JwksCache::FreshKeys(const std::string& source) {
+  Entry& entry = EntryFor(source);
+  std::lock_guard<std::mutex> lock(entry.mu);
+  if (!entry.keys || clock_->Now() >= entry.expires) return nullptr;
+  if (metrics_) metrics_->CountCache("jwks", "hit");
+  return entry.keys;
+}
+
 absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::RefreshForUnknownKid(const std::string& source,
                                                                              std::string_view kid) {
   Entry& entry = EntryFor(source);

@@ -42,6 +42,8 @@ class JwksCache {
   // The current key set of `source`. Unavailable when no usable set was ever loaded
   // (or the last one is older than max_stale) and loading it now fails.
   absl::StatusOr<std::shared_ptr<const KeySet>> KeysFor(const std::string& source);
+  // The set of `source` if it is in memory and fresh, else null; never waits.
+  std::shared_ptr<const KeySet> FreshKeys(const std::string& source);
 
   // For a token whose kid the current set lacks: reloads unless a load happened
   // within the refetch interval, and returns the set to use.

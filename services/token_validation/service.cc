@@ -31,15 +31,43 @@ void FillResponse(const ValidationResult& result, v1::ValidateResponse* response
   p->set_confirmation_jkt(c.confirmation_jkt.value_or(""));
 }
 
-grpc::Status TokenValidationService::Validate(grpc::ServerContext*, const v1::ValidateRequest* request,
-                                              v1::ValidateResponse* response) {
+namespace {
+
+ValidationInput InputOf(const v1::ValidateRequest& request, bool may_wait) {
+  return {.token = request.token(),
+          .resource = request.resource(),
+          .scheme = request.scheme(),
+          .dpop = {.proof = request.dpop().proof(), .method = request.dpop().method(), .uri = request.dpop().uri()},
+          .may_wait = may_wait};
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* TokenValidationService::Validate(grpc::CallbackServerContext* context,
+                                                           const v1::ValidateRequest* request,
+                                                           v1::ValidateResponse* response) {
   const auto start = std::chrono::steady_clock::now();
-  ValidationResult result = validator_->Validate({.token = request->token(),
-                                                   .resource = request->resource(),
-                                                   .scheme = request->scheme(),
-                                                   .dpop = {.proof = request->dpop().proof(),
-                                                            .method = request->dpop().method(),
-                                                            .uri = request->dpop().uri()}});
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ValidationResult result = validator_->Validate(InputOf(*request, /*may_wait=*/false));
+  if (!result.must_wait) {
+    reactor->Finish(Answer(result, start, response));
+    return reactor;
+  }
+  metrics_->CountWaited();
+  // The request and response live until Finish; so does the context.
+  blocking_.Post([this, context, reactor, request, response, start] {
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller gave up before validation started"));
+      return;
+    }
+    reactor->Finish(Answer(validator_->Validate(InputOf(*request, /*may_wait=*/true)), start, response));
+  });
+  return reactor;
+}
+
+grpc::Status TokenValidationService::Answer(const ValidationResult& result,
+                                            std::chrono::steady_clock::time_point start,
+                                            v1::ValidateResponse* response) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_->CountValidation(result.reason, !result.error.ok(), result.cached, seconds);
   metrics_->CountDpop(result.dpop_proof_checked, result.reason, !result.error.ok(), !result.dpop_nonce.empty());

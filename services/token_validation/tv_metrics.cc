@@ -53,6 +53,12 @@ TokenValidationMetrics::TokenValidationMetrics(prometheus::Registry& registry)
   }
   dpop_error_ = &dpop_proofs_.Add({{"result", "error"}, {"reason", "could_not_decide"}});
   dpop_not_checked_ = &dpop_proofs_.Add({{"result", "not_checked"}, {"reason", "token_invalid"}});
+  waited_ = &prometheus::BuildCounter()
+                  .Name("mcpauth_token_validations_waited_total")
+                  .Help("Validations that waited on the network or Redis (keys, discovery, the DPoP replay "
+                        "store), run on the blocking pool instead of the gRPC thread")
+                  .Register(registry)
+                  .Add({});
   dpop_replays_ = &prometheus::BuildCounter()
                        .Name("mcpauth_dpop_replays_refused_total")
                        .Help("DPoP proofs refused because their (jkt, jti) had been used before")

@@ -31,6 +31,9 @@ class TokenValidationMetrics {
   // mcpauth_dpop_nonces_issued_total{kind}: "challenge" with use_dpop_nonce,
   // "refresh" otherwise.
   void CountDpop(bool proof_checked, Reason reason, bool could_not_decide, bool nonce_issued);
+  // A call that had to wait on the network or Redis, so it left gRPC's thread for
+  // the blocking pool: mcpauth_token_validations_waited_total.
+  void CountWaited() { waited_->Increment(); }
 
  private:
   prometheus::Family<prometheus::Counter>& validations_;
@@ -51,6 +54,7 @@ class TokenValidationMetrics {
   prometheus::Counter* dpop_replays_;
   prometheus::Counter* dpop_nonce_challenges_;
   prometheus::Counter* dpop_nonce_refreshes_;
+  prometheus::Counter* waited_;
 };
 
 }  // namespace mcpauth::tv

@@ -19,6 +19,12 @@ ValidationResult CouldNotDecide(absl::Status error) {
   return r;
 }
 
+ValidationResult MustWait() {
+  ValidationResult r;
+  r.must_wait = true;
+  return r;
+}
+
 }  // namespace
 
 TokenValidator::TokenValidator(ValidatorOptions options, const IssuerRegistry* issuers, JwksCache* jwks,
@@ -64,6 +70,8 @@ absl::StatusOr<std::string> TokenValidator::KeySource(const TrustedIssuer& issue
 ValidationResult TokenValidator::Validate(const ValidationInput& input) {
   if (input.token.empty()) return Invalid(v1::REASON_TOKEN_MISSING);
   if (input.token.size() > options_.max_token_bytes) return Invalid(v1::REASON_TOKEN_TOO_LARGE);
+  // A proof ends at the replay store; when that is Redis, the whole call waits on it.
+  if (!input.may_wait && !input.dpop.proof.empty() && dpop_->replay_store()->waits()) return MustWait();
   const absl::Time now = clock_->Now();
 
   PendingDpop dpop;
@@ -72,6 +80,7 @@ ValidationResult TokenValidator::Validate(const ValidationInput& input) {
     result.reason = r;
   } else {
     result = ValidateToken(input, now, dpop);
+    if (result.must_wait) return result;
     if (result.valid()) {
       // The token is genuine (or was, when the cache answered); the proof must
       // now be too, on every request.
@@ -105,8 +114,14 @@ ValidationResult TokenValidator::ValidateToken(const ValidationInput& input, abs
     if (r.reason == v1::REASON_OK) r.token = std::move(hit);
     return r;
   }
-  if (metrics_ && cache_) metrics_->CountCache("token", "miss");
+  ValidationResult result = ValidateUncached(input, now, dpop);
+  if (metrics_ && cache_ && !result.must_wait) metrics_->CountCache("token", "miss");
+  return result;
+}
 
+ValidationResult TokenValidator::ValidateUncached(const ValidationInput& input, absl::Time now,
+                                                  const PendingDpop& dpop) {
+  std::vector<std::string> scratch;
   ParsedJws jws;
   if (Reason r = ParseCompactJws(input.token, jws); r != v1::REASON_OK) return Invalid(r);
   if (!IsAccessTokenTyp(jws.typ)) return Invalid(v1::REASON_TYP_INVALID);
@@ -124,7 +139,7 @@ ValidationResult TokenValidator::ValidateToken(const ValidationInput& input, abs
   // Refutes only: the claims are not trusted until the signature below verifies.
   if (Reason r = dpop_->CheckBinding(dpop, claims.confirmation_jkt); r != v1::REASON_OK) return Invalid(r);
 
-  ValidationResult result = VerifyWithIssuerKeys(*issuer, jws);
+  ValidationResult result = VerifyWithIssuerKeys(*issuer, jws, input.may_wait);
   if (!result.valid()) return result;
 
   verified->issuer = issuer;
@@ -137,16 +152,33 @@ ValidationResult TokenValidator::ValidateToken(const ValidationInput& input, abs
   return result;
 }
 
-ValidationResult TokenValidator::VerifyWithIssuerKeys(const TrustedIssuer& issuer, const ParsedJws& jws) {
-  auto source = KeySource(issuer);
-  if (!source.ok()) return CouldNotDecide(source.status());
-  auto keys = jwks_->KeysFor(*source);
-  if (!keys.ok()) return CouldNotDecide(keys.status());
+std::shared_ptr<const KeySet> TokenValidator::KeysAtHand(const TrustedIssuer& issuer) {
+  if (!issuer.jwks_source.empty()) return jwks_->FreshKeys(issuer.jwks_source);
+  if (directory_ == nullptr) return nullptr;
+  std::shared_ptr<const AuthorizationServerMetadata> metadata = directory_->FindFresh(issuer.issuer);
+  if (!metadata || metadata->jwks_uri.empty()) return nullptr;
+  return jwks_->FreshKeys(metadata->jwks_uri);
+}
+
+ValidationResult TokenValidator::VerifyWithIssuerKeys(const TrustedIssuer& issuer, const ParsedJws& jws,
+                                                      bool may_wait) {
+  absl::StatusOr<std::string> source;
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys;
+  if (may_wait) {
+    source = KeySource(issuer);
+    if (!source.ok()) return CouldNotDecide(source.status());
+    keys = jwks_->KeysFor(*source);
+    if (!keys.ok()) return CouldNotDecide(keys.status());
+  } else {
+    keys = KeysAtHand(issuer);
+    if (*keys == nullptr) return MustWait();
+  }
 
   std::vector<const Jwk*> candidates;
   if (jws.kid) {
     candidates = (*keys)->WithKid(*jws.kid);
     if (candidates.empty()) {
+      if (!may_wait) return MustWait();
       keys = jwks_->RefreshForUnknownKid(*source, *jws.kid);
       if (!keys.ok()) return CouldNotDecide(keys.status());
       candidates = (*keys)->WithKid(*jws.kid);

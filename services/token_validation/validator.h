@@ -25,6 +25,11 @@ struct ValidationInput {
   std::string_view resource;  // expected audience; empty: the configured default
   std::string_view scheme;    // "Bearer" | "DPoP" | "" (see ValidateRequest.scheme)
   DpopRequest dpop;           // the DPoP proof and the request it came with, if any
+  // False: answer only what can be answered without waiting on the network or
+  // Redis (keys and discovery fresh in memory, no shared replay store to ask);
+  // anything else comes back as `must_wait`. For callers on threads that must
+  // not block, such as gRPC's callback threads.
+  bool may_wait = true;
 };
 
 struct ValidationResult {
@@ -40,6 +45,9 @@ struct ValidationResult {
   // Bearer scheme). For metrics: the proof's outcome is `reason` when that is OK
   // or a DPoP reason.
   bool dpop_proof_checked = false;
+  // Only with may_wait false: nothing was decided (and nothing counted); ask again
+  // with may_wait true from a thread that may block.
+  bool must_wait = false;
 
   bool valid() const { return error.ok() && reason == v1::REASON_OK; }
 };
@@ -70,9 +78,13 @@ class TokenValidator {
  private:
   // The key source of `issuer`: configured, or its discovered jwks_uri.
   absl::StatusOr<std::string> KeySource(const TrustedIssuer& issuer);
-  ValidationResult VerifyWithIssuerKeys(const TrustedIssuer& issuer, const ParsedJws& jws);
-  // The token's own checks, with DPoP's binding check before any signature work.
+  // The issuer's keys if both its key source and its key set are fresh in memory.
+  std::shared_ptr<const KeySet> KeysAtHand(const TrustedIssuer& issuer);
+  ValidationResult VerifyWithIssuerKeys(const TrustedIssuer& issuer, const ParsedJws& jws, bool may_wait);
+  // The token's own checks, with DPoP's binding check before any signature work:
+  // from the validated-token cache, else ValidateUncached.
   ValidationResult ValidateToken(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
+  ValidationResult ValidateUncached(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
   const std::vector<std::string>& AcceptedAudiences(const TrustedIssuer& issuer, std::string_view resource,
                                                     std::vector<std::string>& scratch) const;
 

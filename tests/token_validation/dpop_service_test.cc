@@ -8,6 +8,7 @@
 #include "services/token_validation/dpop_sign.h"
 #include "services/token_validation/service.h"
 #include "tests/fakes/fake_fetcher.h"
+#include "tests/fakes/in_process_grpc.h"
 #include "tests/token_validation/test_tokens.h"
 
 namespace mcpauth::tv {
@@ -61,8 +62,8 @@ class DpopServiceTest : public ::testing::Test {
       request.mutable_dpop()->set_method("POST");
       request.mutable_dpop()->set_uri(StrCat(kResource, "?session=1"));
     }
-    grpc::ServerContext context;
-    return service_.Validate(&context, &request, response);
+    grpc::ClientContext context;
+    return stub_->Validate(&context, request, response);
   }
   v1::ValidateResponse Answer(const std::string& token, const std::string& scheme, const std::string& proof) {
     v1::ValidateResponse response;
@@ -98,7 +99,34 @@ class DpopServiceTest : public ::testing::Test {
   TokenValidator validator_{
       ValidatorOptions{.default_resource = kResource}, &issuers_, &jwks_, nullptr, &cache_, &metrics_, &clock_, &dpop_};
   TokenValidationService service_{&validator_, &metrics_};
+  mcpauth::testing::InProcessGrpc grpc_{&service_};
+  std::unique_ptr<v1::TokenValidation::Stub> stub_ = v1::TokenValidation::NewStub(grpc_.channel());
 };
+
+// Calls answerable from memory stay on gRPC's thread; the rest (keys not loaded
+// yet, a replay store in Redis) wait on the blocking pool, are counted there, and
+// get the same answers.
+TEST_F(DpopServiceTest, OnlyCallsThatMustWaitLeaveGrpcsThread) {
+  const char kWaited[] = "mcpauth_token_validations_waited_total";
+  EXPECT_TRUE(Answer(Token(/*bound=*/false), "Bearer", "").valid());  // keys not loaded yet
+  EXPECT_EQ(Metric(kWaited), 1);
+  EXPECT_EQ(fetcher_.Count(kJwks), 1);
+  const std::string token = Token(/*bound=*/false);
+  EXPECT_TRUE(Answer(token, "Bearer", "").valid());  // keys in memory
+  EXPECT_TRUE(Answer(token, "Bearer", "").cached());
+  EXPECT_EQ(Metric(kWaited), 1);
+
+  const std::string bound = Token(/*bound=*/true);
+  v1::ValidateResponse r = Answer(bound, "DPoP", Proof(bound, nonces_.Issue()));  // the replay store is "Redis"
+  EXPECT_TRUE(r.valid()) << v1::Reason_Name(r.reason());
+  EXPECT_EQ(Metric(kWaited), 2);
+
+  clock_.Advance(absl::Seconds(301));  // past the key set's lifetime: refreshing it waits
+  EXPECT_TRUE(Answer(Token(/*bound=*/false), "Bearer", "").valid());
+  EXPECT_EQ(Metric(kWaited), 3);
+  EXPECT_EQ(fetcher_.Count(kJwks), 2);
+  EXPECT_EQ(Metric(R"(mcpauth_cache_requests_total{cache="token",result="miss"})"), 4);
+}
 
 TEST_F(DpopServiceTest, NonceChallengeThenAcceptance) {
   const std::string token = Token(/*bound=*/true);

@@ -32,6 +32,8 @@ class CountingReplayStore final : public DpopReplayStore {
     return inner_.FirstUse(jkt, jti, ttl);
   }
   std::string_view kind() const override { return "counting"; }
+  bool waits() const override { return remote; }
+  bool remote = false;  // stands for Redis: callers that must not block may not ask
   int writes = 0;
   bool down = false;
   absl::Duration last_ttl;
@@ -143,6 +145,23 @@ TEST_F(DpopValidatorTest, BoundTokenWithAValidProof) {
     const std::string bound = BoundToken(key);
     EXPECT_EQ(ReasonOf(bound, "DPoP", Proof(key, bound, {})), v1::REASON_OK) << alg;
   }
+}
+
+TEST_F(DpopValidatorTest, AProofForAReplayStoreThatWaitsMustWait) {
+  const std::string token = BoundToken(client_);
+  ASSERT_EQ(ReasonOf(token, "DPoP", Proof(token)), v1::REASON_OK);  // keys loaded, token cached
+  replay_.remote = true;
+  ValidationResult r = validator_->Validate(
+      {.token = token, .scheme = "DPoP", .dpop = {.proof = Proof(token), .method = "POST", .uri = kResource},
+       .may_wait = false});
+  EXPECT_TRUE(r.must_wait);
+  EXPECT_EQ(replay_.writes, 1);
+  // Without a proof there is nothing to ask the store: a cached bearer token is answered.
+  const std::string plain = PlainToken();
+  ASSERT_TRUE(Validate(plain, "Bearer", "").valid());
+  r = validator_->Validate({.token = plain, .scheme = "Bearer", .may_wait = false});
+  EXPECT_FALSE(r.must_wait);
+  EXPECT_TRUE(r.cached);
 }
 
 TEST_F(DpopValidatorTest, BoundTokenPresentedAsBearerIsRefused) {

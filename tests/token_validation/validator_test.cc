@@ -228,6 +228,47 @@ TEST_F(ValidatorTest, CacheEntriesAreCappedByTheKeyCacheLifetime) {
   EXPECT_FALSE(r.cached);
 }
 
+// may_wait false answers whatever memory can (a cached token, a signature against
+// keys held fresh) and otherwise says must_wait, having fetched nothing.
+TEST_F(ValidatorTest, WithoutWaitingOnlyMemoryAnswers) {
+  auto no_wait = [this](const std::string& token) {
+    return validator_.Validate({.token = token, .may_wait = false});
+  };
+  const std::string first = Mint(a_es_, Claims());
+  EXPECT_TRUE(no_wait(first).must_wait);  // keys never loaded
+  EXPECT_EQ(fetcher_.Total(), 0);
+  ASSERT_TRUE(Validate(first).valid());
+  EXPECT_EQ(fetcher_.Count(kJwksA), 1);
+
+  ValidationResult fresh = no_wait(Mint(a_rs_, Claims()));
+  EXPECT_FALSE(fresh.must_wait);
+  EXPECT_TRUE(fresh.valid());
+  EXPECT_FALSE(fresh.cached);
+  EXPECT_TRUE(no_wait(first).cached);
+  // Refusals that need no keys are answered too.
+  EXPECT_EQ(no_wait(Mint(a_es_, Claims(kIssuerB))).reason, v1::REASON_AUDIENCE_MISMATCH);
+  // An unknown kid would mean a refetch.
+  EXPECT_TRUE(no_wait(Mint(MakeKey("ES256", "a-es-2"), Claims())).must_wait);
+  // Keys past their lifetime would mean a refresh.
+  clock_.Advance(absl::Seconds(301));
+  EXPECT_TRUE(no_wait(Mint(a_es_, Claims())).must_wait);
+  EXPECT_EQ(fetcher_.Count(kJwksA), 1);
+}
+
+TEST_F(ValidatorTest, WithoutWaitingDiscoveredKeysNeedDiscoveryInMemory) {
+  auto d = MakeKey("ES256", "d1");
+  fetcher_.Serve("https://discovered.example.com/.well-known/oauth-authorization-server",
+                 R"({"issuer":"https://discovered.example.com","jwks_uri":"https://discovered.example.com/keys"})");
+  fetcher_.Serve("https://discovered.example.com/keys", testing::JwksOf({&d}));
+  const std::string token = Mint(d, Claims("https://discovered.example.com"));
+  EXPECT_TRUE(validator_.Validate({.token = token, .may_wait = false}).must_wait);
+  EXPECT_EQ(fetcher_.Total(), 0);
+  ASSERT_EQ(ReasonOf(token), v1::REASON_OK);
+  ValidationResult r = validator_.Validate({.token = Mint(d, Claims("https://discovered.example.com")), .may_wait = false});
+  EXPECT_FALSE(r.must_wait);
+  EXPECT_TRUE(r.valid());
+}
+
 TEST_F(ValidatorTest, ForgedSignatureFromAnotherKeyUnderTheRightKid) {
   auto attacker = MakeKey("ES256", "a-es");
   EXPECT_EQ(ReasonOf(Mint(attacker, Claims())), v1::REASON_SIGNATURE_INVALID);
