@@ -126,6 +126,7 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
   const std::string key = cacheable ? StrCat(info.route->config.resource, "\n", credentials.token) : std::string();
   std::shared_ptr<InFlightValidation> shared;  // bearer tokens: the call this request leads or joins
+  std::string flight_key;                      // its key in in_flight_: the digest, not the token
   bool leader = false;
   if (cacheable) {
     if (auto hit = validation_cache_.Find(key)) {
@@ -134,8 +135,9 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
       co_return grpc::Status::OK;
     }
     // One call per bearer token at a time: join the one in flight, or lead a new one.
+    flight_key = SecretDigest(key);
     std::lock_guard<std::mutex> lock(in_flight_mu_);
-    auto [it, inserted] = in_flight_.try_emplace(key, nullptr);
+    auto [it, inserted] = in_flight_.try_emplace(flight_key, nullptr);
     if (inserted) it->second = std::make_shared<InFlightValidation>();
     shared = it->second;
     leader = inserted;
@@ -180,7 +182,7 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   if (leader) {
     {
       std::lock_guard<std::mutex> lock(in_flight_mu_);
-      in_flight_.erase(key);
+      in_flight_.erase(flight_key);
     }
     std::vector<std::function<void(grpc::Status)>> waiters;
     {

@@ -84,7 +84,7 @@ class AuthPipeline final : public McpPipeline {
   GatewayMetrics* metrics_;
   DigestCache<v1::ValidateResponse> validation_cache_;
   std::mutex in_flight_mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<InFlightValidation>> in_flight_;  // by cache key
+  absl::flat_hash_map<std::string, std::shared_ptr<InFlightValidation>> in_flight_;  // by SecretDigest(cache key)
   prometheus::Family<prometheus::Counter>* cache_requests_;
 };
 

@@ -10,6 +10,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -17,6 +18,14 @@
 #include "services/common/clock.h"
 
 namespace mcpauth {
+
+// The SHA-256 of `secret` as 32 raw bytes: how a secret is kept as a map key.
+inline std::string SecretDigest(std::string_view secret) {
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
 
 template <typename V>
 class DigestCache {
