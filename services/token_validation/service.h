@@ -17,6 +17,9 @@ namespace mcpauth::tv {
 
 // How many calls may wait on the network or Redis at the same time; more queue.
 inline constexpr int kBlockingValidationThreads = 32;
+// ValidateStream: answers pending on one stream (being validated or not yet
+// written) before the service stops reading more from it.
+inline constexpr size_t kMaxPendingStreamAnswers = 1024;
 
 class TokenValidationService final : public v1::TokenValidation::CallbackService {
  public:
@@ -26,8 +29,12 @@ class TokenValidationService final : public v1::TokenValidation::CallbackService
 
   grpc::ServerUnaryReactor* Validate(grpc::CallbackServerContext* context, const v1::ValidateRequest* request,
                                      v1::ValidateResponse* response) override;
+  grpc::ServerBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse>* ValidateStream(
+      grpc::CallbackServerContext* context) override;
 
  private:
+  friend class ValidateStreamReactor;
+
   // Counts the call and turns `result` into the reply and status.
   grpc::Status Answer(const ValidationResult& result, std::chrono::steady_clock::time_point start,
                       v1::ValidateResponse* response);

@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include "services/common/strings.h"
 #include "services/token_validation/dpop_sign.h"
 #include "services/token_validation/service.h"
@@ -28,13 +33,28 @@ class SwitchableStore final : public KeyValueStore {
     return inner_.Set(k, v, ttl);
   }
   absl::StatusOr<bool> SetIfAbsent(const std::string& k, const std::string& v, absl::Duration ttl) override {
+    {
+      std::unique_lock<std::mutex> lock(gate_mu_);
+      gate_.wait(lock, [this] { return !held_; });
+    }
     if (down) return absl::UnavailableError("redis down");
     return inner_.SetIfAbsent(k, v, ttl);
+  }
+  // While held, every SetIfAbsent waits, as on a Redis that does not answer.
+  void Hold(bool held) {
+    {
+      std::lock_guard<std::mutex> lock(gate_mu_);
+      held_ = held;
+    }
+    gate_.notify_all();
   }
   bool down = false;
 
  private:
   InProcessStore inner_;
+  std::mutex gate_mu_;
+  std::condition_variable gate_;
+  bool held_ = false;
 };
 
 class DpopServiceTest : public ::testing::Test {
@@ -52,8 +72,7 @@ class DpopServiceTest : public ::testing::Test {
     return *MakeDpopProof(*client_.private_key,
                           {.htm = htm, .htu = kResource, .iat = kNow, .access_token = token, .nonce = nonce});
   }
-  grpc::Status Call(const std::string& token, const std::string& scheme, const std::string& proof,
-                    v1::ValidateResponse* response) {
+  static v1::ValidateRequest Request(const std::string& token, const std::string& scheme, const std::string& proof) {
     v1::ValidateRequest request;
     request.set_token(token);
     request.set_scheme(scheme);
@@ -62,8 +81,18 @@ class DpopServiceTest : public ::testing::Test {
       request.mutable_dpop()->set_method("POST");
       request.mutable_dpop()->set_uri(StrCat(kResource, "?session=1"));
     }
+    return request;
+  }
+  grpc::Status Call(const std::string& token, const std::string& scheme, const std::string& proof,
+                    v1::ValidateResponse* response) {
     grpc::ClientContext context;
-    return stub_->Validate(&context, request, response);
+    return stub_->Validate(&context, Request(token, scheme, proof), response);
+  }
+  static v1::ValidateStreamRequest StreamItem(uint64_t id, v1::ValidateRequest request) {
+    v1::ValidateStreamRequest item;
+    item.set_id(id);
+    *item.mutable_request() = std::move(request);
+    return item;
   }
   v1::ValidateResponse Answer(const std::string& token, const std::string& scheme, const std::string& proof) {
     v1::ValidateResponse response;
@@ -203,6 +232,105 @@ TEST_F(DpopServiceTest, TokenFailuresAreNotCountedAsProofOutcomes) {
   // A Bearer request without DPoP counts no proof at all.
   EXPECT_TRUE(Answer(Token(/*bound=*/false), "Bearer", "").valid());
   EXPECT_EQ(Metric(R"(mcpauth_dpop_proofs_total{reason="ok",result="valid"})"), 0);
+}
+
+// ValidateStream answers each request once, by id, as Validate would: from memory
+// or after waiting (keys, the replay store), a refusal with its reason, "could not
+// decide" as status 14 in the item while the stream goes on; it ends OK after the
+// caller closes its side.
+TEST_F(DpopServiceTest, StreamAnswersEachRequestByIdAsValidateDoes) {
+  grpc::ClientContext context;
+  auto stream = stub_->ValidateStream(&context);
+  auto exchange = [&stream](const v1::ValidateStreamRequest& item) {
+    EXPECT_TRUE(stream->Write(item));
+    v1::ValidateStreamResponse reply;
+    EXPECT_TRUE(stream->Read(&reply));
+    EXPECT_EQ(reply.id(), item.id());
+    return reply;
+  };
+  const std::string bearer = Token(/*bound=*/false);
+  v1::ValidateStreamResponse reply = exchange(StreamItem(7, Request(bearer, "Bearer", "")));  // keys not loaded
+  EXPECT_EQ(reply.status_code(), 0);
+  EXPECT_TRUE(reply.response().valid());
+  EXPECT_EQ(reply.response().principal().subject(), "alice");
+  EXPECT_TRUE(exchange(StreamItem(8, Request(bearer, "Bearer", ""))).response().cached());
+  reply = exchange(StreamItem(9, Request("garbage", "Bearer", "")));
+  EXPECT_EQ(reply.response().reason(), v1::REASON_JWT_MALFORMED);
+  EXPECT_EQ(reply.response().error(), "invalid_token");
+
+  const std::string bound = Token(/*bound=*/true);
+  redis_.down = true;
+  reply = exchange(StreamItem(10, Request(bound, "DPoP", Proof(bound, nonces_.Issue()))));
+  EXPECT_EQ(reply.status_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(reply.status_message().find("DPoP replay store"), std::string::npos) << reply.status_message();
+  EXPECT_FALSE(reply.has_response());
+  redis_.down = false;
+  const std::string proof = Proof(bound, nonces_.Issue());
+  reply = exchange(StreamItem(11, Request(bound, "DPoP", proof)));
+  EXPECT_TRUE(reply.response().valid()) << v1::Reason_Name(reply.response().reason());
+  EXPECT_EQ(reply.response().dpop_nonce(), nonces_.Issue());
+  EXPECT_EQ(exchange(StreamItem(12, Request(bound, "DPoP", proof))).response().reason(), v1::REASON_DPOP_REPLAYED);
+
+  EXPECT_TRUE(stream->WritesDone());
+  EXPECT_FALSE(stream->Read(&reply));
+  const grpc::Status status = stream->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Metric(R"(mcpauth_token_validations_total{reason="ok",result="valid"})"), 3);
+  EXPECT_EQ(Metric(R"(mcpauth_token_validations_total{reason="could_not_decide",result="error"})"), 1);
+  EXPECT_EQ(Metric("mcpauth_token_validations_waited_total"), 4);  // the first, and each DPoP one
+}
+
+// Twice as many requests as may be pending, written without waiting for answers,
+// each waiting on the replay store: the service stops reading at the limit and
+// resumes once answers are written; every request is answered exactly once.
+TEST_F(DpopServiceTest, StreamStopsReadingAtThePendingLimitAndResumes) {
+  const size_t kRequests = 2 * kMaxPendingStreamAnswers;
+  const std::string bound = Token(/*bound=*/true);
+  std::vector<v1::ValidateStreamRequest> items;
+  for (size_t i = 0; i < kRequests; ++i) items.push_back(StreamItem(i, Request(bound, "DPoP", Proof(bound, nonces_.Issue()))));
+  redis_.Hold(true);
+  grpc::ClientContext context;
+  auto stream = stub_->ValidateStream(&context);
+  std::thread writer([&] {
+    for (const auto& item : items) {
+      if (!stream->Write(item)) break;
+    }
+    stream->WritesDone();
+  });
+  const char kWaited[] = "mcpauth_token_validations_waited_total";
+  for (int i = 0; i < 1000 && Metric(kWaited) < kMaxPendingStreamAnswers; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // time to read more, if it would
+  EXPECT_EQ(Metric(kWaited), kMaxPendingStreamAnswers);
+  redis_.Hold(false);
+  std::map<uint64_t, int> answers;
+  size_t valid = 0;
+  for (v1::ValidateStreamResponse reply; stream->Read(&reply);) {
+    ++answers[reply.id()];
+    valid += reply.response().valid();
+  }
+  writer.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(answers.size(), items.size());
+  for (const auto& [id, count] : answers) EXPECT_EQ(count, 1) << id;
+  EXPECT_EQ(valid, kRequests);  // every proof has its own jti
+}
+
+// A caller that goes away with validations still waiting: the service finishes the
+// stream once they are done (the fixture's server shutdown would hang otherwise).
+TEST_F(DpopServiceTest, StreamCancelledWithValidationsWaiting) {
+  const std::string bound = Token(/*bound=*/true);
+  grpc::ClientContext context;
+  auto stream = stub_->ValidateStream(&context);
+  for (uint64_t i = 0; i < 200; ++i) {
+    if (!stream->Write(StreamItem(i, Request(bound, "DPoP", Proof(bound, nonces_.Issue()))))) break;
+  }
+  context.TryCancel();
+  v1::ValidateStreamResponse reply;
+  while (stream->Read(&reply)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 }  // namespace

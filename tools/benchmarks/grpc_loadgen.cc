@@ -2,10 +2,12 @@
 //
 //   mcpauth-bench-grpc --target 127.0.0.1:PORT --tokens FILE --concurrency C
 //                      --requests N --duration SECONDS [--mode cached|uncached]
-//                      [--resource URI] [--pid PID] [--label TEXT]
+//                      [--api unary|stream] [--resource URI] [--pid PID] [--label TEXT]
 //
-// C calls are always in flight (gRPC's callback API: each completion starts the next
-// call), until N calls were made or the duration bound passed, whichever is first.
+// C validations are always in flight (gRPC's callback API: each answer starts the
+// next), until N were made or the duration bound passed, whichever is first. With
+// --api unary (the default) each is a Validate call; with --api stream they go over
+// ValidateStream, one stream per 32 in flight (at least one).
 // `cached` sends the first token of FILE every time (after one warm-up call, so the
 // service's validated-token cache answers); `uncached` sends each token of FILE once
 // (one per line, minted ahead of time), so every call is a cache miss. Every latency
@@ -25,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -44,6 +47,7 @@ struct Options {
   std::string tokens_file;
   std::string resource;
   std::string mode = "cached";
+  std::string api = "unary";
   std::string label;
   int concurrency = 1;
   long requests = 10000;
@@ -54,7 +58,7 @@ struct Options {
 [[noreturn]] void Usage(const std::string& why) {
   std::fprintf(stderr,
                "mcpauth-bench-grpc: %s\nusage: mcpauth-bench-grpc --target HOST:PORT --tokens FILE --concurrency C "
-               "--requests N --duration SECONDS [--mode cached|uncached] [--resource URI] [--pid PID] "
+               "--requests N --duration SECONDS [--mode cached|uncached] [--api unary|stream] [--resource URI] [--pid PID] "
                "[--label TEXT]\n",
                why.c_str());
   std::exit(2);
@@ -74,6 +78,8 @@ Options ParseOptions(int argc, char** argv) {
       o.resource = value;
     else if (flag == "--mode")
       o.mode = value;
+    else if (flag == "--api")
+      o.api = value;
     else if (flag == "--label")
       o.label = value;
     else if (flag == "--concurrency")
@@ -89,6 +95,7 @@ Options ParseOptions(int argc, char** argv) {
   }
   if (o.target.empty() || o.tokens_file.empty()) Usage("--target and --tokens are required");
   if (o.mode != "cached" && o.mode != "uncached") Usage("--mode is cached or uncached");
+  if (o.api != "unary" && o.api != "stream") Usage("--api is unary or stream");
   if (o.concurrency < 1 || o.requests < 1 || o.duration_seconds <= 0) Usage("bad numbers");
   return o;
 }
@@ -133,15 +140,25 @@ class LoadRun {
         stub_(v1::TokenValidation::NewStub(channel)),
         limit_(options.mode == "cached" ? options.requests
                                         : std::min<long>(options.requests, static_cast<long>(tokens_.size()))),
-        latencies_ns_(static_cast<size_t>(limit_), -1) {}
+        latencies_ns_(static_cast<size_t>(limit_), -1),
+        started_(static_cast<size_t>(limit_)) {}
 
   // Runs to completion.
   void Run() {
     start_ = Clock::now();
     deadline_ =
         start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.duration_seconds));
-    active_ = options_.concurrency;
-    for (int slot = 0; slot < options_.concurrency; ++slot) StartNext();
+    if (options_.api == "unary") {
+      active_ = options_.concurrency;
+      for (int slot = 0; slot < options_.concurrency; ++slot) StartNext();
+    } else {
+      const int streams = std::max(1, options_.concurrency / 32);
+      active_ = streams;
+      for (int i = 0; i < streams; ++i) {
+        const int in_flight = options_.concurrency / streams + (i < options_.concurrency % streams ? 1 : 0);
+        new StreamLane(this, in_flight);  // deletes itself when its stream is done
+      }
+    }
     std::unique_lock lock(mutex_);
     done_.wait(lock, [&] { return active_ == 0; });
     end_ = Clock::now();
@@ -161,37 +178,127 @@ class LoadRun {
     grpc::ClientContext context;
     v1::ValidateRequest request;
     v1::ValidateResponse response;
-    Clock::time_point started;
     long index = 0;
   };
 
-  void StartNext() {
+  // ValidateStream with `in_flight` requests outstanding: each answer sends the next
+  // request; when none is left, the lane closes its side and the service ends the
+  // stream after the last answer.
+  class StreamLane final : public grpc::ClientBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse> {
+   public:
+    StreamLane(LoadRun* run, int in_flight) : run_(run) {
+      run_->stub_->async()->ValidateStream(&context_, this);
+      StartRead(&reply_);
+      for (int i = 0; i < in_flight; ++i) SendNext();
+      StartCall();
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) return;  // the stream is over; OnDone follows
+      const grpc::Status status(static_cast<grpc::StatusCode>(reply_.status_code()), reply_.status_message());
+      run_->Record(static_cast<long>(reply_.id()), status, reply_.response());
+      SendNext();
+      StartRead(&reply_);
+    }
+    void OnWriteDone(bool ok) override {
+      std::unique_lock lock(mu_);
+      outbox_.pop_front();
+      if (!ok) outbox_.clear();
+      WriteNext(lock);
+    }
+    void OnDone(const grpc::Status& status) override {
+      if (!status.ok()) run_->Fail(status.error_message());
+      run_->SlotDone();
+      delete this;
+    }
+
+   private:
+    void SendNext() {
+      const long index = run_->Take();
+      std::unique_lock lock(mu_);
+      if (index < 0) {
+        no_more_ = true;
+      } else {
+        v1::ValidateStreamRequest item;
+        item.set_id(static_cast<uint64_t>(index));
+        run_->Fill(index, *item.mutable_request());
+        outbox_.push_back(std::move(item));
+      }
+      if (!writing_) WriteNext(lock);
+    }
+    // Writes the next queued request, or closes the sending side once nothing is
+    // left to send; one operation at a time. Unlocks `lock`.
+    void WriteNext(std::unique_lock<std::mutex>& lock) {
+      writing_ = !outbox_.empty();
+      if (writing_) {
+        const v1::ValidateStreamRequest* next = &outbox_.front();
+        grpc::WriteOptions options;
+        if (outbox_.size() > 1) options.set_buffer_hint();  // more follow: one socket write for the lot
+        lock.unlock();
+        StartWrite(next, options);
+        return;
+      }
+      const bool close = no_more_ && !closed_;
+      closed_ = closed_ || close;
+      lock.unlock();
+      if (close) StartWritesDone();
+    }
+
+    LoadRun* const run_;
+    grpc::ClientContext context_;
+    v1::ValidateStreamResponse reply_;
+    std::mutex mu_;
+    std::deque<v1::ValidateStreamRequest> outbox_;
+    bool writing_ = false;
+    bool no_more_ = false;
+    bool closed_ = false;
+  };
+
+  // The next request's index, or -1 when the count or the duration bound is reached.
+  long Take() {
     const long index = issued_.fetch_add(1);
-    if (index >= limit_ || Clock::now() >= deadline_) {
+    if (index >= limit_ || Clock::now() >= deadline_) return -1;
+    return index;
+  }
+  // The request for `index`; its clock starts now.
+  void Fill(long index, v1::ValidateRequest& request) {
+    request.set_token(options_.mode == "cached" ? tokens_[0] : tokens_[static_cast<size_t>(index)]);
+    if (!options_.resource.empty()) request.set_resource(options_.resource);
+    started_[static_cast<size_t>(index)] = Clock::now();
+  }
+  void Record(long index, const grpc::Status& status, const v1::ValidateResponse& response) {
+    latencies_ns_[static_cast<size_t>(index)] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_[static_cast<size_t>(index)])
+            .count();
+    if (!status.ok()) {
+      Fail(status.error_message());
+    } else if (!response.valid() && refused_.fetch_add(1) == 0) {
       std::lock_guard lock(mutex_);
-      if (--active_ == 0) done_.notify_all();
+      first_failure_ = response.error_description();
+    }
+  }
+  void Fail(const std::string& why) {
+    if (failures_.fetch_add(1) == 0) {
+      std::lock_guard lock(mutex_);
+      first_failure_ = why;
+    }
+  }
+  void SlotDone() {
+    std::lock_guard lock(mutex_);
+    if (--active_ == 0) done_.notify_all();
+  }
+
+  void StartNext() {
+    const long index = Take();
+    if (index < 0) {
+      SlotDone();
       return;
     }
     auto* call = new Call;
     call->index = index;
-    call->request.set_token(options_.mode == "cached" ? tokens_[0] : tokens_[static_cast<size_t>(index)]);
-    if (!options_.resource.empty()) call->request.set_resource(options_.resource);
+    Fill(index, call->request);
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    call->started = Clock::now();
     stub_->async()->Validate(&call->context, &call->request, &call->response, [this, call](grpc::Status status) {
-      latencies_ns_[static_cast<size_t>(call->index)] =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - call->started).count();
-      if (!status.ok()) {
-        if (failures_.fetch_add(1) == 0) {
-          std::lock_guard lock(mutex_);
-          first_failure_ = status.error_message();
-        }
-      } else if (!call->response.valid()) {
-        if (refused_.fetch_add(1) == 0) {
-          std::lock_guard lock(mutex_);
-          first_failure_ = call->response.error_description();
-        }
-      }
+      Record(call->index, status, call->response);
       delete call;
       StartNext();
     });
@@ -202,6 +309,7 @@ class LoadRun {
   std::unique_ptr<v1::TokenValidation::Stub> stub_;
   const long limit_;
   std::vector<int64_t> latencies_ns_;
+  std::vector<Clock::time_point> started_;
   std::atomic<long> issued_{0};
   std::atomic<long> failures_{0};
   std::atomic<long> refused_{0};
@@ -293,11 +401,11 @@ int main(int argc, char** argv) {
 
   const double rps = seconds > 0 ? static_cast<double>(calls) / seconds : 0;
   std::printf(
-      "{\"label\":\"%s\",\"mode\":\"%s\",\"concurrency\":%d,\"requests\":%ld,\"failures\":%ld,\"refused\":%ld,"
+      "{\"label\":\"%s\",\"api\":\"%s\",\"mode\":\"%s\",\"concurrency\":%d,\"requests\":%ld,\"failures\":%ld,\"refused\":%ld,"
       "\"seconds\":%.3f,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
       "\"max_us\":%.1f,\"service_cpu_us_per_req\":%.2f,\"client_cpu_us_per_req\":%.2f,"
       "\"service_rss_kib\":%ld,\"service_hwm_kib\":%ld,\"histogram_us\":%s}\n",
-      options.label.c_str(), options.mode.c_str(), options.concurrency, calls, run.failures(), run.refused(), seconds,
+      options.label.c_str(), options.api.c_str(), options.mode.c_str(), options.concurrency, calls, run.failures(), run.refused(), seconds,
       rps, Percentile(latencies, 0.5), Percentile(latencies, 0.9), Percentile(latencies, 0.99),
       Percentile(latencies, 0.999), latencies.empty() ? 0.0 : static_cast<double>(latencies.back()) / 1000.0,
       service_cpu >= 0 && calls ? service_cpu * 1e6 / static_cast<double>(calls) : -1.0,
