@@ -35,15 +35,6 @@ void FillResponse(const ValidationResult& result, v1::ValidateResponse* response
 
 namespace {
 
-// A stream's answer with others queued behind it may wait in gRPC's buffer for them
-// (one write to the socket for the lot); the last of a burst goes out at once and
-// takes the buffered ones with it.
-grpc::WriteOptions CoalesceWhenMoreFollow(size_t queued) {
-  grpc::WriteOptions options;
-  if (queued > 1) options.set_buffer_hint();
-  return options;
-}
-
 ValidationInput InputOf(const v1::ValidateRequest& request, bool may_wait) {
   return {.token = request.token(),
           .resource = request.resource(),
@@ -76,10 +67,11 @@ grpc::ServerUnaryReactor* TokenValidationService::Validate(grpc::CallbackServerC
   return reactor;
 }
 
-// One ValidateStream call. Reads one request at a time; answers from memory at
-// once, on gRPC's thread, and the rest on the blocking pool; writes one answer at a
-// time from a queue. Ends when the caller has closed its side and nothing is
-// pending, or when the call is cancelled (then once nothing is being validated).
+// One ValidateStream call. Reads one message at a time; answers its items from
+// memory at once, on gRPC's thread, and the rest on the blocking pool. Answers
+// gather while a message is being written and go out together in the next one.
+// Ends when the caller has closed its side and nothing is pending, or when the call
+// is over (cancelled: then once nothing is being validated).
 class ValidateStreamReactor final
     : public grpc::ServerBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse> {
  public:
@@ -93,88 +85,89 @@ class ValidateStreamReactor final
       return;
     }
     const auto start = std::chrono::steady_clock::now();
-    ValidationResult result = service_->validator_->Validate(InputOf(request_.request(), /*may_wait=*/false));
-    if (!result.must_wait) {
-      Deliver(Reply(request_.id(), result, start), /*waited=*/false);
-    } else {
-      service_->metrics_->CountWaited();
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++waiting_;
+    std::vector<v1::ValidateStreamAnswer> answered;
+    int must_wait = 0;
+    for (v1::ValidateStreamItem& item : *request_.mutable_items()) {
+      ValidationResult result = service_->validator_->Validate(InputOf(item.request(), /*may_wait=*/false));
+      if (!result.must_wait) {
+        answered.push_back(AnswerOf(item.id(), result, start));
+        continue;
       }
-      service_->blocking_.Post([this, request = std::move(request_), start] {
-        Deliver(Reply(request.id(), service_->validator_->Validate(InputOf(request.request(), /*may_wait=*/true)),
-                      start),
-                /*waited=*/true);
+      service_->metrics_->CountWaited();
+      ++must_wait;
+      service_->blocking_.Post([this, item = std::move(item), start] {
+        v1::ValidateStreamAnswer answer =
+            AnswerOf(item.id(), service_->validator_->Validate(InputOf(item.request(), /*may_wait=*/true)), start);
+        std::unique_lock<std::mutex> lock(mu_);
+        --waiting_;
+        Deliver(lock, &answer, 1);
       });
     }
-    bool read_more = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      read_more = !broken_ && outbox_.size() + static_cast<size_t>(waiting_) < kMaxPendingStreamAnswers;
-      read_paused_ = !read_more;
-    }
+    std::unique_lock<std::mutex> lock(mu_);
+    waiting_ += must_wait;
+    read_paused_ = broken_ || Pending() >= kMaxPendingStreamAnswers;
+    const bool read_more = !read_paused_;
+    Deliver(lock, answered.data(), answered.size());
     if (read_more) StartRead(&request_);
   }
 
   void OnWriteDone(bool ok) override {
     std::unique_lock<std::mutex> lock(mu_);
-    outbox_.pop_front();
+    writing_.clear_answers();
     if (!ok) {  // the call is over: nothing more can be sent
       broken_ = true;
-      outbox_.clear();
+      gathering_.clear_answers();
     }
-    writing_ = !outbox_.empty();
-    const v1::ValidateStreamResponse* next = writing_ ? &outbox_.front() : nullptr;
-    const grpc::WriteOptions options = CoalesceWhenMoreFollow(outbox_.size());
-    const bool resume = read_paused_ && !broken_ &&
-                        outbox_.size() + static_cast<size_t>(waiting_) < kMaxPendingStreamAnswers;
+    const bool resume = read_paused_ && !broken_ && Pending() < kMaxPendingStreamAnswers;
     if (resume) read_paused_ = false;
-    if (next == nullptr && !resume) {
-      FinishIfDone(lock);
-      return;
-    }
-    lock.unlock();
-    if (next) StartWrite(next, options);
+    Deliver(lock, nullptr, 0);
     if (resume) StartRead(&request_);
   }
 
   void OnDone() override { delete this; }
 
  private:
-  v1::ValidateStreamResponse Reply(uint64_t id, const ValidationResult& result,
-                                   std::chrono::steady_clock::time_point start) {
-    v1::ValidateStreamResponse reply;
-    reply.set_id(id);
-    const grpc::Status status = service_->Answer(result, start, reply.mutable_response());
+  v1::ValidateStreamAnswer AnswerOf(uint64_t id, const ValidationResult& result,
+                                    std::chrono::steady_clock::time_point start) {
+    v1::ValidateStreamAnswer answer;
+    answer.set_id(id);
+    const grpc::Status status = service_->Answer(result, start, answer.mutable_response());
     if (!status.ok()) {
-      reply.clear_response();
-      reply.set_status_code(status.error_code());
-      reply.set_status_message(status.error_message());
+      answer.clear_response();
+      answer.set_status_code(status.error_code());
+      answer.set_status_message(status.error_message());
     }
-    return reply;
+    return answer;
   }
 
-  // Queues `reply` (dropped once the call is over) and starts writing if idle.
-  void Deliver(v1::ValidateStreamResponse reply, bool waited) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (waited) --waiting_;
-    if (!broken_) outbox_.push_back(std::move(reply));
-    if (writing_ || outbox_.empty()) {
+  size_t Pending() const {
+    return static_cast<size_t>(gathering_.answers_size() + writing_.answers_size() + waiting_);
+  }
+
+  // Adds `count` answers (dropped once the call is over) to the next message, starts
+  // writing it unless a write is in progress, or finishes the call if nothing is
+  // left. Unlocks `lock`; Start* and Finish are called without it.
+  void Deliver(std::unique_lock<std::mutex>& lock, v1::ValidateStreamAnswer* answers, size_t count) {
+    if (!broken_) {
+      for (size_t i = 0; i < count; ++i) *gathering_.add_answers() = std::move(answers[i]);
+    }
+    if (writing_.answers_size() > 0 || gathering_.answers_size() == 0) {
       FinishIfDone(lock);
       return;
     }
-    writing_ = true;
-    const v1::ValidateStreamResponse* next = &outbox_.front();  // deque: stays put while others are added
+    writing_.Swap(&gathering_);
     lock.unlock();
-    StartWrite(next);
+    StartWrite(&writing_);
   }
 
   // Finishes the call when no read, validation or write is left; unlocks `lock`.
   // Nothing touches the reactor after Finish: OnDone deletes it.
   void FinishIfDone(std::unique_lock<std::mutex>& lock) {
     const bool no_more_reads = reads_done_ || (broken_ && read_paused_);
-    if (finished_ || !no_more_reads || waiting_ > 0 || writing_) return;
+    if (finished_ || !no_more_reads || waiting_ > 0 || writing_.answers_size() > 0) {
+      lock.unlock();
+      return;
+    }
     finished_ = true;
     const bool cancelled = broken_;
     lock.unlock();
@@ -184,9 +177,9 @@ class ValidateStreamReactor final
   TokenValidationService* const service_;
   v1::ValidateStreamRequest request_;  // the read in progress
   std::mutex mu_;                      // guards the fields below
-  std::deque<v1::ValidateStreamResponse> outbox_;  // the front is being written while writing_
-  int waiting_ = 0;                                 // validations on the blocking pool
-  bool writing_ = false;
+  v1::ValidateStreamResponse writing_;    // the message being written; empty when none is
+  v1::ValidateStreamResponse gathering_;  // answers for the next message
+  int waiting_ = 0;                       // validations on the blocking pool
   bool reads_done_ = false;
   bool read_paused_ = false;  // too much pending: no read in progress until some is written
   bool broken_ = false;       // a write failed: the call is over

@@ -88,11 +88,12 @@ class DpopServiceTest : public ::testing::Test {
     grpc::ClientContext context;
     return stub_->Validate(&context, Request(token, scheme, proof), response);
   }
-  static v1::ValidateStreamRequest StreamItem(uint64_t id, v1::ValidateRequest request) {
-    v1::ValidateStreamRequest item;
-    item.set_id(id);
-    *item.mutable_request() = std::move(request);
-    return item;
+  // Adds an item to a ValidateStream message.
+  static v1::ValidateStreamRequest& Add(v1::ValidateStreamRequest& message, uint64_t id, v1::ValidateRequest request) {
+    v1::ValidateStreamItem* item = message.add_items();
+    item->set_id(id);
+    *item->mutable_request() = std::move(request);
+    return message;
   }
   v1::ValidateResponse Answer(const std::string& token, const std::string& scheme, const std::string& proof) {
     v1::ValidateResponse response;
@@ -241,59 +242,78 @@ TEST_F(DpopServiceTest, TokenFailuresAreNotCountedAsProofOutcomes) {
 TEST_F(DpopServiceTest, StreamAnswersEachRequestByIdAsValidateDoes) {
   grpc::ClientContext context;
   auto stream = stub_->ValidateStream(&context);
-  auto exchange = [&stream](const v1::ValidateStreamRequest& item) {
-    EXPECT_TRUE(stream->Write(item));
+  // One item per message, each answered before the next is sent.
+  auto exchange = [&stream](uint64_t id, v1::ValidateRequest request) {
+    v1::ValidateStreamRequest message;
+    EXPECT_TRUE(stream->Write(Add(message, id, std::move(request))));
     v1::ValidateStreamResponse reply;
     EXPECT_TRUE(stream->Read(&reply));
-    EXPECT_EQ(reply.id(), item.id());
-    return reply;
+    EXPECT_EQ(reply.answers_size(), 1);
+    EXPECT_EQ(reply.answers(0).id(), id);
+    return reply.answers(0);
   };
   const std::string bearer = Token(/*bound=*/false);
-  v1::ValidateStreamResponse reply = exchange(StreamItem(7, Request(bearer, "Bearer", "")));  // keys not loaded
+  v1::ValidateStreamAnswer reply = exchange(7, Request(bearer, "Bearer", ""));  // keys not loaded
   EXPECT_EQ(reply.status_code(), 0);
   EXPECT_TRUE(reply.response().valid());
   EXPECT_EQ(reply.response().principal().subject(), "alice");
-  EXPECT_TRUE(exchange(StreamItem(8, Request(bearer, "Bearer", ""))).response().cached());
-  reply = exchange(StreamItem(9, Request("garbage", "Bearer", "")));
+  EXPECT_TRUE(exchange(8, Request(bearer, "Bearer", "")).response().cached());
+  reply = exchange(9, Request("garbage", "Bearer", ""));
   EXPECT_EQ(reply.response().reason(), v1::REASON_JWT_MALFORMED);
   EXPECT_EQ(reply.response().error(), "invalid_token");
+  // Items of one message answered from memory come back together.
+  v1::ValidateStreamRequest several;
+  Add(several, 20, Request(bearer, "Bearer", ""));
+  Add(several, 21, Request("garbage", "Bearer", ""));
+  Add(Add(several, 22, Request(Token(/*bound=*/false), "Bearer", "")), 23, Request(bearer, "DPoP", ""));
+  ASSERT_TRUE(stream->Write(several));
+  v1::ValidateStreamResponse together;
+  ASSERT_TRUE(stream->Read(&together));
+  ASSERT_EQ(together.answers_size(), 4);
+  EXPECT_EQ(together.answers(0).id(), 20);
+  EXPECT_TRUE(together.answers(0).response().cached());
+  EXPECT_EQ(together.answers(1).response().reason(), v1::REASON_JWT_MALFORMED);
+  EXPECT_TRUE(together.answers(2).response().valid());
+  EXPECT_EQ(together.answers(3).response().reason(), v1::REASON_DPOP_PROOF_MISSING);
 
   const std::string bound = Token(/*bound=*/true);
   redis_.down = true;
-  reply = exchange(StreamItem(10, Request(bound, "DPoP", Proof(bound, nonces_.Issue()))));
+  reply = exchange(10, Request(bound, "DPoP", Proof(bound, nonces_.Issue())));
   EXPECT_EQ(reply.status_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(reply.status_message().find("DPoP replay store"), std::string::npos) << reply.status_message();
   EXPECT_FALSE(reply.has_response());
   redis_.down = false;
   const std::string proof = Proof(bound, nonces_.Issue());
-  reply = exchange(StreamItem(11, Request(bound, "DPoP", proof)));
+  reply = exchange(11, Request(bound, "DPoP", proof));
   EXPECT_TRUE(reply.response().valid()) << v1::Reason_Name(reply.response().reason());
   EXPECT_EQ(reply.response().dpop_nonce(), nonces_.Issue());
-  EXPECT_EQ(exchange(StreamItem(12, Request(bound, "DPoP", proof))).response().reason(), v1::REASON_DPOP_REPLAYED);
+  EXPECT_EQ(exchange(12, Request(bound, "DPoP", proof)).response().reason(), v1::REASON_DPOP_REPLAYED);
 
   EXPECT_TRUE(stream->WritesDone());
-  EXPECT_FALSE(stream->Read(&reply));
+  v1::ValidateStreamResponse more;
+  EXPECT_FALSE(stream->Read(&more));
   const grpc::Status status = stream->Finish();
   EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(Metric(R"(mcpauth_token_validations_total{reason="ok",result="valid"})"), 3);
+  EXPECT_EQ(Metric(R"(mcpauth_token_validations_total{reason="ok",result="valid"})"), 5);
   EXPECT_EQ(Metric(R"(mcpauth_token_validations_total{reason="could_not_decide",result="error"})"), 1);
   EXPECT_EQ(Metric("mcpauth_token_validations_waited_total"), 4);  // the first, and each DPoP one
 }
 
-// Twice as many requests as may be pending, written without waiting for answers,
-// each waiting on the replay store: the service stops reading at the limit and
-// resumes once answers are written; every request is answered exactly once.
+// Twice as many requests as may be pending, four to a message, written without
+// waiting for answers, each waiting on the replay store: the service stops reading
+// at the limit and resumes once answers are written; every request is answered
+// exactly once.
 TEST_F(DpopServiceTest, StreamStopsReadingAtThePendingLimitAndResumes) {
   const size_t kRequests = 2 * kMaxPendingStreamAnswers;
   const std::string bound = Token(/*bound=*/true);
-  std::vector<v1::ValidateStreamRequest> items;
-  for (size_t i = 0; i < kRequests; ++i) items.push_back(StreamItem(i, Request(bound, "DPoP", Proof(bound, nonces_.Issue()))));
+  std::vector<v1::ValidateStreamRequest> messages(kRequests / 4);
+  for (size_t i = 0; i < kRequests; ++i) Add(messages[i / 4], i, Request(bound, "DPoP", Proof(bound, nonces_.Issue())));
   redis_.Hold(true);
   grpc::ClientContext context;
   auto stream = stub_->ValidateStream(&context);
   std::thread writer([&] {
-    for (const auto& item : items) {
-      if (!stream->Write(item)) break;
+    for (const auto& message : messages) {
+      if (!stream->Write(message)) break;
     }
     stream->WritesDone();
   });
@@ -307,12 +327,14 @@ TEST_F(DpopServiceTest, StreamStopsReadingAtThePendingLimitAndResumes) {
   std::map<uint64_t, int> answers;
   size_t valid = 0;
   for (v1::ValidateStreamResponse reply; stream->Read(&reply);) {
-    ++answers[reply.id()];
-    valid += reply.response().valid();
+    for (const v1::ValidateStreamAnswer& answer : reply.answers()) {
+      ++answers[answer.id()];
+      valid += answer.response().valid();
+    }
   }
   writer.join();
   EXPECT_TRUE(stream->Finish().ok());
-  ASSERT_EQ(answers.size(), items.size());
+  ASSERT_EQ(answers.size(), kRequests);
   for (const auto& [id, count] : answers) EXPECT_EQ(count, 1) << id;
   EXPECT_EQ(valid, kRequests);  // every proof has its own jti
 }
@@ -324,7 +346,8 @@ TEST_F(DpopServiceTest, StreamCancelledWithValidationsWaiting) {
   grpc::ClientContext context;
   auto stream = stub_->ValidateStream(&context);
   for (uint64_t i = 0; i < 200; ++i) {
-    if (!stream->Write(StreamItem(i, Request(bound, "DPoP", Proof(bound, nonces_.Issue()))))) break;
+    v1::ValidateStreamRequest message;
+    if (!stream->Write(Add(message, i, Request(bound, "DPoP", Proof(bound, nonces_.Issue()))))) break;
   }
   context.TryCancel();
   v1::ValidateStreamResponse reply;

@@ -27,7 +27,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -182,7 +181,8 @@ class LoadRun {
   };
 
   // ValidateStream with `in_flight` requests outstanding: each answer sends the next
-  // request; when none is left, the lane closes its side and the service ends the
+  // request; requests made while a message is being written go together in the
+  // next one. When none is left, the lane closes its side and the service ends the
   // stream after the last answer.
   class StreamLane final : public grpc::ClientBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse> {
    public:
@@ -194,15 +194,17 @@ class LoadRun {
     }
     void OnReadDone(bool ok) override {
       if (!ok) return;  // the stream is over; OnDone follows
-      const grpc::Status status(static_cast<grpc::StatusCode>(reply_.status_code()), reply_.status_message());
-      run_->Record(static_cast<long>(reply_.id()), status, reply_.response());
-      SendNext();
+      for (const v1::ValidateStreamAnswer& answer : reply_.answers()) {
+        const grpc::Status status(static_cast<grpc::StatusCode>(answer.status_code()), answer.status_message());
+        run_->Record(static_cast<long>(answer.id()), status, answer.response());
+        SendNext();
+      }
       StartRead(&reply_);
     }
     void OnWriteDone(bool ok) override {
       std::unique_lock lock(mu_);
-      outbox_.pop_front();
-      if (!ok) outbox_.clear();
+      writing_.clear_items();
+      if (!ok) broken_ = true;
       WriteNext(lock);
     }
     void OnDone(const grpc::Status& status) override {
@@ -218,23 +220,20 @@ class LoadRun {
       if (index < 0) {
         no_more_ = true;
       } else {
-        v1::ValidateStreamRequest item;
-        item.set_id(static_cast<uint64_t>(index));
-        run_->Fill(index, *item.mutable_request());
-        outbox_.push_back(std::move(item));
+        v1::ValidateStreamItem* item = gathering_.add_items();
+        item->set_id(static_cast<uint64_t>(index));
+        run_->Fill(index, *item->mutable_request());
       }
-      if (!writing_) WriteNext(lock);
+      if (writing_.items_size() == 0) WriteNext(lock);
     }
-    // Writes the next queued request, or closes the sending side once nothing is
-    // left to send; one operation at a time. Unlocks `lock`.
+    // Writes the gathered requests, or closes the sending side once nothing is left
+    // to send; one operation at a time. Unlocks `lock`.
     void WriteNext(std::unique_lock<std::mutex>& lock) {
-      writing_ = !outbox_.empty();
-      if (writing_) {
-        const v1::ValidateStreamRequest* next = &outbox_.front();
-        grpc::WriteOptions options;
-        if (outbox_.size() > 1) options.set_buffer_hint();  // more follow: one socket write for the lot
+      if (broken_) return;
+      if (gathering_.items_size() > 0) {
+        writing_.Swap(&gathering_);
         lock.unlock();
-        StartWrite(next, options);
+        StartWrite(&writing_);
         return;
       }
       const bool close = no_more_ && !closed_;
@@ -247,10 +246,11 @@ class LoadRun {
     grpc::ClientContext context_;
     v1::ValidateStreamResponse reply_;
     std::mutex mu_;
-    std::deque<v1::ValidateStreamRequest> outbox_;
-    bool writing_ = false;
+    v1::ValidateStreamRequest writing_;    // the message being written; empty when none is
+    v1::ValidateStreamRequest gathering_;  // requests for the next message
     bool no_more_ = false;
     bool closed_ = false;
+    bool broken_ = false;
   };
 
   // The next request's index, or -1 when the count or the duration bound is reached.
