@@ -67,9 +67,10 @@ grpc::ServerUnaryReactor* TokenValidationService::Validate(grpc::CallbackServerC
   return reactor;
 }
 
-// One ValidateStream call. Reads one message at a time; answers its items from
-// memory at once, on gRPC's thread, and the rest on the blocking pool. Answers
-// gather while a message is being written and go out together in the next one.
+// One ValidateStream call. Reads one message at a time (the next read starts as
+// soon as a message's items are taken); answers items from memory at once, on
+// gRPC's thread, and the rest on the blocking pool. Answers gather while a message
+// is being written and go out together in the next one.
 // Ends when the caller has closed its side and nothing is pending, or when the call
 // is over (cancelled: then once nothing is being validated).
 class ValidateStreamReactor final
@@ -85,16 +86,27 @@ class ValidateStreamReactor final
       return;
     }
     const auto start = std::chrono::steady_clock::now();
+    // Take the items and start the next read before validating them, so that the
+    // next message can be validated on another of gRPC's threads meanwhile. The
+    // items count as pending (waiting_) until answered.
+    google::protobuf::RepeatedPtrField<v1::ValidateStreamItem> items;
+    items.Swap(request_.mutable_items());
+    bool read_more = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      waiting_ += items.size();
+      read_paused_ = broken_ || Pending() >= kMaxPendingStreamAnswers;
+      read_more = !read_paused_;
+    }
+    if (read_more) StartRead(&request_);
     std::vector<v1::ValidateStreamAnswer> answered;
-    int must_wait = 0;
-    for (v1::ValidateStreamItem& item : *request_.mutable_items()) {
+    for (v1::ValidateStreamItem& item : items) {
       ValidationResult result = service_->validator_->Validate(InputOf(item.request(), /*may_wait=*/false));
       if (!result.must_wait) {
         answered.push_back(AnswerOf(item.id(), result, start));
         continue;
       }
       service_->metrics_->CountWaited();
-      ++must_wait;
       service_->blocking_.Post([this, item = std::move(item), start] {
         v1::ValidateStreamAnswer answer =
             AnswerOf(item.id(), service_->validator_->Validate(InputOf(item.request(), /*may_wait=*/true)), start);
@@ -104,11 +116,8 @@ class ValidateStreamReactor final
       });
     }
     std::unique_lock<std::mutex> lock(mu_);
-    waiting_ += must_wait;
-    read_paused_ = broken_ || Pending() >= kMaxPendingStreamAnswers;
-    const bool read_more = !read_paused_;
+    waiting_ -= static_cast<int>(answered.size());
     Deliver(lock, answered.data(), answered.size());
-    if (read_more) StartRead(&request_);
   }
 
   void OnWriteDone(bool ok) override {
@@ -179,7 +188,7 @@ class ValidateStreamReactor final
   std::mutex mu_;                      // guards the fields below
   v1::ValidateStreamResponse writing_;    // the message being written; empty when none is
   v1::ValidateStreamResponse gathering_;  // answers for the next message
-  int waiting_ = 0;                       // validations on the blocking pool
+  int waiting_ = 0;                       // items read and not yet answered
   bool reads_done_ = false;
   bool read_paused_ = false;  // too much pending: no read in progress until some is written
   bool broken_ = false;       // a write failed: the call is over
