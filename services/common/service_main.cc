@@ -38,6 +38,7 @@ int RunServiceMain(const char* name, int argc, char** argv, int (*run)(const Sui
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   try {
     SuiteConfig config = LoadSuiteConfig(config_path);
+    ReleaseFreedMemory();  // the file's node tree is gone (large with a large policy)
     return run(config);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s: configuration error: %s\n", name, e.what());

@@ -1,5 +1,7 @@
 #include "services/common/yaml_reader.h"
 
+#include <malloc.h>
+
 #include <cmath>
 
 #include "services/common/strings.h"
@@ -194,5 +196,7 @@ YAML::Node LoadYamlFile(const std::string& path) {
                                    e.mark.column + 1, ": ", e.msg));
   }
 }
+
+void ReleaseFreedMemory() { malloc_trim(0); }
 
 }  // namespace mcpauth

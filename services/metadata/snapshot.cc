@@ -88,11 +88,14 @@ std::string PolicyFilePath(const SuiteConfig& config) {
 
 absl::StatusOr<std::vector<std::string>> RequiredScopesFromPolicyText(std::string_view text,
                                                                       const std::string& source) {
+  std::vector<std::string> scopes;
   try {
-    return ParsePolicyFile(YAML::Load(std::string(text)), source).required_scopes;
+    scopes = ParsePolicyFile(YAML::Load(std::string(text)), source).required_scopes;
   } catch (const std::exception& e) {  // ConfigError names the key; YAML errors the line
     return absl::InvalidArgumentError(e.what());
   }
+  ReleaseFreedMemory();  // the node tree is gone
+  return scopes;
 }
 
 std::vector<std::string> RequiredScopesFromConfig(const SuiteConfig& config) {

@@ -165,25 +165,28 @@ const RuleSet& CompiledPolicy::rules(TargetKind kind) const {
 
 absl::StatusOr<std::shared_ptr<const CompiledPolicy>> CompilePolicyText(std::string_view text,
                                                                         const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        StrCat("invalid YAML at line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
-  }
-  if (!root.IsDefined() || root.IsNull()) {
-    return absl::InvalidArgumentError(
-        "the document is empty; an empty policy would require no scopes at all (write {} if that is meant)");
-  }
   PolicyConfig config;
-  try {
-    config = ParsePolicyFile(root, source);
-  } catch (const ConfigError& e) {
-    return absl::InvalidArgumentError(e.what());
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(StrCat("invalid policy: ", e.what()));
+  {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(
+          StrCat("invalid YAML at line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
+    }
+    if (!root.IsDefined() || root.IsNull()) {
+      return absl::InvalidArgumentError(
+          "the document is empty; an empty policy would require no scopes at all (write {} if that is meant)");
+    }
+    try {
+      config = ParsePolicyFile(root, source);
+    } catch (const ConfigError& e) {
+      return absl::InvalidArgumentError(e.what());
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(StrCat("invalid policy: ", e.what()));
+    }
   }
+  ReleaseFreedMemory();  // the node tree is gone
   return CompiledPolicy::Compile(std::move(config));
 }
 
