@@ -76,6 +76,7 @@ int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Serv
   // within the grace period; later ones are refused.
   health->Shutdown();
   g_shutdown_requested = true;
+  if (options.before_shutdown) options.before_shutdown();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoNanoseconds(options.shutdown_grace));
   server->Wait();

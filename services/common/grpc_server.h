@@ -29,6 +29,9 @@ struct GrpcServerOptions {
   // The names health checks report on (besides the overall "" status).
   std::vector<std::string> health_service_names;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Called once shutdown begins, before waiting for calls to end: for ending
+  // long-lived streams, which would otherwise hold shutdown for the whole grace.
+  std::function<void()> before_shutdown;
 };
 
 // A channel to another service of the suite: reconnects quickly (at most a second

@@ -103,7 +103,8 @@ int Run(const SuiteConfig& config) {
   TokenValidationService service(&validator, &metrics);
   return RunGrpcServer(GrpcServerOptions{.listen = section.listen,
                                          .health_service_names = {"mcpauth.v1.TokenValidation"},
-                                         .shutdown_grace = section.shutdown_grace},
+                                         .shutdown_grace = section.shutdown_grace,
+                                         .before_shutdown = [&service] { service.EndStreams(); }},
                        {&service});
 }
 

@@ -76,7 +76,30 @@ grpc::ServerUnaryReactor* TokenValidationService::Validate(grpc::CallbackServerC
 class ValidateStreamReactor final
     : public grpc::ServerBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse> {
  public:
-  explicit ValidateStreamReactor(TokenValidationService* service) : service_(service) { StartRead(&request_); }
+  // `ending`: the service is shutting down; the stream ends at once.
+  ValidateStreamReactor(TokenValidationService* service, bool ending) : service_(service), ending_(ending) {
+    if (ending) {
+      finished_ = true;
+      Finish(ShuttingDown());
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  // Ends the stream with UNAVAILABLE once the answers it owes are written. Called by
+  // the service at shutdown, under its list's lock: so never finishes here (OnDone
+  // may run inside Finish and take that lock), but from the blocking pool.
+  void End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_ || ending_) return;
+    ending_ = true;
+    ++waiting_;  // keeps the reactor until the task has run
+    service_->blocking_.Post([this] {
+      std::unique_lock<std::mutex> lock(mu_);
+      --waiting_;
+      FinishIfDone(lock);
+    });
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the caller closed its side, or the call is over
@@ -94,8 +117,11 @@ class ValidateStreamReactor final
     bool read_more = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      // Ended for shutdown while this message arrived: it goes unanswered, like
+      // anything else still on its way (callers send unanswered ids again elsewhere).
+      if (finished_) return;
       waiting_ += items.size();
-      read_paused_ = broken_ || Pending() >= kMaxPendingStreamAnswers;
+      read_paused_ = broken_ || ending_ || Pending() >= kMaxPendingStreamAnswers;
       read_more = !read_paused_;
     }
     if (read_more) StartRead(&request_);
@@ -127,13 +153,16 @@ class ValidateStreamReactor final
       broken_ = true;
       gathering_.clear_answers();
     }
-    const bool resume = read_paused_ && !broken_ && Pending() < kMaxPendingStreamAnswers;
+    const bool resume = read_paused_ && !broken_ && !ending_ && Pending() < kMaxPendingStreamAnswers;
     if (resume) read_paused_ = false;
     Deliver(lock, nullptr, 0);
     if (resume) StartRead(&request_);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    service_->Forget(this);
+    delete this;
+  }
 
  private:
   v1::ValidateStreamAnswer AnswerOf(uint64_t id, const ValidationResult& result,
@@ -169,18 +198,26 @@ class ValidateStreamReactor final
     StartWrite(&writing_);
   }
 
-  // Finishes the call when no read, validation or write is left; unlocks `lock`.
+  static grpc::Status ShuttingDown() {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "token-validation is shutting down; open a new stream (to another replica)");
+  }
+
+  // Finishes the call when no read (or the stream is ending), validation or write is
+  // left; unlocks `lock`. A read still outstanding then completes with ok false.
   // Nothing touches the reactor after Finish: OnDone deletes it.
   void FinishIfDone(std::unique_lock<std::mutex>& lock) {
-    const bool no_more_reads = reads_done_ || (broken_ && read_paused_);
+    const bool no_more_reads = reads_done_ || ending_ || (broken_ && read_paused_);
     if (finished_ || !no_more_reads || waiting_ > 0 || writing_.answers_size() > 0) {
       lock.unlock();
       return;
     }
     finished_ = true;
-    const bool cancelled = broken_;
+    const grpc::Status status = broken_    ? grpc::Status(grpc::StatusCode::CANCELLED, "the stream was cancelled")
+                                : ending_ ? ShuttingDown()
+                                          : grpc::Status::OK;
     lock.unlock();
-    Finish(cancelled ? grpc::Status(grpc::StatusCode::CANCELLED, "the stream was cancelled") : grpc::Status::OK);
+    Finish(status);
   }
 
   TokenValidationService* const service_;
@@ -192,12 +229,27 @@ class ValidateStreamReactor final
   bool reads_done_ = false;
   bool read_paused_ = false;  // too much pending: no read in progress until some is written
   bool broken_ = false;       // a write failed: the call is over
+  bool ending_ = false;       // the service is shutting down: no more reads
   bool finished_ = false;
 };
 
 grpc::ServerBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse>* TokenValidationService::ValidateStream(
     grpc::CallbackServerContext*) {
-  return new ValidateStreamReactor(this);
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  auto* reactor = new ValidateStreamReactor(this, streams_ended_);
+  if (!streams_ended_) streams_.insert(reactor);
+  return reactor;
+}
+
+void TokenValidationService::EndStreams() {
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  streams_ended_ = true;
+  for (ValidateStreamReactor* reactor : streams_) reactor->End();
+}
+
+void TokenValidationService::Forget(ValidateStreamReactor* reactor) {
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  streams_.erase(reactor);
 }
 
 grpc::Status TokenValidationService::Answer(const ValidationResult& result,

@@ -9,11 +9,16 @@
 // network.
 #pragma once
 
+#include <mutex>
+#include <set>
+
 #include "mcpauth/v1/token_validation.grpc.pb.h"
 #include "services/common/worker_pool.h"
 #include "services/token_validation/validator.h"
 
 namespace mcpauth::tv {
+
+class ValidateStreamReactor;
 
 // How many calls may wait on the network or Redis at the same time; more queue.
 inline constexpr int kBlockingValidationThreads = 32;
@@ -32,8 +37,14 @@ class TokenValidationService final : public v1::TokenValidation::CallbackService
   grpc::ServerBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse>* ValidateStream(
       grpc::CallbackServerContext* context) override;
 
+  // At shutdown: every open ValidateStream ends with UNAVAILABLE once the answers it
+  // owes are written, and streams opened later end at once, so callers move to
+  // another replica instead of holding this one until the grace period runs out.
+  void EndStreams();
+
  private:
   friend class ValidateStreamReactor;
+  void Forget(ValidateStreamReactor* reactor);  // its stream is done
 
   // Counts the call and turns `result` into the reply and status.
   grpc::Status Answer(const ValidationResult& result, std::chrono::steady_clock::time_point start,
@@ -41,6 +52,9 @@ class TokenValidationService final : public v1::TokenValidation::CallbackService
 
   TokenValidator* validator_;
   TokenValidationMetrics* metrics_;
+  std::mutex streams_mu_;
+  std::set<ValidateStreamReactor*> streams_;  // open ValidateStreams
+  bool streams_ended_ = false;
   WorkerPool blocking_;  // last: joined first, while the validator is still there
 };
 

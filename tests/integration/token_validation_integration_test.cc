@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 
 #include <boost/json.hpp>
 #include <gmock/gmock.h>
@@ -498,6 +499,42 @@ TEST_F(TokenValidationIntegrationTest, SigtermShutsDownGracefully) {
   EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << Tail(instance.LogText());
   EXPECT_THAT(instance.LogText(), HasSubstr(R"("msg":"stopped")"));
   EXPECT_FALSE(GrpcHealthServing(instance.address(), "", absl::Milliseconds(300)));
+}
+
+// ValidateStream over a real connection: several items in one message, answered by
+// id; at SIGTERM the open stream ends with UNAVAILABLE (move to another replica)
+// instead of holding the process until the grace period ends.
+TEST_F(TokenValidationIntegrationTest, ValidateStreamAnswersByIdAndEndsAtSigterm) {
+  World& w = *world_;
+  TokenValidationProcess instance(w.dir, "stream", w.shared_config);
+  absl::Status started = instance.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  auto stub = v1::TokenValidation::NewStub(grpc::CreateChannel(instance.address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  auto stream = stub->ValidateStream(&context);
+  v1::ValidateStreamRequest message;
+  for (const auto& [id, token] : {std::pair<uint64_t, std::string>{41, Mint(w.key).token}, {42, "not-a-token"}}) {
+    v1::ValidateStreamItem* item = message.add_items();
+    item->set_id(id);
+    item->mutable_request()->set_token(token);
+  }
+  ASSERT_TRUE(stream->Write(message));
+  std::map<uint64_t, v1::ValidateResponse> answers;
+  v1::ValidateStreamResponse reply;
+  while (answers.size() < 2 && stream->Read(&reply)) {
+    for (const auto& answer : reply.answers()) answers[answer.id()] = answer.response();
+  }
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_TRUE(answers[41].valid());
+  EXPECT_EQ(answers[41].principal().subject(), "user-123");
+  EXPECT_EQ(answers[42].reason(), v1::REASON_JWT_MALFORMED);
+
+  ASSERT_TRUE(instance.process()->Signal(SIGTERM));
+  EXPECT_FALSE(stream->Read(&reply));
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("shutting down"));
+  EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << Tail(instance.LogText());
 }
 
 TEST_F(TokenValidationIntegrationTest, BadConfigExitsWithCode2AndOneLineNamingTheKey) {

@@ -339,6 +339,40 @@ TEST_F(DpopServiceTest, StreamStopsReadingAtThePendingLimitAndResumes) {
   EXPECT_EQ(valid, kRequests);  // every proof has its own jti
 }
 
+// At shutdown, open streams end with UNAVAILABLE once the answers they owe are
+// written (an idle one at once), and streams opened afterwards end straight away.
+TEST_F(DpopServiceTest, StreamsEndWithUnavailableAtShutdownAfterTheirAnswers) {
+  grpc::ClientContext idle_context, busy_context;
+  auto idle = stub_->ValidateStream(&idle_context);
+  auto busy = stub_->ValidateStream(&busy_context);
+  const std::string bound = Token(/*bound=*/true);
+  redis_.Hold(true);
+  v1::ValidateStreamRequest message;
+  ASSERT_TRUE(busy->Write(Add(message, 5, Request(bound, "DPoP", Proof(bound, nonces_.Issue())))));
+  for (int i = 0; i < 1000 && Metric("mcpauth_token_validations_waited_total") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  service_.EndStreams();
+  v1::ValidateStreamResponse reply;
+  EXPECT_FALSE(idle->Read(&reply));
+  grpc::Status status = idle->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("shutting down"), std::string::npos) << status.error_message();
+
+  redis_.Hold(false);  // the waiting validation completes and is answered before the end
+  ASSERT_TRUE(busy->Read(&reply));
+  ASSERT_EQ(reply.answers_size(), 1);
+  EXPECT_EQ(reply.answers(0).id(), 5);
+  EXPECT_TRUE(reply.answers(0).response().valid());
+  EXPECT_FALSE(busy->Read(&reply));
+  EXPECT_EQ(busy->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  grpc::ClientContext late_context;
+  auto late = stub_->ValidateStream(&late_context);
+  EXPECT_FALSE(late->Read(&reply));
+  EXPECT_EQ(late->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 // A caller that goes away with validations still waiting: the service finishes the
 // stream once they are done (the fixture's server shutdown would hang otherwise).
 TEST_F(DpopServiceTest, StreamCancelledWithValidationsWaiting) {
