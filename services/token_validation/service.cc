@@ -71,8 +71,9 @@ grpc::ServerUnaryReactor* TokenValidationService::Validate(grpc::CallbackServerC
 // soon as a message's items are taken); answers items from memory at once, on
 // gRPC's thread, and the rest on the blocking pool. Answers gather while a message
 // is being written and go out together in the next one.
-// Ends when the caller has closed its side and nothing is pending, or when the call
-// is over (cancelled: then once nothing is being validated).
+// Ends when the caller has closed its side and nothing is pending, at shutdown
+// (End: once the answers owed are written), or when the call is over (cancelled:
+// then once nothing is being validated).
 class ValidateStreamReactor final
     : public grpc::ServerBidiReactor<v1::ValidateStreamRequest, v1::ValidateStreamResponse> {
  public:
