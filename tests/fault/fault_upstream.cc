@@ -11,10 +11,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "tools/benchmarks/loopback_server.h"
@@ -26,14 +25,6 @@ using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The request's JSON-RPC id as JSON text ("1", "\"a\""); "null" when there is none.
-std::string IdOf(const std::string& body) {
-  boost::system::error_code ec;
-  const boost::json::value request = boost::json::parse(body, ec);
-  const boost::json::value* id = !ec && request.is_object() ? request.as_object().if_contains("id") : nullptr;
-  return id == nullptr ? "null" : boost::json::serialize(*id);
-}
 
 // A JSON string literal for header values (they hold no quotes or control bytes
 // in these tests, but escape the two that would break the document anyway).
@@ -47,12 +38,7 @@ std::string Quoted(std::string_view v) {
 }
 
 asio::awaitable<void> Stream(beast::tcp_stream& stream, const std::string& id) {
-  http::response<http::empty_body> head(http::status::ok, 11);
-  head.set(http::field::content_type, "text/event-stream");
-  head.chunked(true);
-  http::response_serializer<http::empty_body> sr(head);
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
-  if (hec) co_return;
+  if (co_await mcpauth::loopback::WriteSseHead(stream)) co_return;
   asio::steady_timer timer(stream.get_executor());
   for (int i = 0; i < 1200; ++i) {
     const std::string event =
@@ -68,40 +54,28 @@ asio::awaitable<void> Stream(beast::tcp_stream& stream, const std::string& id) {
   co_await asio::async_write(stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<void> Serve(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  for (;;) {
-    http::request<http::string_body> req;
-    auto [ec, n] = co_await http::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
-    if (ec) break;
-    const std::string& body = req.body();
-    if (req.method() == http::verb::get || body.find("\"name\":\"stream\"") != std::string::npos) {
-      co_await Stream(stream, IdOf(body));
-      break;
-    }
-    if (body.find("\"name\":\"slow\"") != std::string::npos) {
-      // Tests poll the log for this line to know a slow request is in flight.
-      std::printf("slow request started\n");
-      std::fflush(stdout);
-      asio::steady_timer timer(stream.get_executor(), 1500ms);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-    http::response<http::string_body> res(http::status::ok, 11);
-    res.set(http::field::content_type, "application/json");
-    res.body() = "{\"jsonrpc\":\"2.0\",\"id\":" + IdOf(body) +
-                 ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"subject\":" +
-                 Quoted(req["X-MCP-Auth-Subject"]) + ",\"scopes\":" + Quoted(req["X-MCP-Auth-Scopes"]) +
-                 ",\"anonymous\":" + Quoted(req["X-MCP-Auth-Anonymous"]) +
-                 ",\"authorization\":" + Quoted(req[http::field::authorization]) + "}}";
-    res.keep_alive(req.keep_alive());
-    res.prepare_payload();
-    auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-    if (wec || !req.keep_alive()) break;
+asio::awaitable<std::optional<std::string>> Answer(beast::tcp_stream& stream, const mcpauth::loopback::Request& req) {
+  const std::string& body = req.body();
+  const std::string id = mcpauth::loopback::JsonRpcIdOf(body);
+  if (req.method() == http::verb::get || body.find("\"name\":\"stream\"") != std::string::npos) {
+    co_await Stream(stream, id);
+    co_return std::nullopt;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (body.find("\"name\":\"slow\"") != std::string::npos) {
+    // Tests poll the log for this line to know a slow request is in flight.
+    std::printf("slow request started\n");
+    std::fflush(stdout);
+    asio::steady_timer timer(stream.get_executor(), 1500ms);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return "{\"jsonrpc\":\"2.0\",\"id\":" + id +
+      ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"subject\":" +
+      Quoted(req["X-MCP-Auth-Subject"]) + ",\"scopes\":" + Quoted(req["X-MCP-Auth-Scopes"]) +
+      ",\"anonymous\":" + Quoted(req["X-MCP-Auth-Anonymous"]) +
+      ",\"authorization\":" + Quoted(req[http::field::authorization]) + "}}";
 }
+
+asio::awaitable<void> Serve(tcp::socket socket) { return mcpauth::loopback::ServeRequests(std::move(socket), Answer); }
 
 }  // namespace
 
