@@ -44,13 +44,7 @@ JwksCache::Entry& JwksCache::EntryFor(const std::string& source) {
 
 absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::KeysFor(const std::string& source) {
   Entry& entry = EntryFor(source);
-  {
-    std::lock_guard<std::mutex> lock(entry.mu);
-    if (entry.keys && clock_->Now() < entry.expires) {
-      if (metrics_) metrics_->CountCache("jwks", "hit");
-      return entry.keys;
-    }
-  }
+  if (auto fresh = FreshIn(entry)) return fresh;
   std::unique_lock<std::mutex> load_lock(entry.load_mu, std::try_to_lock);
   if (!load_lock.owns_lock()) {
     // Someone is loading already: use the stale set if there is one, else wait.
@@ -82,8 +76,9 @@ absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::KeysFor(const std::stri
   return Load(entry, source);
 }
 
-std::shared_ptr<const KeySet> JwksCache::FreshKeys(const std::string& source) {
-  Entry& entry = EntryFor(source);
+std::shared_ptr<const KeySet> JwksCache::FreshKeys(const std::string& source) { return FreshIn(EntryFor(source)); }
+
+std::shared_ptr<const KeySet> JwksCache::FreshIn(Entry& entry) {
   std::lock_guard<std::mutex> lock(entry.mu);
   if (!entry.keys || clock_->Now() >= entry.expires) return nullptr;
   if (metrics_) metrics_->CountCache("jwks", "hit");

@@ -68,6 +68,8 @@ class JwksCache {
   };
 
   Entry& EntryFor(const std::string& source);
+  // The entry's keys if fresh (counted as a hit), else null.
+  std::shared_ptr<const KeySet> FreshIn(Entry& entry);
   // Brings `entry` up to date from the shared cache or the source. Holds load_mu.
   // With `wanted_kid`, a shared copy without that kid does not count as up to date.
   absl::StatusOr<std::shared_ptr<const KeySet>> Load(Entry& entry, const std::string& source,
