@@ -97,6 +97,8 @@ std::string VerbName(http::verb v) { return std::string(View(http::to_string(v))
 std::string ClientProtocolVersion(const Request& request) {
   const std::string_view header = View(request["MCP-Protocol-Version"]);
   if (!header.empty() || request.method() != http::verb::post) return std::string(header);
+  // An initialize request is small; a larger body is not read for a version.
+  if (request.body().size() > AuthPipeline::kUnauthenticatedBodyBytes) return "";
   const JsonRpcBody body = ParseJsonRpcBody(request.body());
   for (const JsonRpcMessage& m : body.messages) {
     if (m.method != "initialize" || !m.raw.is_object()) continue;
@@ -197,6 +199,11 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   co_return status;
 }
 
+std::optional<uint64_t> AuthPipeline::BodyBytesNeeded(const http::request_header<>& header) const {
+  if (header.count(http::field::authorization) == 0) return kUnauthenticatedBodyBytes;
+  return std::nullopt;
+}
+
 std::optional<Response> AuthPipeline::Serve(const Request& request, std::string_view path) {
   auto snapshot = view_->metadata();
   if (snapshot == nullptr) return std::nullopt;
@@ -274,9 +281,13 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   CallerIdentity caller;
   std::string dpop_nonce;
   if (!status.ok()) {
-    if (!options_.fail_open) {
+    // fail_open is for "could not reach the validator, or it could not fetch keys"
+    // (UNAVAILABLE). A deadline hit or an overload is not that: whoever can make
+    // the validator slow must not turn invalid tokens into anonymous requests.
+    if (!options_.fail_open || status.error_code() != grpc::StatusCode::UNAVAILABLE) {
       metrics_->CountDenial("validation_unavailable");
-      log::Warn("token validation unavailable; refusing (fail_open is off)",
+      log::Warn(options_.fail_open ? "token validation overloaded or too slow; refusing (fail_open covers only an unreachable validator)"
+                                   : "token validation unavailable; refusing (fail_open is off)",
                 {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
       McpDecision d;
       d.reason = "validation_unavailable";

@@ -53,6 +53,12 @@ class AuthPipeline final : public McpPipeline {
 
   Task<McpDecision> Decide(Request& request, const RequestInfo& info) override;
   std::optional<Response> Serve(const Request& request, std::string_view path) override;
+  // Without an Authorization header the answer is a 401 whatever the body says; the
+  // body matters only for the protocol version an initialize request names, which a
+  // small prefix holds (kUnauthenticatedBodyBytes).
+  std::optional<uint64_t> BodyBytesNeeded(const http::request_header<>& header) const override;
+
+  static constexpr uint64_t kUnauthenticatedBodyBytes = 64 * 1024;
 
  private:
   // A 401/403/400 with the challenge for `kind` (and a small JSON body).

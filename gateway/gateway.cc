@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <boost/json.hpp>
@@ -25,11 +26,15 @@ std::string_view MethodLabel(http::verb v) {
   }
 }
 
-// A JSON-RPC error reply for `request`'s id when its body is a single request, else id null.
+// A JSON-RPC error reply for `request`'s id when its body is a single request, else
+// id null. Bodies larger than any single request needs are not read for it: an
+// error answer must cost little whoever asks.
 std::string JsonRpcError(const Request& request, int code, std::string_view message) {
+  constexpr size_t kMaxBodyReadForId = 64 * 1024;
   boost::json::value id = nullptr;
   boost::json::value body;
-  if (ParseStrictJson(request.body(), body) == JsonParseError::kNone && body.is_object()) {
+  if (request.body().size() <= kMaxBodyReadForId && ParseStrictJson(request.body(), body) == JsonParseError::kNone &&
+      body.is_object()) {
     if (const auto* v = body.get_object().if_contains("id")) id = *v;
   }
   return ToJson(boost::json::object{{"jsonrpc", "2.0"},
@@ -37,14 +42,28 @@ std::string JsonRpcError(const Request& request, int code, std::string_view mess
                                     {"error", boost::json::object{{"code", code}, {"message", message}}}});
 }
 
-// Header names the Connection header declares hop-by-hop for this message.
-std::vector<std::string> ConnectionTokens(const Request& request) {
-  std::vector<std::string> tokens;
-  auto [begin, end] = request.equal_range(http::field::connection);
-  for (auto it = begin; it != end; ++it) {
-    for (std::string_view t : SplitSkipEmpty(View(it->value()), ',')) tokens.push_back(AsciiLower(TrimAsciiWhitespace(t)));
+// Why a request's headers are refused, or "" when they are not. Headers whose one
+// value the gateway or the upstream acts on must come once: sent twice, different
+// parties could read different ones (RFC 9112 §3.2 for Host). A session id is
+// 1*(%x21-7E) (MCP Streamable HTTP); an empty one is not "no session".
+std::string HeaderAnomaly(const Request& request) {
+  for (std::string_view name : {"Host", "Origin", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID",
+                                "Content-Type"}) {
+    if (request.count(name) > 1) return StrCat("more than one ", name, " header");
   }
-  return tokens;
+  if (auto it = request.find("Mcp-Session-Id"); it != request.end()) {
+    const std::string_view id = View(it->value());
+    if (id.empty() || std::any_of(id.begin(), id.end(), [](char c) { return c < 0x21 || c > 0x7e; })) {
+      return "Mcp-Session-Id must be visible ASCII characters";
+    }
+  }
+  return "";
+}
+
+// RFC 9110 §9.2.2: methods whose repetition changes nothing.
+bool IsIdempotent(http::verb v) {
+  return v == http::verb::get || v == http::verb::head || v == http::verb::options || v == http::verb::delete_ ||
+         v == http::verb::put;
 }
 
 }  // namespace
@@ -125,8 +144,8 @@ asio::ip::address Gateway::ClientAddress(const Request& request, const tcp::endp
   return client;
 }
 
-Request Gateway::UpstreamRequest(const Request& request, const RouteState& route, const McpDecision& decision,
-                                 const tcp::endpoint& peer, const asio::ip::address& client) const {
+absl::StatusOr<Request> Gateway::UpstreamRequest(const Request& request, const RouteState& route,
+                                                 const McpDecision& decision, const tcp::endpoint& peer) const {
   Request up;
   up.method(request.method());
   up.version(11);
@@ -139,7 +158,10 @@ Request Gateway::UpstreamRequest(const Request& request, const RouteState& route
   for (const auto& field : request) {
     const std::string_view name = View(field.name_string());
     const std::string lower = AsciiLower(name);
+    // Expect is between the client and the gateway, which has read the whole body
+    // already: forwarded, it would draw an interim 100 from the upstream.
     if (IsHopByHopHeader(name) || field.name() == http::field::host || field.name() == http::field::content_length ||
+        field.name() == http::field::expect ||
         std::find(connection_tokens.begin(), connection_tokens.end(), lower) != connection_tokens.end()) {
       continue;
     }
@@ -163,8 +185,14 @@ Request Gateway::UpstreamRequest(const Request& request, const RouteState& route
   if (!trusted_peer || request["X-Forwarded-Proto"].empty()) {
     up.set("X-Forwarded-Proto", route.origin.substr(0, route.origin.find(':')));
   }
-  (void)client;
-  for (const auto& [name, value] : decision.upstream_headers) up.set(name, value);
+  for (const auto& [name, value] : decision.upstream_headers) {
+    // Beast writes a value as it is given: a CR or LF in it would start a header of
+    // its own upstream. The pipeline refuses such identities; this is the last line.
+    if (!IsHttpFieldValue(value)) {
+      return absl::InternalError(StrCat("the value for header ", name, " holds control characters"));
+    }
+    up.set(name, value);
+  }
   up.body() = decision.body ? *decision.body : request.body();
   up.keep_alive(true);
   up.prepare_payload();
@@ -178,8 +206,15 @@ Task<bool> Gateway::Send(beast::tcp_stream& client, Response& response) {
   co_return !ec && response.keep_alive();
 }
 
+uint64_t Gateway::BodyBytesToRead(const http::request_header<>& header) const {
+  const auto limit = static_cast<uint64_t>(options_.limits.max_body_bytes);
+  if (FindRoute(TargetPath(View(header.target()))) == nullptr) return limit;
+  const std::optional<uint64_t> needed = pipeline_->BodyBytesNeeded(header);
+  return needed ? std::min(*needed, limit) : limit;
+}
+
 Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer,
-                           UpstreamPool& pool) {
+                           UpstreamPool& pool, bool body_complete) {
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = TargetPath(View(request.target()));
   const bool keep_alive = request.keep_alive();
@@ -226,6 +261,16 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
     }
   }
   route_label = route->config.path;
+  if (const std::string anomaly = HeaderAnomaly(request); !anomaly.empty()) {
+    metrics_->CountDenial("bad_header");
+    {
+      const bool awaited = co_await answer(
+          JsonResponse(http::status::bad_request, JsonRpcError(request, -32600, StrCat("Bad request: ", anomaly)),
+                       keep_alive),
+          "bad_header");
+      co_return awaited;
+    }
+  }
 
   const std::string_view origin = View(request[http::field::origin]);
   if (!origin.empty() && !OriginAllowed(origin, *route)) {
@@ -282,21 +327,33 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
       co_return awaited;
     }
   }
+  if (!body_complete) {
+    // Unreachable while pipelines answer every request whose body they did not
+    // want; a request is never forwarded without its body.
+    log::Error("refusing to forward a request whose body was not read", {{"route", route->config.path}});
+    {
+      const bool awaited = co_await answer(
+          JsonResponse(http::status::payload_too_large, JsonRpcError(request, -32600, "Request body too large"), false),
+          "body_not_read");
+      co_return awaited;
+    }
+  }
   unsigned status = 0;
-  const bool keep = co_await Proxy(request, *route, decision, client, peer, info.client_address, pool, status);
+  const bool keep = co_await Proxy(request, *route, decision, client, peer, pool, status);
   finish(status, decision.reason);
   co_return keep;
 }
 
 Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision& decision,
-                          beast::tcp_stream& client, const tcp::endpoint& peer,
-                          const asio::ip::address& client_address, UpstreamPool& pool, unsigned& status) {
+                          beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status) {
   const bool keep_alive = request.keep_alive();
-  Request up = UpstreamRequest(request, route, decision, peer, client_address);
   const GatewayLimits& limits = options_.limits;
   auto fail = [&](http::status code, std::string_view kind, std::string_view message) -> Task<bool> {
     metrics_->CountUpstreamError(route.config.path, kind);
-    log::Warn("upstream failed", {{"route", route.config.path}, {"upstream", route.config.upstream}, {"kind", kind}});
+    log::Warn("upstream failed", {{"route", route.config.path},
+                                  {"upstream", route.config.upstream},
+                                  {"kind", kind},
+                                  {"error", message}});
     Response res = JsonResponse(code, JsonRpcError(request, -32603, message), keep_alive);
     for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
     status = res.result_int();
@@ -305,7 +362,20 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
       co_return awaited;
     }
   };
+  absl::StatusOr<Request> up = UpstreamRequest(request, route, decision, peer);
+  if (!up.ok()) {
+    log::Error("refusing to send an unsafe request upstream",
+               {{"route", route.config.path}, {"error", std::string(up.status().message())}});
+    {
+      const bool awaited = co_await fail(http::status::internal_server_error, "unsafe_request", "Internal error");
+      co_return awaited;
+    }
+  }
 
+  // A request goes out a second time only when the first try cannot have reached
+  // the upstream's application: its write failed on a pooled connection, or (for
+  // idempotent methods only) a pooled connection closed without a byte of answer.
+  // A POST whose connection closed after it was sent may have run: never resent.
   for (int attempt = 0; attempt < 2; ++attempt) {
     const auto start = std::chrono::steady_clock::now();
     std::optional<beast::tcp_stream> upstream;
@@ -313,45 +383,62 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     beast::error_code ec = co_await pool.Acquire(route.upstream, limits.upstream_connect_timeout, upstream, reused);
     if (ec) {
       {
-        const bool awaited = co_await fail(ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway,
-                              "connect", "Upstream MCP server unavailable");
+        const bool awaited = co_await fail(
+            ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway, "connect",
+            "Upstream MCP server unavailable");
         co_return awaited;
       }
     }
     upstream->expires_after(absl::ToChronoNanoseconds(limits.upstream_timeout));
-    auto [wec, wn] = co_await http::async_write(*upstream, up, as_tuple(use_awaitable));
+    auto [wec, wn] = co_await http::async_write(*upstream, *up, as_tuple(use_awaitable));
     if (wec) {
-      if (reused) continue;  // the upstream closed an idle connection: once more, on a new one
+      if (reused) continue;
       {
         const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
         co_return awaited;
       }
     }
     beast::flat_buffer upstream_buffer;
-    http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
-    auto [rec, rn] = co_await http::async_read_header(*upstream, upstream_buffer, parser, as_tuple(use_awaitable));
-    if (rec) {
-      if (reused && rn == 0 && rec != beast::error::timeout) continue;
-      if (rec == beast::error::timeout) {
+    std::optional<http::response_parser<http::buffer_body>> parser;
+    const bool head_request = request.method() == http::verb::head;
+    switch (co_await ReadFinalResponseHead(*upstream, upstream_buffer, parser, head_request)) {
+      case ResponseHeadOutcome::kFinal:
+        break;
+      case ResponseHeadOutcome::kClosedUnread:
+        if (reused && IsIdempotent(request.method())) continue;
         {
-          const bool awaited = co_await fail(http::status::gateway_timeout, "timeout", "Upstream MCP server timed out");
+          const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
           co_return awaited;
         }
+      case ResponseHeadOutcome::kTimeout: {
+        const bool awaited = co_await fail(http::status::gateway_timeout, "timeout", "Upstream MCP server timed out");
+        co_return awaited;
       }
-      {
+      case ResponseHeadOutcome::kBroken: {
         const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
         co_return awaited;
       }
+      case ResponseHeadOutcome::kUnexpected: {
+        const bool awaited = co_await fail(http::status::bad_gateway, "protocol",
+                                           "Upstream MCP server sent an answer the gateway never asked for");
+        co_return awaited;
+      }
+    }
+    const http::response_header<>& head = parser->get().base();
+    if (head.count("Mcp-Session-Id") > 1) {
+      const bool awaited = co_await fail(http::status::bad_gateway, "protocol",
+                                         "Upstream MCP server sent more than one Mcp-Session-Id");
+      co_return awaited;
     }
     metrics_->ObserveUpstream(route.config.path,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    if (decision.on_upstream_response) decision.on_upstream_response(parser.get().base());
+    if (decision.on_upstream_response) decision.on_upstream_response(head);
 
     RelayOptions relay;
     relay.write_timeout = limits.write_timeout;
     relay.transform = decision.transform;
     relay.own_messages = decision.own_messages;
+    relay.head_request = head_request;
     relay.extra_headers = CorsHeaders(request, route);
     relay.extra_headers.insert(relay.extra_headers.end(), decision.client_headers.begin(),
                                decision.client_headers.end());
@@ -362,7 +449,7 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
         metrics_->StreamClosed();
       }
     };
-    RelayResult result = co_await RelayResponse(*upstream, upstream_buffer, parser, client, keep_alive, relay);
+    RelayResult result = co_await RelayResponse(*upstream, upstream_buffer, *parser, client, keep_alive, relay);
     status = result.status;
     if (result.upstream_failed) metrics_->CountUpstreamError(route.config.path, "broken");
     if (result.upstream_reusable) pool.Release(route.upstream, std::move(*upstream));

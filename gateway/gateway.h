@@ -58,6 +58,13 @@ class McpPipeline {
     (void)path;
     return std::nullopt;
   }
+  // For a request on an MCP route with this header: the most body bytes worth
+  // reading before Decide, when that is less than the gateway's limit (a request
+  // refused whatever its body says needs little of it); nullopt: the whole body.
+  virtual std::optional<uint64_t> BodyBytesNeeded(const http::request_header<>& header) const {
+    (void)header;
+    return std::nullopt;
+  }
 };
 
 // Authorization disabled: every request goes upstream, with the edge hygiene only.
@@ -80,8 +87,15 @@ class Gateway {
   static absl::StatusOr<std::unique_ptr<Gateway>> Create(const GatewayOptions& options, GatewayMetrics* metrics,
                                                          McpPipeline* pipeline, std::function<bool()> ready);
 
+  // How much of the body of a request with this header to read: the gateway's
+  // limit, or less when the pipeline needs less to answer it.
+  uint64_t BodyBytesToRead(const http::request_header<>& header) const;
+
   // Answers one request on `client`; returns whether the connection stays open.
-  Task<bool> Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool);
+  // `body_complete` false: the body was not read (BodyBytesToRead), so the request
+  // may be answered but never forwarded.
+  Task<bool> Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool,
+                    bool body_complete = true);
 
   const GatewayLimits& limits() const { return options_.limits; }
   GatewayMetrics* metrics() const { return metrics_; }
@@ -98,11 +112,12 @@ class Gateway {
   std::vector<std::pair<std::string, std::string>> CorsHeaders(const Request& request,
                                                                const RouteState& route) const;
   asio::ip::address ClientAddress(const Request& request, const tcp::endpoint& peer) const;
-  Request UpstreamRequest(const Request& request, const RouteState& route, const McpDecision& decision,
-                          const tcp::endpoint& peer, const asio::ip::address& client) const;
+  // The request as it goes upstream; an error when an identity header value could
+  // not be written safely.
+  absl::StatusOr<Request> UpstreamRequest(const Request& request, const RouteState& route,
+                                          const McpDecision& decision, const tcp::endpoint& peer) const;
   Task<bool> Proxy(Request& request, const RouteState& route, McpDecision& decision, beast::tcp_stream& client,
-                   const tcp::endpoint& peer, const asio::ip::address& client_address, UpstreamPool& pool,
-                   unsigned& status);
+                   const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status);
   Task<bool> Send(beast::tcp_stream& client, Response& response);
 
   GatewayOptions options_;

@@ -1,5 +1,7 @@
 #include "gateway/relay.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "gateway/sse.h"
@@ -18,14 +20,20 @@ bool IsEventStream(const http::response_header<>& h) {
   return StartsWithIgnoreCase(TrimAsciiWhitespace(View(h[http::field::content_type])), "text/event-stream");
 }
 
-// The client response header: the upstream's status and end-to-end headers.
+// The client response header: the upstream's status and end-to-end headers (not
+// those its Connection header names, RFC 9110 §7.6.1).
 http::response<http::empty_body> ClientHeader(const http::response_header<>& upstream, bool keep_alive,
                                               const RelayOptions& options) {
   http::response<http::empty_body> res;
   res.result(upstream.result_int());
   res.version(11);
+  const std::vector<std::string> connection_tokens = ConnectionTokens(upstream);
   for (const auto& field : upstream) {
-    if (IsHopByHopHeader(View(field.name_string())) || field.name() == http::field::content_length) continue;
+    const std::string_view name = View(field.name_string());
+    if (IsHopByHopHeader(name) || field.name() == http::field::content_length ||
+        std::find(connection_tokens.begin(), connection_tokens.end(), AsciiLower(name)) != connection_tokens.end()) {
+      continue;
+    }
     res.insert(field.name_string(), field.value());
   }
   for (const auto& [name, value] : options.extra_headers) res.set(name, value);
@@ -57,6 +65,19 @@ std::string MergeJson(std::string_view body, const std::vector<std::string>& own
 
 }  // namespace
 
+std::vector<std::string> ConnectionTokens(const http::fields& fields) {
+  std::vector<std::string> tokens;
+  auto [begin, end] = fields.equal_range(http::field::connection);
+  for (auto it = begin; it != end; ++it) {
+    for (std::string_view t : SplitSkipEmpty(View(it->value()), ',')) tokens.push_back(AsciiLower(TrimAsciiWhitespace(t)));
+  }
+  return tokens;
+}
+
+bool IsBodyless(unsigned status, bool head_request) {
+  return head_request || status / 100 == 1 || status == 204 || status == 304;
+}
+
 bool IsHopByHopHeader(std::string_view name) {
   for (std::string_view h : {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
                              "upgrade", "proxy-authenticate", "proxy-authorization"}) {
@@ -71,8 +92,12 @@ Task<RelayResult> RelayResponse(beast::tcp_stream& upstream, beast::flat_buffer&
   RelayResult result;
   const http::response_header<>& head = parser.get().base();
   result.status = head.result_int();
-  const bool stream = IsEventStream(head);
-  const bool rewrite = options.transform || !options.own_messages.empty();
+  const bool bodyless = IsBodyless(result.status, options.head_request);
+  const bool stream = !bodyless && IsEventStream(head);
+  const bool rewrite = !options.own_messages.empty() || (options.transform && !bodyless);
+  // The connection can serve another request only at a message boundary: the
+  // response read to its end and not one byte beyond it.
+  auto at_boundary = [&] { return parser.is_done() && parser.keep_alive() && upstream_buffer.size() == 0; };
   char buffer[kChunk];
 
   // Reads the next piece of the upstream body into `buffer`; returns bytes read,
@@ -98,7 +123,6 @@ Task<RelayResult> RelayResponse(beast::tcp_stream& upstream, beast::flat_buffer&
   auto write = [&](auto buffers) -> Task<bool> {
     client.expires_after(absl::ToChronoNanoseconds(options.write_timeout));
     auto [ec, n] = co_await asio::async_write(client, buffers, as_tuple(use_awaitable));
-    result.body_bytes += n;
     if (ec) result.client_ok = false;
     co_return !ec;
   };
@@ -131,22 +155,32 @@ Task<RelayResult> RelayResponse(beast::tcp_stream& upstream, beast::flat_buffer&
     }
     if (!options.own_messages.empty()) body = MergeJson(body, options.own_messages);
     http::response<http::empty_body> res = ClientHeader(head, client_keep_alive, options);
-    if (!options.own_messages.empty() && res.result() == http::status::accepted) res.result(http::status::ok);
-    if (!options.own_messages.empty()) res.set(http::field::content_type, "application/json");
+    if (!options.own_messages.empty()) {
+      // The gateway's replies need a body: an upstream 202 (or 204) becomes 200.
+      if (res.result() == http::status::accepted || res.result() == http::status::no_content) {
+        res.result(http::status::ok);
+      }
+      res.set(http::field::content_type, "application/json");
+    }
     res.content_length(body.size());
     if (!co_await write_header(res)) co_return result;
     co_await write(asio::buffer(body));
-    result.upstream_reusable = parser.is_done() && parser.keep_alive();
+    result.upstream_reusable = at_boundary();
     result.client_ok = result.client_ok && client_keep_alive;
     co_return result;
   }
 
-  const bool known_length = parser.content_length().has_value() && !stream;
   http::response<http::empty_body> res = ClientHeader(head, client_keep_alive, options);
+  if (bodyless) {
+    // No Content-Length, no chunked framing, no bytes after the header (RFC 9112 §6.3).
+    if (!co_await write_header(res)) co_return result;
+    result.upstream_reusable = at_boundary();
+    result.client_ok = result.client_ok && client_keep_alive;
+    co_return result;
+  }
+  const bool known_length = !stream && (parser.content_length().has_value() || parser.is_done());
   if (known_length) {
-    res.content_length(*parser.content_length());
-  } else if (parser.is_done()) {
-    res.content_length(0);
+    res.content_length(parser.content_length().value_or(0));
   } else {
     res.chunked(true);
   }
@@ -188,7 +222,7 @@ Task<RelayResult> RelayResponse(beast::tcp_stream& upstream, beast::flat_buffer&
     }
   }
   if (result.upstream_failed) result.client_ok = false;
-  result.upstream_reusable = !result.upstream_failed && parser.is_done() && parser.keep_alive();
+  result.upstream_reusable = !result.upstream_failed && at_boundary();
   result.client_ok = result.client_ok && client_keep_alive;
   co_return result;
 }

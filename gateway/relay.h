@@ -30,6 +30,8 @@ struct RelayOptions {
   // Called once when the response turns out to be a stream (text/event-stream), and
   // again (with false) when it ends: the open-stream gauge.
   std::function<void(bool)> on_stream;
+  // The request was HEAD: the response has no content whatever its headers say.
+  bool head_request = false;
 };
 
 struct RelayResult {
@@ -37,7 +39,6 @@ struct RelayResult {
   bool client_ok = true;           // the client connection can be reused
   bool upstream_reusable = false;  // the upstream connection can go back to the pool
   bool upstream_failed = false;    // the upstream broke off mid-response
-  size_t body_bytes = 0;
 };
 
 // `parser` has read the upstream response header already.
@@ -47,5 +48,12 @@ Task<RelayResult> RelayResponse(beast::tcp_stream& upstream, beast::flat_buffer&
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1).
 bool IsHopByHopHeader(std::string_view name);
+
+// The header names a message's Connection header lists (lower case): hop-by-hop
+// for that message too.
+std::vector<std::string> ConnectionTokens(const http::fields& fields);
+
+// Responses without content (RFC 9110 §6.4.1): 1xx, 204, 304, and any answer to HEAD.
+bool IsBodyless(unsigned status, bool head_request);
 
 }  // namespace mcpauth::gw

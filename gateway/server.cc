@@ -92,6 +92,7 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
   beast::tcp_stream client(std::move(socket));
   beast::flat_buffer buffer;
   bool first = true;
+  bool linger = false;  // input may be left unread at close
   auto reply_and_close = [&](http::status status, std::string_view message) -> Task<void> {
     Response res = PlainError(status, message);
     client.expires_after(absl::ToChronoNanoseconds(limits.write_timeout));
@@ -110,6 +111,7 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
         // A Content-Length over the limit is refused before any body is read.
         metrics->CountDroppedConnection("body_too_large");
         co_await reply_and_close(http::status::payload_too_large, "request_body_too_large");
+        linger = true;
       } else if (ec == http::error::header_limit) {
         metrics->CountDroppedConnection("header_too_large");
         co_await reply_and_close(http::status::request_header_fields_too_large, "request_header_too_large");
@@ -121,34 +123,65 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
       }
       break;
     }
-    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-      http::response<http::empty_body> cont(http::status::continue_, 11);
-      co_await http::async_write(client, cont, as_tuple(use_awaitable));
-    }
-    client.expires_after(absl::ToChronoNanoseconds(limits.header_timeout));
-    auto [bec, bn] = co_await http::async_read(client, buffer, parser, as_tuple(use_awaitable));
-    if (bec) {
-      if (bec == http::error::body_limit) {
-        metrics->CountDroppedConnection("body_too_large");
-        co_await reply_and_close(http::status::payload_too_large, "request_body_too_large");
-      } else if (bec == beast::error::timeout) {
-        metrics->CountDroppedConnection("body_timeout");
-      } else {
-        metrics->CountDroppedConnection("bad_request");
-        co_await reply_and_close(http::status::bad_request, "bad_request");
+    // A request the pipeline will refuse whatever its body says (no credentials)
+    // is read only as far as the answer needs; one announcing more is answered
+    // from its header alone, and the connection closed after.
+    const uint64_t body_limit = gateway_->BodyBytesToRead(parser.get());
+    const bool limited = body_limit < static_cast<uint64_t>(limits.max_body_bytes);
+    bool body_complete = !(limited && parser.content_length() && *parser.content_length() > body_limit);
+    if (body_complete) {
+      if (limited) parser.body_limit(body_limit);
+      // The body is wanted: say so to a client waiting for it (RFC 9110 §10.1.1).
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont(http::status::continue_, 11);
+        co_await http::async_write(client, cont, as_tuple(use_awaitable));
       }
-      break;
+      client.expires_after(absl::ToChronoNanoseconds(limits.header_timeout));
+      auto [bec, bn] = co_await http::async_read(client, buffer, parser, as_tuple(use_awaitable));
+      if (bec == http::error::body_limit && limited) {
+        body_complete = false;
+      } else if (bec) {
+        if (bec == http::error::body_limit) {
+          metrics->CountDroppedConnection("body_too_large");
+          co_await reply_and_close(http::status::payload_too_large, "request_body_too_large");
+          linger = true;
+        } else if (bec == beast::error::timeout) {
+          metrics->CountDroppedConnection("body_timeout");
+        } else {
+          metrics->CountDroppedConnection("bad_request");
+          co_await reply_and_close(http::status::bad_request, "bad_request");
+        }
+        break;
+      }
     }
     Request request = parser.release();
+    if (!body_complete) {
+      request.body().clear();
+      request.keep_alive(false);
+      linger = true;
+    }
     if (draining_) request.keep_alive(false);
     ++active_requests_;
-    const bool keep = co_await gateway_->Handle(request, client, peer, *worker.pool);
+    const bool keep = co_await gateway_->Handle(request, client, peer, *worker.pool, body_complete);
     --active_requests_;
-    if (!keep) break;
+    if (!keep || !body_complete) break;
     first = false;
   }
   boost::system::error_code ignored;
   client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (linger) {
+    // Lingering close, as nginx does: input left unread when the socket closes makes
+    // the kernel reset the connection, which can destroy the answer before the
+    // client reads it. What still arrives is read and dropped, within bounds.
+    char sink[16 * 1024];
+    uint64_t drained = 0;
+    client.expires_after(std::chrono::seconds(2));
+    while (drained < static_cast<uint64_t>(limits.max_body_bytes)) {
+      auto [ec, n] = co_await client.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+      if (ec) break;
+      drained += n;
+    }
+  }
 }
 
 void Server::Drain(absl::Duration grace) {

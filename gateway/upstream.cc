@@ -1,5 +1,7 @@
 #include "gateway/upstream.h"
 
+#include <poll.h>
+
 #include "services/common/strings.h"
 #include "services/common/url_policy.h"
 
@@ -22,14 +24,45 @@ absl::StatusOr<UpstreamTarget> UpstreamTarget::Parse(const std::string& url) {
   return t;
 }
 
+Task<ResponseHeadOutcome> ReadFinalResponseHead(beast::tcp_stream& upstream, beast::flat_buffer& buffer,
+                                                std::optional<http::response_parser<http::buffer_body>>& parser,
+                                                bool head_request) {
+  // A server has no reason to send more than a few interim answers; an upstream
+  // that keeps sending them is not going to answer.
+  constexpr int kMaxInterimResponses = 16;
+  size_t total_read = 0;
+  for (int interim = 0; interim <= kMaxInterimResponses; ++interim) {
+    parser.emplace();
+    parser->body_limit(boost::none);
+    if (head_request) parser->skip(true);
+    auto [ec, n] = co_await http::async_read_header(upstream, buffer, *parser, asio::as_tuple(asio::use_awaitable));
+    total_read += n;
+    if (ec == beast::error::timeout) co_return ResponseHeadOutcome::kTimeout;
+    if (ec) co_return total_read == 0 && buffer.size() == 0 ? ResponseHeadOutcome::kClosedUnread : ResponseHeadOutcome::kBroken;
+    const unsigned status = parser->get().result_int();
+    if (status / 100 != 1) co_return ResponseHeadOutcome::kFinal;
+    if (status == 101) co_return ResponseHeadOutcome::kUnexpected;
+    // An interim response has no content (Beast's parser is already done with it).
+  }
+  co_return ResponseHeadOutcome::kUnexpected;
+}
+
+bool IdleConnectionIsClean(tcp::socket& socket) {
+  if (!socket.is_open()) return false;
+  pollfd p{.fd = socket.native_handle(), .events = POLLIN, .revents = 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
 Task<beast::error_code> UpstreamPool::Acquire(const UpstreamTarget& target, absl::Duration connect_timeout,
                                               std::optional<beast::tcp_stream>& out, bool& reused) {
   auto& idle = idle_[target.Key()];
+  const auto now = std::chrono::steady_clock::now();
   while (!idle.empty()) {
-    beast::tcp_stream stream = std::move(idle.back());
+    Idle candidate = std::move(idle.back());
     idle.pop_back();
-    if (stream.socket().is_open()) {
-      out.emplace(std::move(stream));
+    if (now - candidate.since <= absl::ToChronoNanoseconds(max_idle_time_) &&
+        IdleConnectionIsClean(candidate.stream.socket())) {
+      out.emplace(std::move(candidate.stream));
       reused = true;
       co_return beast::error_code{};
     }
@@ -52,7 +85,7 @@ void UpstreamPool::Release(const UpstreamTarget& target, beast::tcp_stream&& str
   auto& idle = idle_[target.Key()];
   if (idle.size() >= max_idle_per_target_) return;  // closed on destruction
   stream.expires_never();
-  idle.push_back(std::move(stream));
+  idle.push_back(Idle{std::move(stream), std::chrono::steady_clock::now()});
 }
 
 }  // namespace mcpauth::gw

@@ -1,7 +1,13 @@
 // Connections to upstream MCP servers: where each route goes, and a per-thread
 // pool of idle keep-alive connections (each io_context has its own, so no locks).
+//
+// A pooled connection must be exactly at a message boundary: a connection goes back
+// only after its response was read completely with nothing after it, and before it
+// is used again it must have nothing to read (no stray bytes, no close from the
+// upstream) and must not have idled longer than the upstream would keep it.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,18 +32,46 @@ struct UpstreamTarget {
 
 class UpstreamPool {
  public:
-  explicit UpstreamPool(size_t max_idle_per_target = 64) : max_idle_per_target_(max_idle_per_target) {}
+  // `max_idle_time`: connections idle longer are closed instead of reused (keep it
+  // below the upstream's own keep-alive timeout: Node's default is 5 s).
+  explicit UpstreamPool(absl::Duration max_idle_time = absl::Seconds(4), size_t max_idle_per_target = 64)
+      : max_idle_time_(max_idle_time), max_idle_per_target_(max_idle_per_target) {}
 
   // An idle connection to `target`, or a new one. `reused` says which (a reused
-  // connection may have been closed by the upstream meanwhile; callers retry once).
+  // connection may still have been closed by the upstream an instant ago).
   Task<beast::error_code> Acquire(const UpstreamTarget& target, absl::Duration connect_timeout,
                                   std::optional<beast::tcp_stream>& out, bool& reused);
   // Returns a connection whose last response was read completely and kept alive.
   void Release(const UpstreamTarget& target, beast::tcp_stream&& stream);
 
  private:
+  struct Idle {
+    beast::tcp_stream stream;
+    std::chrono::steady_clock::time_point since;
+  };
+  absl::Duration max_idle_time_;
   size_t max_idle_per_target_;
-  std::map<std::string, std::vector<beast::tcp_stream>> idle_;
+  std::map<std::string, std::vector<Idle>> idle_;
 };
+
+// How reading a response head from the upstream ended.
+enum class ResponseHeadOutcome {
+  kFinal,         // a final (non-1xx) response head is in the parser
+  kTimeout,       // nothing final before the deadline
+  kClosedUnread,  // the connection ended before a single byte of a response
+  kBroken,        // an error or malformed framing after some bytes
+  kUnexpected,    // 101 Switching Protocols (never asked for) or endless interim answers
+};
+
+// Reads the final response head, passing over interim 1xx responses (100 Continue,
+// 102, 103 Early Hints: RFC 9110 §15.2; none is relayed). `parser` is re-made for
+// each message. `head_request`: the response has no content whatever it says.
+Task<ResponseHeadOutcome> ReadFinalResponseHead(beast::tcp_stream& upstream, beast::flat_buffer& buffer,
+                                                std::optional<http::response_parser<http::buffer_body>>& parser,
+                                                bool head_request);
+
+// True when an idle connection has nothing to read: no bytes the upstream sent
+// unasked, no end of stream, no error. (A non-blocking poll; never waits.)
+bool IdleConnectionIsClean(tcp::socket& socket);
 
 }  // namespace mcpauth::gw

@@ -75,4 +75,12 @@ std::string HexEncode(std::string_view bytes) {
   return out;
 }
 
+bool IsHttpFieldValue(std::string_view text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace mcpauth

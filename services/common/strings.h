@@ -56,5 +56,8 @@ std::string AsciiLower(std::string_view text);
 bool ParseInt64(std::string_view text, int64_t& out);
 bool ParseDouble(std::string_view text, double& out);
 std::string HexEncode(std::string_view bytes);
+// True when `text` can be an HTTP field value as it stands (RFC 9110 §5.5): no
+// control characters but HTAB (so no CR, LF or NUL that would end the field).
+bool IsHttpFieldValue(std::string_view text);
 
 }  // namespace mcpauth

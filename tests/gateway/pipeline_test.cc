@@ -274,7 +274,7 @@ TEST_F(PipelineTest, CouldNotDecideIsA503WithoutFailOpen) {
 // anonymous, marked, with per-tool scopes still enforced.
 TEST_F(PipelineTest, FailOpenGoesOnAsAnonymousWithToolScopesEnforced) {
   Start(kPolicy, /*fail_open=*/true);
-  validation_.Fail(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "slow"));
+  validation_.Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, "keys unavailable"));
   const std::string echo = Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}})",
                                 "Authorization: Bearer t\r\nX-MCP-Auth-Subject: admin\r\n");
   ASSERT_THAT(echo, StartsWith("HTTP/1.1 200"));
@@ -284,6 +284,42 @@ TEST_F(PipelineTest, FailOpenGoesOnAsAnonymousWithToolScopesEnforced) {
   const std::string del = Post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_file"}})");
   EXPECT_THAT(test::RawBody(del), HasSubstr("requires scopes: ['files:delete']"));
   EXPECT_EQ(Upstreamed().size(), 1u);
+}
+
+// A deadline hit or an overload is not "could not reach": never fail_open, or
+// whoever can slow the validator down turns invalid tokens into anonymous callers.
+TEST_F(PipelineTest, FailOpenNeverCoversADeadlineOrAnOverload) {
+  Start(kPolicy, /*fail_open=*/true);
+  for (grpc::StatusCode code : {grpc::StatusCode::DEADLINE_EXCEEDED, grpc::StatusCode::RESOURCE_EXHAUSTED}) {
+    validation_.Fail(grpc::Status(code, "busy"));
+    const std::string r = Post(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}})",
+                               StrCat("Authorization: Bearer t", static_cast<int>(code), "\r\n"));
+    EXPECT_THAT(r, StartsWith("HTTP/1.1 503"));
+    EXPECT_EQ(test::RawHeader(r, "Retry-After"), "5");
+  }
+  EXPECT_TRUE(Upstreamed().empty());
+}
+
+// Without credentials the answer is a 401 whatever the body holds: a large body
+// is not read at all (no 100 Continue either), so refusing it costs nothing.
+TEST_F(PipelineTest, AnUnauthenticatedLargeBodyIsNotRead) {
+  Start(kPolicy);
+  const std::string head = "POST /mcp HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 4194304\r\n";
+  // Only the header is sent: the answer cannot wait for a body.
+  const std::string r = test::RawHttpExchange(server_->port(), head + "\r\n", /*half_close=*/false,
+                                              absl::Seconds(8));
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 401"));
+  EXPECT_EQ(test::RawHeader(r, "Connection"), "close");
+  const std::string expect = test::RawHttpExchange(server_->port(), head + "Expect: 100-continue\r\n\r\n",
+                                                   /*half_close=*/false, absl::Seconds(8));
+  ASSERT_THAT(expect, StartsWith("HTTP/1.1 401"));  // no interim 100: the body is not wanted
+  // A small initialize is still read for the protocol version it names.
+  const std::string init = Post(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})", "");
+  ASSERT_THAT(init, StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(test::RawHeader(init, "WWW-Authenticate"), HasSubstr(R"(scope="mcp")"));
+  EXPECT_TRUE(Upstreamed().empty());
 }
 
 // An invalid token is never let through, fail_open or not.
