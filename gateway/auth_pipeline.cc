@@ -126,7 +126,9 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
                                           const Credentials& credentials, v1::ValidateResponse& validated) {
   // Only plain bearer requests: a DPoP request carries a new proof every time.
   const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
-  const std::string key = cacheable ? StrCat(info.route->config.resource, "\n", credentials.token) : std::string();
+  const GatewayRoute& route = info.route->config;
+  const std::string key =
+      cacheable ? StrCat(route.resource, "\n", StrJoin(route.audiences, " "), "\n", credentials.token) : std::string();
   std::shared_ptr<InFlightValidation> shared;  // bearer tokens: the call this request leads or joins
   std::string flight_key;                      // its key in in_flight_: the digest, not the token
   bool leader = false;
@@ -162,7 +164,8 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   if (leader) cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
   v1::ValidateRequest validate;
   validate.set_token(credentials.token);
-  validate.set_resource(info.route->config.resource);
+  validate.set_resource(route.resource);
+  for (const std::string& audience : route.audiences) validate.add_audiences(audience);
   validate.set_scheme(credentials.scheme);
   if (!credentials.proof.empty() || credentials.scheme == "DPoP") {
     v1::DpopProof* dpop = validate.mutable_dpop();

@@ -175,6 +175,10 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
     route.upstream = r.String("upstream");
     if (route.upstream.empty()) r.Fail("upstream", "is required");
     CheckUrl(r, "upstream", route.upstream, &CheckUpstreamUrl);
+    route.audiences = r.StringList("audiences");
+    for (const std::string& a : route.audiences) {
+      if (a.empty()) r.Fail("audiences", "must not hold an empty string");
+    }
     for (const GatewayRoute& other : out.routes) {
       if (other.path == route.path) r.Fail("path", StrCat("\"", route.path, "\" is already used by another route"));
     }

@@ -113,6 +113,10 @@ struct GatewayRoute {
   std::string path = "/mcp";
   std::string resource;  // canonical resource URI; default: the top-level resource (one route only)
   std::string upstream;  // http://host:port/path of the upstream MCP server
+  // Token audiences this route accepts besides its resource URI (an authorization
+  // server's API identifier for it). A validator's `audience` counts only for the
+  // top-level resource, so with several routes each names its own here.
+  std::vector<std::string> audiences;
 };
 
 struct IdentityHeaders {

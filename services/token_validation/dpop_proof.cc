@@ -100,7 +100,7 @@ void DpopKeyCache::Insert(const std::string& jwk_json, std::shared_ptr<const Jwk
   shard.index.emplace(std::string_view(shard.lru.front().first), shard.lru.begin());
 }
 
-Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, DpopProof& out, DpopKeyCache* keys) {
+Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, DpopProof& out) {
   if (proof.find(',') != std::string_view::npos) return v1::REASON_DPOP_MULTIPLE_PROOFS;
   if (proof.size() > policy.max_proof_bytes) return v1::REASON_DPOP_PROOF_INVALID;
   switch (ParseCompactJws(proof, out.jws)) {
@@ -122,17 +122,11 @@ Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, Dpo
   // §4.3 step 7: the key is public. Checked by name first so a private key is
   // refused as such, whatever else is wrong with it.
   if (HasPrivateMembers(jwk->get_object())) return v1::REASON_DPOP_JWK_INVALID;
-  const std::string jwk_json = keys != nullptr ? ToJson(*jwk) : std::string();
-  out.key = keys != nullptr ? keys->Find(jwk_json) : nullptr;
-  if (out.key == nullptr) {
-    auto key = Jwk::Parse(jwk->get_object(), JwkPrivacy::kPublicOnly);
-    if (!key.ok()) return v1::REASON_DPOP_JWK_INVALID;
-    out.key = std::make_shared<const Jwk>(std::move(*key));
-    if (keys != nullptr) keys->Insert(jwk_json, out.key);
-  }
-  if (!out.key->UsableWith(*out.jws.alg)) return v1::REASON_DPOP_JWK_INVALID;
+  if (!JwkMembersFit(jwk->get_object(), *out.jws.alg, kMaxDpopRsaBits)) return v1::REASON_DPOP_JWK_INVALID;
   if (Reason r = ParseClaims(out.jws.payload, out); r != v1::REASON_OK) return r;
-  out.jkt = out.key->Thumbprint();
+  std::optional<std::string> jkt = JwkThumbprint(jwk->get_object());
+  if (!jkt) return v1::REASON_DPOP_JWK_INVALID;
+  out.jkt = std::move(*jkt);
   return v1::REASON_OK;
 }
 
@@ -148,9 +142,20 @@ Reason CheckDpopAgainstRequest(const DpopProof& proof, const DpopRequest& reques
   return v1::REASON_OK;
 }
 
-Reason VerifyDpopSignature(const DpopProof& proof) {
-  if (proof.key == nullptr || proof.jws.alg == nullptr) return v1::REASON_DPOP_PROOF_INVALID;
-  return VerifySignature(*proof.jws.alg, *proof.key, proof.jws.signing_input, proof.jws.signature) == v1::REASON_OK
+Reason VerifyDpopSignature(const DpopProof& proof, DpopKeyCache* keys) {
+  if (proof.jws.alg == nullptr) return v1::REASON_DPOP_PROOF_INVALID;
+  const boost::json::value* jwk = FindMember(proof.jws.header, "jwk");
+  if (jwk == nullptr || !jwk->is_object()) return v1::REASON_DPOP_JWK_INVALID;
+  const std::string jwk_json = keys != nullptr ? ToJson(*jwk) : std::string();
+  std::shared_ptr<const Jwk> key = keys != nullptr ? keys->Find(jwk_json) : nullptr;
+  if (key == nullptr) {
+    auto parsed = Jwk::Parse(jwk->get_object(), JwkPrivacy::kPublicOnly);
+    if (!parsed.ok()) return v1::REASON_DPOP_JWK_INVALID;
+    key = std::make_shared<const Jwk>(std::move(*parsed));
+    if (keys != nullptr) keys->Insert(jwk_json, key);
+  }
+  if (!key->UsableWith(*proof.jws.alg)) return v1::REASON_DPOP_JWK_INVALID;
+  return VerifySignature(*proof.jws.alg, *key, proof.jws.signing_input, proof.jws.signature) == v1::REASON_OK
              ? v1::REASON_OK
              : v1::REASON_DPOP_PROOF_INVALID;
 }

@@ -1,8 +1,8 @@
 // A DPoP proof JWT (RFC 9449 §4.2) and the checks of §4.3 that need nothing but
-// the proof, the request and the access token: shape, header, key, claims, and
-// their agreement with the request. The signature is verified separately
-// (VerifyDpopSignature), after every cheap check, so a proof that fails for a
-// reason one can see costs no public-key operation.
+// the proof, the request and the access token: shape, header, key members, claims,
+// and their agreement with the request. No key is built until VerifyDpopSignature,
+// after every cheap check, so a proof that fails for a reason one can see costs no
+// public-key operation, and a proof key is never larger than kMaxDpopRsaBits.
 #pragma once
 
 #include <array>
@@ -39,10 +39,14 @@ struct DpopProofPolicy {
   size_t max_proof_bytes = 16 * 1024;
 };
 
+// RSA proof keys above this many bits are refused before they are built: building
+// and checking a 16384-bit key costs most of a second of CPU, and no client needs
+// more than 4096 bits for a proof.
+inline constexpr int kMaxDpopRsaBits = 4096;
+
 struct DpopProof {
   ParsedJws jws;                   // signing_input points into the proof string: keep it alive
-  std::shared_ptr<const Jwk> key;  // the header's jwk (public members only)
-  std::string jkt;                 // RFC 7638 thumbprint of `key`
+  std::string jkt;                 // RFC 7638 thumbprint of the header's jwk
   std::string jti, htm, htu;
   double iat = 0;
   std::optional<std::string> ath, nonce;
@@ -78,13 +82,12 @@ class DpopKeyCache {
 // Parses `proof` and checks everything that needs only the proof itself, in this
 // order: one proof (a ',' means several DPoP fields were combined), size, JWS
 // compact shape with a supported asymmetric alg, typ = dpop+jwt, alg allowed by
-// the policy, jwk present, public and fit for alg, claims present and of the right
-// types. Reasons:
+// the policy, jwk present, public and fitting alg by its members (JwkMembersFit,
+// RSA at most kMaxDpopRsaBits), claims present and of the right types; then the
+// jwk's thumbprint. No key is built. Reasons:
 // REASON_DPOP_MULTIPLE_PROOFS, REASON_DPOP_PROOF_INVALID, REASON_DPOP_TYP_INVALID,
 // REASON_DPOP_ALG_UNSUPPORTED, REASON_DPOP_JWK_INVALID.
-// `keys` (optional) remembers parsed header keys.
-Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, DpopProof& out,
-                      DpopKeyCache* keys = nullptr);
+Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, DpopProof& out);
 
 // The proof against the request (§4.3 steps 8–11 and §7.1), in this order:
 // htm (REASON_DPOP_HTM_MISMATCH), htu (REASON_DPOP_HTU_MISMATCH), iat within
@@ -93,8 +96,11 @@ Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, Dpo
 Reason CheckDpopAgainstRequest(const DpopProof& proof, const DpopRequest& request, std::string_view access_token,
                                absl::Time now, absl::Duration leeway);
 
-// The proof's signature with its own header key: REASON_OK or REASON_DPOP_PROOF_INVALID.
-Reason VerifyDpopSignature(const DpopProof& proof);
+// The costly step: builds the header key (OpenSSL's public-key checks; remembered
+// in `keys` when given) and verifies the proof's signature with it. REASON_OK,
+// REASON_DPOP_JWK_INVALID (the key does not build: a point off the curve, say) or
+// REASON_DPOP_PROOF_INVALID (the signature fails).
+Reason VerifyDpopSignature(const DpopProof& proof, DpopKeyCache* keys = nullptr);
 
 // base64url(SHA-256(ASCII(access_token))), the `ath` claim (RFC 9449 §4.2).
 std::string DpopAccessTokenHash(std::string_view access_token);

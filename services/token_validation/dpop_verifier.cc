@@ -47,7 +47,7 @@ Reason DpopVerifier::Precheck(std::string_view scheme, const DpopRequest& reques
     return out.scheme == AuthScheme::kDpop ? v1::REASON_DPOP_PROOF_MISSING : v1::REASON_OK;
   }
   DpopProof& proof = out.proof.emplace();
-  if (Reason r = ParseDpopProof(request.proof, options_.proof, proof, &keys_); r != v1::REASON_OK) return r;
+  if (Reason r = ParseDpopProof(request.proof, options_.proof, proof); r != v1::REASON_OK) return r;
   if (Reason r = CheckDpopAgainstRequest(proof, request, token, now, options_.proof.leeway); r != v1::REASON_OK) {
     return r;
   }
@@ -80,7 +80,7 @@ Reason DpopVerifier::CheckBinding(const PendingDpop& pending,
 absl::StatusOr<Reason> DpopVerifier::Complete(const PendingDpop& pending) const {
   // CheckBinding passed, so a proof is here exactly when DPoP is in use.
   if (!pending.proof) return v1::REASON_OK;
-  if (Reason r = VerifyDpopSignature(*pending.proof); r != v1::REASON_OK) return r;
+  if (Reason r = VerifyDpopSignature(*pending.proof, &keys_); r != v1::REASON_OK) return r;
   auto first = replay_->FirstUse(pending.proof->jkt, pending.proof->jti, replay_ttl());
   if (!first.ok()) {
     return absl::UnavailableError(

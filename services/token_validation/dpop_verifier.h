@@ -4,11 +4,12 @@
 // cheap refutations come before any public-key operation and the replay store is
 // written only for a proof that passed everything else:
 //
-//   Precheck  — scheme; proof shape, header, key, claims; htm, htu, iat, ath;
-//               nonce (hashing only)
+//   Precheck  — scheme; proof shape, header, key members (sizes, no key built),
+//               claims; htm, htu, iat, ath; nonce (hashing only)
 //   Binding   — scheme against the token's cnf.jkt and dpop_required; the proof
 //               key's thumbprint against cnf.jkt (string comparison)
-//   Complete  — the proof's signature, then the (jkt, jti) replay store
+//   Complete  — the proof key built and its signature verified, then the (jkt,
+//               jti) replay store
 //
 // The token's own checks and signature sit between Binding and Complete, and the
 // token cache only ever answers for the token: every request still needs a fresh

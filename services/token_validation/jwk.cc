@@ -5,6 +5,8 @@
 #include <openssl/param_build.h>
 #include <openssl/sha.h>
 
+#include <bit>
+
 #include "services/common/strings.h"
 #include "services/common/base64url.h"
 #include "services/common/json.h"
@@ -102,7 +104,85 @@ bool HasRocaFingerprint(const BIGNUM* n) {
   return true;
 }
 
+// RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace.
+std::string ThumbprintOfMembers(std::string_view kty, std::string_view crv, std::string_view e, std::string_view n,
+                                std::string_view x, std::string_view y) {
+  std::string canonical;
+  if (kty == "RSA") {
+    canonical = StrCat(R"({"e":")", e, R"(","kty":"RSA","n":")", n, R"("})");
+  } else if (kty == "EC") {
+    canonical = StrCat(R"({"crv":")", crv, R"(","kty":"EC","x":")", x, R"(","y":")", y, R"("})");
+  } else {
+    canonical = StrCat(R"({"crv":")", crv, R"(","kty":"OKP","x":")", x, R"("})");
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), digest);
+  return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
+}
+
+// The size in bytes of a base64url member once decoded; nullopt when it is missing,
+// not a string or not canonical base64url.
+std::optional<size_t> DecodedSize(const boost::json::object& o, std::string_view name, std::string* bytes = nullptr) {
+  const boost::json::value* v = FindMember(o, name);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  auto decoded = Base64UrlDecode(std::string_view(v->get_string()));
+  if (!decoded) return std::nullopt;
+  const size_t size = decoded->size();
+  if (bytes != nullptr) *bytes = std::move(*decoded);
+  return size;
+}
+
 }  // namespace
+
+bool JwkMembersFit(const boost::json::object& jwk, const AlgSpec& alg, int max_rsa_bits) {
+  const std::optional<std::string> kty = StringMember(jwk, "kty");
+  if (!kty) return false;
+  if (const boost::json::value* own = FindMember(jwk, "alg"); own != nullptr) {
+    if (!own->is_string() || own->get_string() != alg.name) return false;
+  }
+  switch (alg.family) {
+    case KeyFamily::kRsa:
+    case KeyFamily::kRsaPss: {
+      if (*kty != "RSA" || !DecodedSize(jwk, "e")) return false;
+      std::string n;
+      if (!DecodedSize(jwk, "n", &n) || n.empty() || n.front() == '\0') return false;
+      const int bits = static_cast<int>((n.size() - 1) * 8) +
+                       std::bit_width(static_cast<unsigned>(static_cast<unsigned char>(n.front())));
+      return bits >= kMinRsaBits && bits <= max_rsa_bits;
+    }
+    case KeyFamily::kEc: {
+      if (*kty != "EC" || StringMember(jwk, "crv") != std::optional<std::string>(std::string(alg.curve))) return false;
+      const size_t size = CurveBytes(alg.curve);
+      return DecodedSize(jwk, "x") == size && DecodedSize(jwk, "y") == size;
+    }
+    case KeyFamily::kOkp:
+      return *kty == "OKP" && StringMember(jwk, "crv") == std::optional<std::string>(std::string(alg.curve)) &&
+             DecodedSize(jwk, "x") == size_t{32};
+  }
+  return false;
+}
+
+std::optional<std::string> JwkThumbprint(const boost::json::object& jwk) {
+  const std::optional<std::string> kty = StringMember(jwk, "kty");
+  if (!kty) return std::nullopt;
+  auto member = [&](std::string_view name) { return StringMember(jwk, name); };
+  if (*kty == "RSA") {
+    const auto e = member("e"), n = member("n");
+    if (!e || !n) return std::nullopt;
+    return ThumbprintOfMembers(*kty, "", *e, *n, "", "");
+  }
+  if (*kty == "EC") {
+    const auto crv = member("crv"), x = member("x"), y = member("y");
+    if (!crv || !x || !y) return std::nullopt;
+    return ThumbprintOfMembers(*kty, *crv, "", "", *x, *y);
+  }
+  if (*kty == "OKP") {
+    const auto crv = member("crv"), x = member("x");
+    if (!crv || !x) return std::nullopt;
+    return ThumbprintOfMembers(*kty, *crv, "", "", *x, "");
+  }
+  return std::nullopt;
+}
 
 bool HasPrivateMembers(const boost::json::object& object) {
   for (const char* name : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
@@ -268,20 +348,7 @@ bool Jwk::UsableWith(const AlgSpec& alg) const {
   return false;
 }
 
-std::string Jwk::Thumbprint() const {
-  // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace.
-  std::string canonical;
-  if (kty_ == "RSA") {
-    canonical = StrCat(R"({"e":")", e_, R"(","kty":"RSA","n":")", n_, R"("})");
-  } else if (kty_ == "EC") {
-    canonical = StrCat(R"({"crv":")", crv_, R"(","kty":"EC","x":")", x_, R"(","y":")", y_, R"("})");
-  } else {
-    canonical = StrCat(R"({"crv":")", crv_, R"(","kty":"OKP","x":")", x_, R"("})");
-  }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), digest);
-  return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
-}
+std::string Jwk::Thumbprint() const { return ThumbprintOfMembers(kty_, crv_, e_, n_, x_, y_); }
 
 boost::json::object Jwk::PublicJson() const {
   boost::json::object o;

@@ -66,4 +66,16 @@ class Jwk {
 // True when `object` carries any private-key member (d, p, q, dp, dq, qi, oth, k).
 bool HasPrivateMembers(const boost::json::object& object);
 
+// Whether a JWK object can be a key for `alg` judging by its members alone, with
+// no key built: kty (and crv) fit the algorithm, an alg member names it, EC and
+// OKP coordinates have the curve's size, and an RSA modulus has between
+// kMinRsaBits and `max_rsa_bits` bits. Base64url decoding only, so it can run on
+// keys a client sends before anything costly is done with them.
+bool JwkMembersFit(const boost::json::object& jwk, const AlgSpec& alg, int max_rsa_bits);
+
+// RFC 7638 thumbprint of a JWK object from its required members as written;
+// nullopt when kty is not RSA, EC or OKP or a required member is missing or not
+// a string. The same value Jwk::Thumbprint gives once the key is parsed.
+std::optional<std::string> JwkThumbprint(const boost::json::object& jwk);
+
 }  // namespace mcpauth::tv

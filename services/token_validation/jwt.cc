@@ -1,5 +1,6 @@
 #include "services/token_validation/jwt.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "services/common/json.h"
@@ -27,6 +28,23 @@ bool ReadNumericDate(const boost::json::object& o, std::string_view name, std::o
 
 void AddScopes(std::string_view text, std::vector<std::string>& scopes) {
   for (std::string_view s : SplitSkipEmpty(text, ' ')) scopes.emplace_back(s);
+}
+
+bool HasControlCharacters(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == 0x7f;
+  });
+}
+
+// The claims that become the caller's identity downstream (identity headers, log
+// lines): a control character in them (CR, LF, NUL, TAB, ...) is never passed on.
+bool IdentityHasControlCharacters(const JwtClaims& claims) {
+  for (const std::optional<std::string>* claim : {&claims.issuer, &claims.subject, &claims.client_id}) {
+    if (*claim && HasControlCharacters(**claim)) return true;
+  }
+  return std::any_of(claims.scopes.begin(), claims.scopes.end(),
+                     [](const std::string& scope) { return HasControlCharacters(scope); });
 }
 
 }  // namespace
@@ -83,6 +101,7 @@ Reason ParseJwtClaims(std::string_view payload, JwtClaims& out) {
     if (!cnf->is_object()) return v1::REASON_CLAIM_WRONG_TYPE;
     if (!ReadString(cnf->get_object(), "jkt", out.confirmation_jkt)) return v1::REASON_CLAIM_WRONG_TYPE;
   }
+  if (IdentityHasControlCharacters(out)) return v1::REASON_CLAIM_CONTROL_CHARACTERS;
   return v1::REASON_OK;
 }
 

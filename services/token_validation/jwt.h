@@ -35,7 +35,8 @@ struct JwtClaims {
 
 // Parses the payload bytes as a JSON object and extracts the registered claims.
 // REASON_PAYLOAD_BAD_JSON, REASON_PAYLOAD_NOT_OBJECT, REASON_DUPLICATE_MEMBER or
-// REASON_CLAIM_WRONG_TYPE on failure.
+// REASON_CLAIM_WRONG_TYPE on failure; REASON_CLAIM_CONTROL_CHARACTERS when iss, sub,
+// client_id (or azp) or a scope holds a control character (U+0000-001F, U+007F).
 Reason ParseJwtClaims(std::string_view payload, JwtClaims& out);
 
 // exp is required; exp, nbf and iat are compared with `leeway` of slack.

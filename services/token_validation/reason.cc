@@ -41,6 +41,7 @@ std::string_view ReasonText(Reason reason) {
     case v1::REASON_IAT_IN_FUTURE: return "Jwt was issued in the future";
     case v1::REASON_AUDIENCE_MISSING: return "Jwt has no aud claim";
     case v1::REASON_AUDIENCE_MISMATCH: return "Jwt audience is not this resource";
+    case v1::REASON_CLAIM_CONTROL_CHARACTERS: return "Jwt identity claim holds control characters";
     case v1::REASON_DPOP_PROOF_MISSING: return "DPoP proof is required";
     case v1::REASON_DPOP_PROOF_INVALID: return "DPoP proof is invalid";
     case v1::REASON_DPOP_TYP_INVALID: return "DPoP proof typ is not dpop+jwt";

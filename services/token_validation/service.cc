@@ -38,6 +38,7 @@ namespace {
 ValidationInput InputOf(const v1::ValidateRequest& request, bool may_wait) {
   return {.token = request.token(),
           .resource = request.resource(),
+          .audiences = {request.audiences().begin(), request.audiences().end()},
           .scheme = request.scheme(),
           .dpop = {.proof = request.dpop().proof(), .method = request.dpop().method(), .uri = request.dpop().uri()},
           .may_wait = may_wait};

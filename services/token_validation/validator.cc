@@ -46,10 +46,16 @@ TokenValidator::TokenValidator(ValidatorOptions options, const IssuerRegistry* i
 }
 
 const std::vector<std::string>& TokenValidator::AcceptedAudiences(const TrustedIssuer& issuer,
-                                                                  std::string_view resource,
+                                                                  const ValidationInput& input,
                                                                   std::vector<std::string>& scratch) const {
-  if (!issuer.audiences.empty()) return issuer.audiences;
-  scratch.assign(1, std::string(resource.empty() ? std::string_view(options_.default_resource) : resource));
+  const std::string_view resource = input.resource.empty() ? std::string_view(options_.default_resource) : input.resource;
+  // An issuer's configured audience stands for the default resource only: with it
+  // accepted everywhere, a token for one route would be good on every other.
+  if (input.audiences.empty() && !issuer.audiences.empty() && resource == options_.default_resource) {
+    return issuer.audiences;
+  }
+  scratch.assign(1, std::string(resource));
+  scratch.insert(scratch.end(), input.audiences.begin(), input.audiences.end());
   return scratch;
 }
 
@@ -108,7 +114,7 @@ ValidationResult TokenValidator::ValidateToken(const ValidationInput& input, abs
     r.cached = true;
     r.reason = CheckTimes(hit->claims, now, hit->issuer->leeway);
     if (r.reason == v1::REASON_OK) {
-      r.reason = CheckAudience(hit->claims, AcceptedAudiences(*hit->issuer, input.resource, scratch));
+      r.reason = CheckAudience(hit->claims, AcceptedAudiences(*hit->issuer, input, scratch));
     }
     if (r.reason == v1::REASON_OK) r.reason = dpop_->CheckBinding(dpop, hit->claims.confirmation_jkt);
     if (r.reason == v1::REASON_OK) r.token = std::move(hit);
@@ -133,7 +139,7 @@ ValidationResult TokenValidator::ValidateUncached(const ValidationInput& input, 
   if (issuer == nullptr) return Invalid(v1::REASON_ISSUER_UNKNOWN);
   if (!issuer->Allows(jws.alg)) return Invalid(v1::REASON_ALG_NOT_ALLOWED);
   if (Reason r = CheckTimes(claims, now, issuer->leeway); r != v1::REASON_OK) return Invalid(r);
-  if (Reason r = CheckAudience(claims, AcceptedAudiences(*issuer, input.resource, scratch)); r != v1::REASON_OK) {
+  if (Reason r = CheckAudience(claims, AcceptedAudiences(*issuer, input, scratch)); r != v1::REASON_OK) {
     return Invalid(r);
   }
   // Refutes only: the claims are not trusted until the signature below verifies.

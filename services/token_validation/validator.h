@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "services/common/clock.h"
@@ -23,6 +24,9 @@ namespace mcpauth::tv {
 struct ValidationInput {
   std::string_view token;
   std::string_view resource;  // expected audience; empty: the configured default
+  // Accepted besides the resource URI (ValidateRequest.audiences); empty: the
+  // resource only, or the issuer's audiences for the default resource.
+  std::vector<std::string_view> audiences;
   std::string_view scheme;    // "Bearer" | "DPoP" | "" (see ValidateRequest.scheme)
   DpopRequest dpop;           // the DPoP proof and the request it came with, if any
   // False: answer only what can be answered without waiting on the network or
@@ -85,7 +89,7 @@ class TokenValidator {
   // from the validated-token cache, else ValidateUncached.
   ValidationResult ValidateToken(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
   ValidationResult ValidateUncached(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
-  const std::vector<std::string>& AcceptedAudiences(const TrustedIssuer& issuer, std::string_view resource,
+  const std::vector<std::string>& AcceptedAudiences(const TrustedIssuer& issuer, const ValidationInput& input,
                                                     std::vector<std::string>& scratch) const;
 
   ValidatorOptions options_;

@@ -27,15 +27,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static DpopKeyCache* keys = new DpopKeyCache(64);
   DpopProofPolicy policy;
   DpopProof proof;
-  if (ParseDpopProof(proof_text, policy, proof, keys) != v1::REASON_OK) return 0;
-  if (proof.key == nullptr || proof.key->has_private()) __builtin_trap();
+  if (ParseDpopProof(proof_text, policy, proof) != v1::REASON_OK) return 0;
+  if (proof.jkt.empty()) __builtin_trap();
   const DpopRequest request{proof_text, "POST", uri};
   (void)CheckDpopAgainstRequest(proof, request, "access-token", absl::FromUnixSeconds(1767225600), absl::Seconds(60));
   (void)CheckDpopAgainstRequest(
       proof, DpopRequest{proof_text, proof.htm, proof.htu}, "",
       absl::FromUnixSeconds(static_cast<int64_t>(proof.iat > 0 && proof.iat < 1e11 ? proof.iat : 0)),
       absl::Seconds(60));
-  (void)VerifyDpopSignature(proof);
+  (void)VerifyDpopSignature(proof, keys);
   (void)DpopAccessTokenHash(proof_text);
   return 0;
 }

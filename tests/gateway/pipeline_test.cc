@@ -127,7 +127,7 @@ class PipelineTest : public ::testing::Test {
 resource: https://mcp.example.com/mcp
 authorization: {enabled: true, required_scopes: [mcp]}
 gateway:
-  routes: [{path: /mcp, upstream: ")", upstream_.Url("/mcp"), R"("}]
+  routes: [{path: /mcp, upstream: ")", upstream_.Url("/mcp"), R"(")", route_extra_, R"(}]
 )", policy_yaml)));
     view_ = std::make_unique<SuiteView>(config_);
     ASSERT_TRUE(view_->ready());
@@ -162,6 +162,7 @@ gateway:
     return upstream_requests_;
   }
 
+  std::string route_extra_;  // more keys for the route, e.g. ", audiences: [api://x]"
   ScriptedValidation validation_;
   std::unique_ptr<grpc::Server> grpc_server_;
   test::LoopbackHttpServer upstream_;
@@ -196,6 +197,18 @@ TEST_F(PipelineTest, ValidationRequestCarriesTheRouteResourceAndDpopFields) {
   EXPECT_EQ(sent.dpop().proof(), "proof");
   EXPECT_EQ(sent.dpop().method(), "POST");
   EXPECT_EQ(sent.dpop().uri(), "https://mcp.example.com/mcp");  // the configured origin, not Host: gw
+}
+
+// The audiences a route accepts go with every validation (a validator's audience
+// no longer stands for every route).
+TEST_F(PipelineTest, ValidationRequestCarriesTheRouteAudiences) {
+  route_extra_ = ", audiences: [api://mcp, urn:mcp]";
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), StartsWith("HTTP/1.1 200"));
+  const v1::ValidateRequest sent = validation_.last();
+  EXPECT_EQ(sent.resource(), "https://mcp.example.com/mcp");
+  EXPECT_THAT(sent.audiences(), ::testing::ElementsAre("api://mcp", "urn:mcp"));
 }
 
 TEST_F(PipelineTest, BatchMembersAreDecidedOneByOne) {

@@ -352,44 +352,99 @@ TEST_F(DpopProofTest, AthMustHashThePresentedToken) {
   EXPECT_EQ(CheckAll(Proof(), "POST", kUri, "an.access.tokeN"), v1::REASON_DPOP_ATH_MISMATCH);
 }
 
-TEST_F(DpopProofTest, ParsedKeysAreRememberedByTheirExactJson) {
+TEST_F(DpopProofTest, BuiltKeysAreRememberedByTheirExactJson) {
   DpopKeyCache keys(64);
   DpopProof first, second, other;
-  ASSERT_EQ(ParseDpopProof(Proof(), {}, first, &keys), v1::REASON_OK);
-  ASSERT_EQ(ParseDpopProof(Proof(), {}, second, &keys), v1::REASON_OK);
-  EXPECT_EQ(first.key, second.key);  // the same parsed key object
+  // A parsed proof points into its text: the texts outlive them.
+  const std::string proof = Proof();
+  ASSERT_EQ(ParseDpopProof(proof, {}, first), v1::REASON_OK);
+  EXPECT_EQ(keys.Find(ToJson(es_.public_jwk)), nullptr);  // parsing builds no key
+  ASSERT_EQ(VerifyDpopSignature(first, &keys), v1::REASON_OK);
+  const std::shared_ptr<const Jwk> built = keys.Find(ToJson(es_.public_jwk));
+  ASSERT_NE(built, nullptr);
+  ASSERT_EQ(ParseDpopProof(proof, {}, second), v1::REASON_OK);
+  ASSERT_EQ(VerifyDpopSignature(second, &keys), v1::REASON_OK);
+  EXPECT_EQ(keys.Find(ToJson(es_.public_jwk)), built);  // the same built key object
   EXPECT_EQ(second.jkt, es_.private_key->Thumbprint());
-  EXPECT_EQ(CheckAll(Proof()), v1::REASON_OK);
   // The same key spelled differently is another entry, and is checked on its own:
   // an alg member that does not fit is refused although the key itself is cached.
   DpopProof with_kid;
-  ASSERT_EQ(ParseDpopProof(WithHeader([](auto& h) { h["jwk"].as_object()["kid"] = "renamed"; }), {}, with_kid, &keys),
-            v1::REASON_OK);
-  EXPECT_NE(with_kid.key, first.key);
+  boost::json::object renamed = es_.public_jwk;
+  renamed["kid"] = "renamed";
+  const std::string renamed_proof = WithHeader([&](auto& h) { h["jwk"] = renamed; });
+  ASSERT_EQ(ParseDpopProof(renamed_proof, {}, with_kid), v1::REASON_OK);
+  ASSERT_EQ(VerifyDpopSignature(with_kid, &keys), v1::REASON_OK);
+  EXPECT_NE(keys.Find(ToJson(renamed)), built);
   EXPECT_EQ(with_kid.jkt, first.jkt);
-  EXPECT_EQ(ParseDpopProof(WithHeader([](auto& h) { h["jwk"].as_object()["alg"] = "ES384"; }), {}, other, &keys),
+  EXPECT_EQ(ParseDpopProof(WithHeader([](auto& h) { h["jwk"].as_object()["alg"] = "ES384"; }), {}, other),
             v1::REASON_DPOP_JWK_INVALID);
   // A cached key does not make a proof for another alg acceptable.
   const std::string header_rs =
       ToJson(boost::json::object{{"typ", "dpop+jwt"}, {"alg", "RS256"}, {"jwk", es_.public_jwk}});
-  EXPECT_EQ(ParseDpopProof(testing::Assemble(header_rs, ToJson(Claims()), std::string(256, 's')), {}, other, &keys),
+  EXPECT_EQ(ParseDpopProof(testing::Assemble(header_rs, ToJson(Claims()), std::string(256, 's')), {}, other),
             v1::REASON_DPOP_JWK_INVALID);
-  // A private key is refused before the cache is consulted, whatever it holds.
+  // A private key is refused before anything else, whatever it holds.
   boost::json::object private_jwk = es_.public_jwk;
   private_jwk["d"] = "AAAA";
-  EXPECT_EQ(ParseDpopProof(WithHeader([&](auto& h) { h["jwk"] = private_jwk; }), {}, other, &keys),
+  EXPECT_EQ(ParseDpopProof(WithHeader([&](auto& h) { h["jwk"] = private_jwk; }), {}, other),
             v1::REASON_DPOP_JWK_INVALID);
   // Bounded: old keys leave. With one entry per shard, the first new key that lands
   // in this key's shard pushes it out; which one that is depends on the hash, so
   // keys are added until it happens (1,000 misses in a row has odds of 1e-28).
   DpopKeyCache small(1);
-  ASSERT_EQ(ParseDpopProof(Proof(), {}, first, &small), v1::REASON_OK);
+  ASSERT_EQ(VerifyDpopSignature(first, &small), v1::REASON_OK);
   ASSERT_NE(small.Find(ToJson(es_.public_jwk)), nullptr);
   for (int i = 0; i < 1000 && small.Find(ToJson(es_.public_jwk)) != nullptr; ++i) {
     const testing::TestKey k = testing::MakeKey("EdDSA", "");
-    ASSERT_EQ(ParseDpopProof(Sign(k, Header(k), ToJson(Claims())), {}, other, &small), v1::REASON_OK);
+    const std::string signed_by_k = Sign(k, Header(k), ToJson(Claims()));
+    ASSERT_EQ(ParseDpopProof(signed_by_k, {}, other), v1::REASON_OK);
+    ASSERT_EQ(VerifyDpopSignature(other, &small), v1::REASON_OK);
   }
   EXPECT_EQ(small.Find(ToJson(es_.public_jwk)), nullptr);
+}
+
+// Issue 14 item 3: a 16384-bit RSA modulus in a proof header (with alg ES256) cost
+// ~0.8 s of CPU to build and check before anything cheap refused the proof. Keys
+// are now judged by their members first: kty and crv against alg, coordinate sizes,
+// an RSA modulus of at most 4096 bits. A key that fits by its members is built only
+// after the request checks, so a proof with the wrong htm never builds its key.
+TEST_F(DpopProofTest, KeysAreJudgedByTheirMembersBeforeTheyAreBuilt) {
+  auto rsa_jwk = [](size_t modulus_bytes, char first_byte) {
+    std::string n(modulus_bytes, '\xff');
+    n.front() = first_byte;
+    return boost::json::object{{"kty", "RSA"}, {"e", "AQAB"}, {"n", Base64UrlEncode(n)}};
+  };
+  auto rsa_proof = [&](const boost::json::object& jwk) {
+    return testing::Assemble(ToJson(boost::json::object{{"typ", "dpop+jwt"}, {"alg", "RS256"}, {"jwk", jwk}}),
+                             ToJson(Claims()), std::string(256, 's'));
+  };
+  DpopProof out;
+  // 16384 bits, under ES256 and under RS256.
+  EXPECT_EQ(ParseDpopProof(WithHeader([&](auto& h) { h["jwk"] = rsa_jwk(2048, '\xff'); }), {}, out),
+            v1::REASON_DPOP_JWK_INVALID);
+  EXPECT_EQ(ParseDpopProof(rsa_proof(rsa_jwk(2048, '\xff')), {}, out), v1::REASON_DPOP_JWK_INVALID);
+  // 4097 bits is over; 4096 passes the member check (whether it builds is later).
+  EXPECT_EQ(ParseDpopProof(rsa_proof(rsa_jwk(513, '\x01')), {}, out), v1::REASON_DPOP_JWK_INVALID);
+  EXPECT_EQ(ParseDpopProof(rsa_proof(rsa_jwk(512, '\xff')), {}, out), v1::REASON_OK);
+  // Below 2048 bits, and a modulus with a leading zero byte, by its members too.
+  EXPECT_EQ(ParseDpopProof(rsa_proof(rsa_jwk(255, '\xff')), {}, out), v1::REASON_DPOP_JWK_INVALID);
+  EXPECT_EQ(ParseDpopProof(rsa_proof(rsa_jwk(300, '\0')), {}, out), v1::REASON_DPOP_JWK_INVALID);
+  // EC coordinates of the wrong size, an OKP key under ES256.
+  EXPECT_EQ(ParseDpopProof(WithHeader([](auto& h) { h["jwk"].as_object()["x"] = Base64UrlEncode(std::string(33, 'x')); }),
+                           {}, out),
+            v1::REASON_DPOP_JWK_INVALID);
+  const testing::TestKey ed = testing::MakeKey("EdDSA", "");
+  EXPECT_EQ(ParseDpopProof(WithHeader([&](auto& h) { h["jwk"] = ed.public_jwk; }), {}, out),
+            v1::REASON_DPOP_JWK_INVALID);
+  // A point off the curve fits by its members: the wrong htm is what is reported,
+  // so the key was not built to refuse it; with the right htm, building refuses it.
+  DpopKeyCache keys(8);
+  const std::string off_curve =
+      WithHeader([](auto& h) { h["jwk"].as_object()["y"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; });
+  EXPECT_EQ(CheckAll(off_curve, "GET"), v1::REASON_DPOP_HTM_MISMATCH);
+  ASSERT_EQ(ParseDpopProof(off_curve, {}, out), v1::REASON_OK);
+  EXPECT_EQ(VerifyDpopSignature(out, &keys), v1::REASON_DPOP_JWK_INVALID);
+  EXPECT_EQ(keys.Find(ToJson(FindMember(out.jws.header, "jwk")->as_object())), nullptr);
 }
 
 TEST_F(DpopProofTest, CheapChecksComeBeforeTheSignature) {

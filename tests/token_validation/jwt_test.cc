@@ -55,6 +55,20 @@ TEST(JwtClaims, WrongTypes) {
   }
 }
 
+// Identity claims end up in headers and log lines: a CR/LF (or any control
+// character) in them would let a token's author write headers of its own.
+TEST(JwtClaims, ControlCharactersInIdentityClaimsAreRefused) {
+  for (const char* payload : {R"({"sub":"alice\r\nX-MCP-Auth-Scopes: admin"})", R"({"sub":"a\u0000b"})",
+                              R"({"iss":"https://as\n"})", R"({"client_id":"c\u007f"})", R"({"azp":"c\u001b"})",
+                              R"({"scope":"read admin\r\nX-Injected: 1"})", R"({"scope":"read\tadmin"})",
+                              R"({"scp":["files:read","x\ny"]})"}) {
+    EXPECT_EQ(Claims(payload), v1::REASON_CLAIM_CONTROL_CHARACTERS) << payload;
+  }
+  // Other claims may hold them (they are never written as headers), and non-ASCII
+  // subjects are fine.
+  EXPECT_EQ(Claims(R"({"sub":"zoë","jti":"a\nb","name":"x\ty"})"), v1::REASON_OK);
+}
+
 JwtClaims Times(std::optional<double> exp, std::optional<double> nbf = {}, std::optional<double> iat = {}) {
   JwtClaims c;
   c.expires_at = exp;

@@ -130,6 +130,36 @@ TEST_F(ValidatorTest, PerIssuerAudienceOverridesTheResource) {
   EXPECT_EQ(ReasonOf(Mint(b_es_, claims), kResource), v1::REASON_OK);
 }
 
+// Issue 14 item 5: with an issuer audience (api://b) and two routes, a token for
+// the first route was accepted on the second. The issuer's audience now stands for
+// the default resource only; another resource needs its own aud, or audiences the
+// caller names for it.
+TEST_F(ValidatorTest, AnIssuerAudienceVouchesOnlyForTheDefaultResource) {
+  boost::json::object claims = Claims(kIssuerB);
+  claims["aud"] = "api://b";
+  const std::string for_default = Mint(b_es_, claims);
+  const std::string route_b = "https://mcp.example.com/b";
+  EXPECT_EQ(ReasonOf(for_default), v1::REASON_OK);
+  EXPECT_EQ(ReasonOf(for_default, kResource), v1::REASON_OK);
+  EXPECT_EQ(ReasonOf(for_default, route_b), v1::REASON_AUDIENCE_MISMATCH);
+  // From the token cache too (the token was verified above).
+  ValidationResult cached = Validate(for_default, route_b);
+  EXPECT_TRUE(cached.cached);
+  EXPECT_EQ(cached.reason, v1::REASON_AUDIENCE_MISMATCH);
+  // The route names the audience it accepts: then that is what counts, for the
+  // default resource as well.
+  const std::vector<std::string_view> api_b = {"api://b"};
+  EXPECT_EQ(validator_.Validate({.token = for_default, .resource = route_b, .audiences = api_b}).reason,
+            v1::REASON_OK);
+  const std::vector<std::string_view> api_c = {"api://c"};
+  EXPECT_EQ(validator_.Validate({.token = for_default, .resource = kResource, .audiences = api_c}).reason,
+            v1::REASON_AUDIENCE_MISMATCH);
+  // A token whose aud is the route's own URI is good there, issuer audience or not.
+  claims["aud"] = route_b;
+  claims["jti"] = "j2";
+  EXPECT_EQ(ReasonOf(Mint(b_es_, claims), route_b), v1::REASON_OK);
+}
+
 TEST_F(ValidatorTest, RequestResourceIsTheAudience) {
   boost::json::object claims = Claims();
   claims["aud"] = "https://mcp.example.com/other";
