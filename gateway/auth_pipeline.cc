@@ -19,6 +19,7 @@ using metadata::ChallengeKind;
 // JSON-RPC error code for a resource or prompt the caller may not use (the
 // implementation-defined server error range; tools get the seed's tool result instead).
 constexpr int kForbiddenCode = -32001;
+constexpr int kInvalidParamsCode = -32602;
 
 metadata::PresentedScheme SchemeOf(std::string_view scheme) {
   if (scheme == "Bearer") return metadata::PresentedScheme::kBearer;
@@ -36,15 +37,44 @@ ChallengeKind KindForError(std::string_view error) {
 std::optional<sp::ListKind> ListKindOf(std::string_view method) {
   if (method == "tools/list") return sp::ListKind::kTools;
   if (method == "resources/list") return sp::ListKind::kResources;
+  if (method == "resources/templates/list") return sp::ListKind::kResourceTemplates;
   if (method == "prompts/list") return sp::ListKind::kPrompts;
   return std::nullopt;
 }
 
+// Where a list result keeps its items, and what names each item.
+struct ListShape {
+  const char* items;
+  const char* name;
+};
+ListShape ShapeOf(sp::ListKind kind) {
+  switch (kind) {
+    case sp::ListKind::kTools: return {"tools", "name"};
+    case sp::ListKind::kResources: return {"resources", "uri"};
+    case sp::ListKind::kResourceTemplates: return {"resourceTemplates", "uriTemplate"};
+    case sp::ListKind::kPrompts: return {"prompts", "name"};
+  }
+  return {"tools", "name"};
+}
+
+// A result that is a list by its shape (an array under one of the list keys), for
+// answers whose request the gateway did not see (a resumed GET stream).
+std::optional<sp::ListKind> ListKindByShape(const boost::json::object& result) {
+  for (sp::ListKind kind : {sp::ListKind::kTools, sp::ListKind::kResources, sp::ListKind::kResourceTemplates,
+                            sp::ListKind::kPrompts}) {
+    const boost::json::value* items = result.if_contains(ShapeOf(kind).items);
+    if (items != nullptr && items->is_array()) return kind;
+  }
+  return std::nullopt;
+}
+
 // Filters the list results in a reply (one message or a batch) down to what the
-// caller may use. `lists` maps request ids (serialized) to the kind they listed.
+// caller may use. `lists` maps request ids (serialized) to the kind they listed;
+// null: any result shaped like a list is one (a GET stream carries answers to
+// requests made on other connections, replayed on resumption).
 std::optional<std::string> FilterLists(std::string_view json, const sp::CompiledPolicy& policy,
                                        const std::vector<std::string>& scopes, bool anonymous,
-                                       const std::map<std::string, sp::ListKind>& lists) {
+                                       const std::map<std::string, sp::ListKind>* lists) {
   boost::json::value doc;
   if (ParseStrictJson(json, doc) != JsonParseError::kNone) return std::nullopt;
   const std::vector<std::string_view> views = sp::ScopeViews(scopes);
@@ -55,20 +85,22 @@ std::optional<std::string> FilterLists(std::string_view json, const sp::Compiled
     const boost::json::value* id = o.if_contains("id");
     boost::json::value* result = o.if_contains("result");
     if (id == nullptr || result == nullptr || !result->is_object()) return;
-    auto it = lists.find(ToJson(*id));
-    if (it == lists.end()) return;
-    const char* array_key = it->second == sp::ListKind::kTools       ? "tools"
-                            : it->second == sp::ListKind::kResources ? "resources"
-                                                                     : "prompts";
-    const char* name_key = it->second == sp::ListKind::kResources ? "uri" : "name";
-    boost::json::value* items = result->get_object().if_contains(array_key);
+    std::optional<sp::ListKind> kind;
+    if (lists == nullptr) {
+      kind = ListKindByShape(result->get_object());
+    } else if (auto it = lists->find(ToJson(*id)); it != lists->end()) {
+      kind = it->second;
+    }
+    if (!kind) return;
+    const ListShape shape = ShapeOf(*kind);
+    boost::json::value* items = result->get_object().if_contains(shape.items);
     if (items == nullptr || !items->is_array()) return;
     std::vector<std::string> names;
     for (const auto& item : items->get_array()) {
-      const boost::json::value* n = item.is_object() ? item.get_object().if_contains(name_key) : nullptr;
+      const boost::json::value* n = item.is_object() ? item.get_object().if_contains(shape.name) : nullptr;
       names.push_back(n != nullptr && n->is_string() ? std::string(n->get_string()) : std::string());
     }
-    const std::vector<std::string> allowed = sp::FilterAllowed(policy, views, anonymous, it->second, names);
+    const std::vector<std::string> allowed = sp::FilterAllowed(policy, views, anonymous, *kind, names);
     boost::json::array kept;
     size_t next = 0;
     for (size_t i = 0; i < names.size(); ++i) {
@@ -87,6 +119,17 @@ std::optional<std::string> FilterLists(std::string_view json, const sp::Compiled
   }
   if (!changed) return std::nullopt;
   return ToJson(doc);
+}
+
+// The gateway's answer for a denied request: the seed's tool result for a tool, a
+// JSON-RPC error for a resource or prompt (invalid params when the target has no
+// normal form: no scope would help).
+std::string DeniedReply(const JsonRpcMessage& m, const sp::Decision& decision) {
+  if (decision.reason == sp::DecisionReason::kTargetInvalid) {
+    return JsonRpcErrorMessage(m.id, kInvalidParamsCode, decision.message);
+  }
+  return m.target_kind == TargetKind::kTool ? ToolErrorResult(m.id, decision.message)
+                                            : JsonRpcErrorMessage(m.id, kForbiddenCode, decision.message);
 }
 
 std::string VerbName(http::verb v) { return std::string(View(http::to_string(v))); }
@@ -340,6 +383,10 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   if (request.method() == http::verb::post) {
     d = DecideMessages(request, info, caller, *policy, credentials.scheme);
     if (d.local) co_return d;
+  } else if (request.method() == http::verb::get && policy->list_filtering()) {
+    // The GET stream carries answers to requests made elsewhere (and replays them
+    // on resumption with Last-Event-ID): filtered by their shape.
+    d.transform = ListFilter(caller, std::nullopt);
   }
   const IdentityHeaders& ids = options_.identity_headers;
   if (caller.anonymous) {
@@ -383,25 +430,41 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
   std::vector<std::string> own;
   std::vector<const JsonRpcMessage*> forward;
   std::map<std::string, sp::ListKind> lists;
+  size_t dropped_notifications = 0;
   for (const JsonRpcMessage& m : body.messages) {
-    if (m.kind == JsonRpcMessage::Kind::kRequest) {
+    const bool is_request = m.kind == JsonRpcMessage::Kind::kRequest;
+    if (is_request) {
       if (auto kind = ListKindOf(m.method); kind && policy.list_filtering()) lists[ToJson(m.id)] = *kind;
-      if (m.target_kind != TargetKind::kNone) {
-        const sp::Decision decision =
-            sp::Decide(policy, std::span<const std::string_view>(caller.scope_views), caller.anonymous, m.method, m.target);
-        if (!decision.allowed) {
-          if (step_up && decision.reason == sp::DecisionReason::kTargetScopesMissing && !caller.anonymous) {
-            return Challenge(request, info, ChallengeKind::kInsufficientScope, scheme, decision.message,
-                             decision.required_scopes);
-          }
-          metrics_->CountDenial(m.target_kind == TargetKind::kTool ? "tool_denied" : "target_denied");
-          own.push_back(m.target_kind == TargetKind::kTool ? ToolErrorResult(m.id, decision.message)
-                                                           : JsonRpcErrorMessage(m.id, kForbiddenCode, decision.message));
+    }
+    if (m.kind != JsonRpcMessage::Kind::kResponse && m.target_kind != TargetKind::kNone) {
+      const sp::Decision decision = sp::DecideTarget(policy, std::span<const std::string_view>(caller.scope_views),
+                                                     caller.anonymous, m.target_kind, m.target, m.target_is_template);
+      if (!decision.allowed) {
+        if (!is_request) {
+          // A notification gets no answer, but what it asks for is not done either.
+          metrics_->CountDenial("notification_denied");
+          ++dropped_notifications;
           continue;
         }
+        if (step_up && decision.reason == sp::DecisionReason::kTargetScopesMissing && !caller.anonymous) {
+          return Challenge(request, info, ChallengeKind::kInsufficientScope, scheme, decision.message,
+                           decision.required_scopes);
+        }
+        metrics_->CountDenial(decision.reason == sp::DecisionReason::kTargetInvalid ? "target_invalid"
+                              : m.target_kind == TargetKind::kTool                 ? "tool_denied"
+                                                                                   : "target_denied");
+        own.push_back(DeniedReply(m, decision));
+        continue;
       }
     }
     forward.push_back(&m);
+  }
+  if (forward.empty() && own.empty()) {
+    // Nothing but denied notifications: accepted, as the upstream would, and dropped.
+    d.reason = "denied_by_policy";
+    d.local = Gateway::JsonResponse(http::status::accepted, "", request.keep_alive());
+    d.local->erase(http::field::content_type);
+    return d;
   }
   if (!own.empty() && forward.empty()) {
     d.reason = "denied_by_policy";
@@ -409,20 +472,23 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
                                     request.keep_alive());
     return d;
   }
-  if (!own.empty()) {
+  if (!own.empty() || dropped_notifications > 0) {
     std::vector<std::string> rest;
     for (const JsonRpcMessage* m : forward) rest.push_back(ToJson(m->raw));
     d.body = StrCat("[", StrJoin(rest, ","), "]");
     d.own_messages = std::move(own);
   }
-  if (!lists.empty()) {
-    std::vector<std::string> scopes(caller.principal.scopes().begin(), caller.principal.scopes().end());
-    d.transform = [policy = view_->policy(), scopes = std::move(scopes), anonymous = caller.anonymous,
-                   lists = std::move(lists)](std::string_view json) {
-      return FilterLists(json, *policy, scopes, anonymous, lists);
-    };
-  }
+  if (!lists.empty()) d.transform = ListFilter(caller, std::move(lists));
   return d;
+}
+
+std::function<std::optional<std::string>(std::string_view)> AuthPipeline::ListFilter(
+    const CallerIdentity& caller, std::optional<std::map<std::string, sp::ListKind>> lists) {
+  std::vector<std::string> scopes(caller.principal.scopes().begin(), caller.principal.scopes().end());
+  return [policy = view_->policy(), scopes = std::move(scopes), anonymous = caller.anonymous,
+          lists = std::move(lists)](std::string_view json) {
+    return FilterLists(json, *policy, scopes, anonymous, lists ? &*lists : nullptr);
+  };
 }
 
 }  // namespace mcpauth::gw

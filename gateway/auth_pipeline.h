@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -82,6 +83,11 @@ class AuthPipeline final : public McpPipeline {
   // The JSON-RPC part: per-message decisions, replies for denied members, list filtering.
   McpDecision DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
                              const sp::CompiledPolicy& policy, std::string_view scheme);
+
+  // Filters list results for `caller`: those answering the requests in `lists`
+  // (ids to kinds), or with nullopt every result shaped like a list.
+  std::function<std::optional<std::string>(std::string_view)> ListFilter(
+      const CallerIdentity& caller, std::optional<std::map<std::string, sp::ListKind>> lists);
 
   PipelineOptions options_;
   SuiteView* view_;

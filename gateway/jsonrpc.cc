@@ -9,6 +9,30 @@ namespace {
 
 bool ValidId(const boost::json::value& id) { return id.is_string() || id.is_int64() || id.is_uint64() || id.is_null(); }
 
+// completion/complete: params.ref is {"type":"ref/prompt","name":…} or
+// {"type":"ref/resource","uri":…} (MCP 2025-06-18); the completion is decided as a
+// use of that prompt or resource template.
+bool ClassifyCompletion(const boost::json::object& o, JsonRpcMessage& message, JsonRpcBody& out) {
+  const boost::json::value* params = o.if_contains("params");
+  const boost::json::value* ref =
+      params != nullptr && params->is_object() ? params->get_object().if_contains("ref") : nullptr;
+  const boost::json::value* type = ref != nullptr && ref->is_object() ? ref->get_object().if_contains("type") : nullptr;
+  const bool prompt = type != nullptr && type->is_string() && type->get_string() == "ref/prompt";
+  const bool resource = type != nullptr && type->is_string() && type->get_string() == "ref/resource";
+  const boost::json::value* target =
+      prompt ? ref->get_object().if_contains("name") : resource ? ref->get_object().if_contains("uri") : nullptr;
+  if (target == nullptr || !target->is_string()) {
+    out.error = JsonRpcBody::Error::kInvalidParams;
+    out.error_detail = "completion/complete needs params.ref: {type: ref/prompt, name} or {type: ref/resource, uri}";
+    out.error_id = message.id;
+    return false;
+  }
+  message.target_kind = prompt ? TargetKind::kPrompt : TargetKind::kResource;
+  message.target_is_template = resource;
+  message.target = std::string(target->get_string());
+  return true;
+}
+
 // Classifies one message; false (with `out.error` set) when it is not JSON-RPC.
 bool Classify(const boost::json::value& v, JsonRpcMessage& message, JsonRpcBody& out) {
   if (!v.is_object()) {
@@ -52,6 +76,7 @@ bool Classify(const boost::json::value& v, JsonRpcMessage& message, JsonRpcBody&
   message.kind = id == nullptr ? JsonRpcMessage::Kind::kNotification : JsonRpcMessage::Kind::kRequest;
   if (id) message.id = *id;
   message.target_kind = sp::TargetKindOf(message.method);
+  if (message.method == "completion/complete") return ClassifyCompletion(o, message, out);
   if (message.target_kind != TargetKind::kNone) {
     const char* field = message.target_kind == TargetKind::kResource ? "uri" : "name";
     const boost::json::value* params = o.if_contains("params");

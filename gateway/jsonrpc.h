@@ -22,6 +22,9 @@ struct JsonRpcMessage {
   boost::json::value id;          // null for notifications
   TargetKind target_kind = TargetKind::kNone;
   std::string target;             // tool name, resource URI or prompt name
+  // completion/complete completes an argument of a prompt (params.ref.name) or of a
+  // resource template (params.ref.uri, a URI template): its target is that.
+  bool target_is_template = false;
   boost::json::value raw;         // the message as sent
 };
 
@@ -30,7 +33,7 @@ struct JsonRpcBody {
     kNone,
     kParse,           // not JSON: -32700, HTTP 400
     kInvalidRequest,  // not a JSON-RPC message (or an empty batch): -32600, HTTP 400
-    kInvalidParams,   // a tools/call, resources/read or prompts/get without its target: -32602
+    kInvalidParams,   // a tools/call, resources/read, prompts/get or completion/complete without its target: -32602
   };
   Error error = Error::kNone;
   std::string error_detail;

@@ -2,21 +2,39 @@
 
 #include "services/common/strings.h"
 #include "services/scope_policy/python_repr.h"
+#include "services/scope_policy/resource_uri.h"
 #include "services/scope_policy/scope_grant.h"
 
 namespace mcpauth::sp {
 namespace {
 
-// The decision without its explanation; allocates nothing.
+// The decision without its explanation; allocates nothing but a resource URI's
+// normal form (only when the policy has resource rules). `invalid` says why a
+// resource URI has no normal form.
 DecisionReason Evaluate(const CompiledPolicy& policy, std::span<const std::string_view> held, bool anonymous,
-                        TargetKind kind, std::string_view target, const CompiledRule** rule_out) {
-  const CompiledRule* rule = kind == TargetKind::kNone ? nullptr : policy.rules(kind).Find(target);
+                        TargetKind kind, std::string_view target, bool target_is_template,
+                        const CompiledRule** rule_out, std::string* invalid = nullptr) {
+  const RuleSet& rules = policy.rules(kind);
+  const CompiledRule* rule = nullptr;
+  bool target_invalid = false;
+  if (kind == TargetKind::kResource && rules.size() > 0 && !target_is_template) {
+    absl::StatusOr<std::string> normal = NormalizeResourceUri(target);
+    if (normal.ok()) {
+      rule = rules.Find(*normal);
+    } else {
+      target_invalid = true;
+      if (invalid != nullptr) *invalid = std::string(normal.status().message());
+    }
+  } else if (kind != TargetKind::kNone) {
+    rule = rules.Find(target);
+  }
   *rule_out = rule;
   if (!anonymous) {
     for (const std::string& scope : policy.server_scopes()) {
       if (!AnyGrants(policy.strategy(), held, scope)) return DecisionReason::kServerScopesMissing;
     }
   }
+  if (target_invalid) return DecisionReason::kTargetInvalid;
   if (kind == TargetKind::kTool && rule == nullptr && !policy.unknown_tool_allowed()) {
     return DecisionReason::kUnknownTool;
   }
@@ -60,10 +78,16 @@ TargetKind TargetKindOf(std::string_view method) {
 
 Decision Decide(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
                 std::string_view method, std::string_view target) {
+  return DecideTarget(policy, caller_scopes, anonymous, TargetKindOf(method), target);
+}
+
+Decision DecideTarget(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
+                      TargetKind kind, std::string_view target, bool target_is_template) {
   Decision d;
-  d.target_kind = TargetKindOf(method);
+  d.target_kind = kind;
   const CompiledRule* rule = nullptr;
-  d.reason = Evaluate(policy, caller_scopes, anonymous, d.target_kind, target, &rule);
+  std::string invalid;
+  d.reason = Evaluate(policy, caller_scopes, anonymous, d.target_kind, target, target_is_template, &rule, &invalid);
   d.allowed = d.reason == DecisionReason::kAllowed;
   if (rule != nullptr) {
     d.matched_rule = rule->pattern.text();
@@ -89,6 +113,9 @@ Decision Decide(const CompiledPolicy& policy, std::span<const std::string_view> 
     case DecisionReason::kUnknownTool:
       d.message = StrCat("Tool \"", target, "\" is not in the policy, and unknown tools are denied");
       break;
+    case DecisionReason::kTargetInvalid:
+      d.message = StrCat(TargetWord(d.target_kind), " \"", target, "\" cannot be decided on: ", invalid);
+      break;
     case DecisionReason::kAllowed:
       break;
   }
@@ -104,14 +131,15 @@ Decision Decide(const CompiledPolicy& policy, const std::vector<std::string>& ca
 bool IsAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
                std::string_view method, std::string_view target) {
   const CompiledRule* rule = nullptr;
-  return Evaluate(policy, caller_scopes, anonymous, TargetKindOf(method), target, &rule) ==
+  return Evaluate(policy, caller_scopes, anonymous, TargetKindOf(method), target, false, &rule) ==
          DecisionReason::kAllowed;
 }
 
 std::string_view ListItemMethod(ListKind kind) {
   switch (kind) {
     case ListKind::kTools: return "tools/call";
-    case ListKind::kResources: return "resources/read";
+    case ListKind::kResources:
+    case ListKind::kResourceTemplates: return "resources/read";
     case ListKind::kPrompts: return "prompts/get";
   }
   return "tools/call";
@@ -119,10 +147,14 @@ std::string_view ListItemMethod(ListKind kind) {
 
 std::vector<std::string> FilterAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes,
                                        bool anonymous, ListKind kind, const std::vector<std::string>& names) {
-  const std::string_view method = ListItemMethod(kind);
+  const TargetKind target_kind = TargetKindOf(ListItemMethod(kind));
+  const bool templates = kind == ListKind::kResourceTemplates;
   std::vector<std::string> allowed;
   for (const std::string& name : names) {
-    if (IsAllowed(policy, caller_scopes, anonymous, method, name)) allowed.push_back(name);
+    const CompiledRule* rule = nullptr;
+    if (Evaluate(policy, caller_scopes, anonymous, target_kind, name, templates, &rule) == DecisionReason::kAllowed) {
+      allowed.push_back(name);
+    }
   }
   return allowed;
 }

@@ -33,6 +33,7 @@ enum class DecisionReason {
   kServerScopesMissing,  // the caller lacks server-level scopes
   kTargetScopesMissing,  // the caller lacks scopes the tool/resource/prompt requires
   kUnknownTool,          // no rule names the tool and policy.unknown_tool is deny
+  kTargetInvalid,        // a resource URI without a normal form while resource rules exist (resource_uri.h)
 };
 
 struct Decision {
@@ -61,19 +62,27 @@ struct Decision {
 TargetKind TargetKindOf(std::string_view method);
 
 // The decision for `method` on `target` (ignored for methods without a target).
+// Resource URIs are matched by their normal form (resource_uri.h); one without a
+// normal form is kTargetInvalid when the policy has resource rules.
 Decision Decide(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
                 std::string_view method, std::string_view target);
 Decision Decide(const CompiledPolicy& policy, const std::vector<std::string>& caller_scopes, bool anonymous,
                 std::string_view method, std::string_view target);
 
+// The decision for a target named otherwise than by a method: a resource template
+// (completion/complete's ref/resource, resources/templates/list) is matched as
+// written against the resource rules, since a template is not a URI.
+Decision DecideTarget(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
+                      TargetKind kind, std::string_view target, bool target_is_template = false);
+
 // Decide(...).allowed, without building the explanation.
 bool IsAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
                std::string_view method, std::string_view target);
 
-enum class ListKind { kTools, kResources, kPrompts };
+enum class ListKind { kTools, kResources, kPrompts, kResourceTemplates };
 
 // The method whose decision governs whether an item of a list is shown:
-// tools/call, resources/read, prompts/get.
+// tools/call, resources/read (also for resource templates), prompts/get.
 std::string_view ListItemMethod(ListKind kind);
 
 // The names (tools, resource URIs or prompt names) the caller may use, in their

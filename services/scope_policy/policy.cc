@@ -6,6 +6,7 @@
 
 #include "services/common/strings.h"
 #include "services/common/yaml_reader.h"
+#include "services/scope_policy/resource_uri.h"
 #include "services/scope_policy/scope_grant.h"
 
 namespace mcpauth::sp {
@@ -61,6 +62,15 @@ class PolicyCompiler {
       const std::string path = c.path.empty() ? StrCat(key, ".", c.pattern) : c.path;
       if (c.pattern.empty()) return absl::InvalidArgumentError(StrCat(key, ": a name or pattern must not be empty"));
       if (absl::Status s = CheckScopes(c.required_scopes, StrCat(path, ".required_scopes")); !s.ok()) return s;
+      if (key == TargetKindKey(TargetKind::kResource)) {
+        // Targets are matched by their normal form, so patterns are put in it too.
+        absl::StatusOr<std::string> normal = NormalizeResourcePattern(c.pattern);
+        if (!normal.ok()) {
+          return absl::InvalidArgumentError(
+              StrCat(path, ": a resource URI must have a normal form (RFC 3986 §6), but ", normal.status().message()));
+        }
+        c.pattern = std::move(*normal);
+      }
       CompiledRule rule{.pattern = NamePattern(std::move(c.pattern)),
                         .path = path,
                         .rule_scopes = SortedUnique(std::move(c.required_scopes))};

@@ -107,6 +107,7 @@ v1::DecisionReason DecisionReasonToProto(DecisionReason reason) {
     case DecisionReason::kServerScopesMissing: return v1::DECISION_REASON_SERVER_SCOPES_MISSING;
     case DecisionReason::kTargetScopesMissing: return v1::DECISION_REASON_TARGET_SCOPES_MISSING;
     case DecisionReason::kUnknownTool: return v1::DECISION_REASON_UNKNOWN_TOOL;
+    case DecisionReason::kTargetInvalid: return v1::DECISION_REASON_TARGET_INVALID;
   }
   return v1::DECISION_REASON_UNSPECIFIED;
 }
@@ -116,6 +117,7 @@ std::optional<ListKind> ListKindFromProto(v1::ListKind kind) {
     case v1::LIST_KIND_TOOLS: return ListKind::kTools;
     case v1::LIST_KIND_RESOURCES: return ListKind::kResources;
     case v1::LIST_KIND_PROMPTS: return ListKind::kPrompts;
+    case v1::LIST_KIND_RESOURCE_TEMPLATES: return ListKind::kResourceTemplates;
     default: return std::nullopt;
   }
 }

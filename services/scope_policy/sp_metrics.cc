@@ -6,8 +6,8 @@ namespace {
 constexpr const char* kMethodLabels[] = {"tools/call", "resources/read", "resources/subscribe",
                                          "resources/unsubscribe", "prompts/get", "other"};
 constexpr const char* kReasonLabels[] = {"allowed", "server_scopes_missing", "target_scopes_missing",
-                                         "unknown_tool"};
-constexpr const char* kKindLabels[] = {"tools", "resources", "prompts"};
+                                         "unknown_tool", "target_invalid"};
+constexpr const char* kKindLabels[] = {"tools", "resources", "prompts", "resource_templates"};
 
 size_t MethodIndex(std::string_view method) {
   for (size_t i = 0; i + 1 < std::size(kMethodLabels); ++i) {
@@ -22,6 +22,7 @@ size_t ReasonIndex(DecisionReason reason) {
     case DecisionReason::kServerScopesMissing: return 1;
     case DecisionReason::kTargetScopesMissing: return 2;
     case DecisionReason::kUnknownTool: return 3;
+    case DecisionReason::kTargetInvalid: return 4;
   }
   return 0;
 }
@@ -31,6 +32,7 @@ size_t KindIndex(ListKind kind) {
     case ListKind::kTools: return 0;
     case ListKind::kResources: return 1;
     case ListKind::kPrompts: return 2;
+    case ListKind::kResourceTemplates: return 3;
   }
   return 0;
 }
@@ -57,7 +59,7 @@ ScopePolicyMetrics::ScopePolicyMetrics(prometheus::Registry& registry) {
                     .Name("mcpauth_policy_list_items_total")
                     .Help("Items offered to FilterList, by kind and whether they were kept")
                     .Register(registry);
-  for (size_t k = 0; k < 3; ++k) {
+  for (size_t k = 0; k < list_items_.size(); ++k) {
     list_items_[k][0] = &items.Add({{"kind", kKindLabels[k]}, {"result", "allowed"}});
     list_items_[k][1] = &items.Add({{"kind", kKindLabels[k]}, {"result", "filtered"}});
   }

@@ -38,11 +38,11 @@ class ScopePolicyMetrics {
 
  private:
   static constexpr size_t kMethods = 6;  // tools/call, resources/{read,subscribe,unsubscribe}, prompts/get, other
-  static constexpr size_t kReasons = 4;
+  static constexpr size_t kReasons = 5;
   std::array<std::array<prometheus::Counter*, kReasons>, kMethods> decisions_{};
   prometheus::Histogram* authorize_duration_;
   prometheus::Histogram* filter_duration_;
-  std::array<std::array<prometheus::Counter*, 2>, 3> list_items_{};  // [kind][allowed, filtered]
+  std::array<std::array<prometheus::Counter*, 2>, 4> list_items_{};  // [kind][allowed, filtered]
   std::array<prometheus::Counter*, 3> reloads_{};
   prometheus::Gauge* version_;
   prometheus::Gauge* loaded_at_;

@@ -96,6 +96,10 @@ v1::ValidateResponse Valid(const std::string& subject, std::vector<std::string> 
 constexpr char kTools[] =
     R"({"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"echo"},{"name":"delete_file"},{"name":"admin_reset"}]}})";
 
+constexpr char kTemplates[] =
+    R"({"jsonrpc":"2.0","id":8,"result":{"resourceTemplates":[{"uriTemplate":"file:///{path}"},)"
+    R"({"uriTemplate":"file:///secret/{name}"}]}})";
+
 class PipelineTest : public ::testing::Test {
  protected:
   void Start(const std::string& policy_yaml, bool fail_open = false,
@@ -115,7 +119,14 @@ class PipelineTest : public ::testing::Test {
       }
       test::HttpReply reply;
       reply.body = r.body.find("tools/list") != std::string::npos ? kTools
-                                                                   : R"({"jsonrpc":"2.0","id":1,"result":{}})";
+                   : r.body.find("resources/templates/list") != std::string::npos
+                       ? kTemplates
+                       : R"({"jsonrpc":"2.0","id":1,"result":{}})";
+      if (r.method == "GET") {
+        // The standalone stream, resumed: it replays an earlier tools/list answer.
+        reply.content_type = "text/event-stream";
+        reply.body = StrCat("id: 41\nevent: message\ndata: ", kTools, "\n\n");
+      }
       if (r.body.find("\"sse\"") != std::string::npos) {
         reply.content_type = "text/event-stream";
         reply.body = StrCat("event: message\ndata: ", kTools, "\n\n");
@@ -370,6 +381,97 @@ TEST_F(PipelineTest, DpopNonceChallengesAndFreshNonces) {
   const std::string passed = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: DPoP t\r\nDPoP: p\r\n");
   ASSERT_THAT(passed, StartsWith("HTTP/1.1 200"));
   EXPECT_EQ(test::RawHeader(passed, "DPoP-Nonce"), "n-2");
+}
+
+// Issue 14 item 6: list filtering applied only to POST answers; a GET stream
+// resumed with Last-Event-ID replayed an unfiltered tools/list result.
+TEST_F(PipelineTest, ListsOnTheGetStreamAreFilteredToo) {
+  Start(StrCat(kPolicy, "policy: {list_filtering: true}\n"));
+  validation_.Reply(Valid("alice", {"mcp"}));
+  const std::string r = test::RawHttpExchange(
+      server_->port(), "GET /mcp HTTP/1.1\r\nHost: gw\r\nAccept: text/event-stream\r\nAuthorization: Bearer t\r\n"
+                       "Last-Event-ID: 40\r\nConnection: close\r\n\r\n");
+  ASSERT_THAT(r, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(r, HasSubstr(R"(data: {"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"echo"}]}})"));
+  EXPECT_THAT(r, HasSubstr("id: 41"));
+  EXPECT_THAT(r, ::testing::Not(HasSubstr("delete_file")));
+  EXPECT_THAT(r, ::testing::Not(HasSubstr("admin_reset")));
+}
+
+// resources/templates/list is filtered like the other lists (a template matched as
+// written against the resource rules).
+TEST_F(PipelineTest, ResourceTemplatesAreFiltered) {
+  Start(StrCat(kPolicy, "resources: {\"file:///secret/*\": {required_scopes: [secrets]}}\n",
+               "policy: {list_filtering: true}\n"));
+  validation_.Reply(Valid("alice", {"mcp"}));
+  EXPECT_EQ(test::RawBody(Post(R"({"jsonrpc":"2.0","id":8,"method":"resources/templates/list"})")),
+            R"({"jsonrpc":"2.0","id":8,"result":{"resourceTemplates":[{"uriTemplate":"file:///{path}"}]}})");
+}
+
+// Issue 14 item 7: a denied tools/call sent as a notification (no id) was
+// forwarded. It is dropped: 202, nothing upstream; in a batch, the rest goes on.
+TEST_F(PipelineTest, DeniedNotificationsAreDropped) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  const std::string r = Post(R"({"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_file"}})");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 202"));
+  EXPECT_EQ(test::RawBody(r), "");
+  EXPECT_TRUE(Upstreamed().empty());
+  const std::string batch =
+      Post(R"([{"jsonrpc":"2.0","method":"tools/call","params":{"name":"admin_reset"}},)"
+           R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo"}}])");
+  EXPECT_THAT(batch, StartsWith("HTTP/1.1 200"));
+  ASSERT_EQ(Upstreamed().size(), 1u);
+  EXPECT_EQ(Upstreamed()[0].body, R"([{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo"}}])");
+  // An allowed notification is forwarded as it came.
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","method":"tools/call","params":{"name":"echo"}})"), StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(Upstreamed().size(), 2u);
+}
+
+// completion/complete on a prompt or resource template is a use of it; without a
+// ref it is invalid params.
+TEST_F(PipelineTest, CompletionsAreDecidedByTheirReference) {
+  Start(StrCat(kPolicy, "prompts: {deploy: {required_scopes: [deploy]}}\n",
+               "resources: {\"file:///secret/*\": {required_scopes: [secrets]}}\n"));
+  validation_.Reply(Valid("alice", {"mcp"}));
+  const std::string prompt = Post(
+      R"({"jsonrpc":"2.0","id":3,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"deploy"},)"
+      R"("argument":{"name":"env","value":"p"}}})");
+  EXPECT_THAT(test::RawBody(prompt), HasSubstr(R"("code":-32001,"message":"Prompt \"deploy\" requires scopes)"));
+  const std::string secret = Post(
+      R"({"jsonrpc":"2.0","id":4,"method":"completion/complete","params":{"ref":{"type":"ref/resource",)"
+      R"("uri":"file:///secret/{name}"},"argument":{"name":"name","value":"k"}}})");
+  EXPECT_THAT(test::RawBody(secret), HasSubstr(R"("code":-32001)"));
+  EXPECT_TRUE(Upstreamed().empty());
+  const std::string open = Post(
+      R"({"jsonrpc":"2.0","id":5,"method":"completion/complete","params":{"ref":{"type":"ref/resource",)"
+      R"("uri":"file:///{path}"},"argument":{"name":"path","value":"k"}}})");
+  EXPECT_THAT(open, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(Upstreamed().size(), 1u);
+  const std::string no_ref = Post(R"({"jsonrpc":"2.0","id":6,"method":"completion/complete","params":{}})");
+  EXPECT_THAT(no_ref, StartsWith("HTTP/1.1 400"));
+  EXPECT_THAT(test::RawBody(no_ref), HasSubstr("-32602"));
+}
+
+// Issue 14 item 4 at the edge: every spelling of a governed URI is governed; one
+// without a normal form is invalid params, whatever the caller holds.
+TEST_F(PipelineTest, ResourceSpellingsCannotSlipPastARule) {
+  Start(StrCat(kPolicy, "resources: {\"file:///secret/*\": {required_scopes: [secrets]}}\n"));
+  validation_.Reply(Valid("alice", {"mcp"}));
+  for (std::string_view uri : {"file:///public/../secret/key", "FILE:///secret/key", "file:///%73ecret/key",
+                               "file://localhost/secret/key"}) {
+    const std::string r = Post(StrCat(R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":")", uri,
+                                      R"("}})"));
+    EXPECT_THAT(test::RawBody(r), HasSubstr(R"("code":-32001)")) << uri;
+  }
+  validation_.Reply(Valid("bob", {"mcp", "secrets"}));
+  for (std::string_view uri : {"file:////secret/key", "file:///a%2F..%2Fsecret/key"}) {
+    const std::string r = Post(StrCat(R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":")", uri,
+                                      R"("}})"),
+                               "Authorization: Bearer other\r\n");
+    EXPECT_THAT(test::RawBody(r), HasSubstr(R"("code":-32602)")) << uri;
+  }
+  EXPECT_TRUE(Upstreamed().empty());
 }
 
 TEST_F(PipelineTest, IdentityHeadersCarryThePrincipal) {

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/common/strings.h"
+
 namespace mcpauth::sp {
 namespace {
 
@@ -299,6 +301,80 @@ TEST_F(DecisionTest, IsAllowedAgreesWithDecide) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace mcpauth::sp
+
+namespace mcpauth::sp {
+namespace {
+
+using ::testing::ElementsAre;
+using Scopes = std::vector<std::string>;
+
+// Issue 14 item 4: a rule on file:///secret/* let every other spelling through.
+// Targets are matched by their normal form; spellings without one are refused
+// whatever the caller holds, and only while resource rules exist.
+TEST(ResourceDecisionTest, EverySpellingOfAGovernedUriIsGoverned) {
+  auto policy = CompilePolicyText(R"(
+authorization: {required_scopes: [read]}
+resources:
+  "FILE://localhost/secret/*": {required_scopes: [secrets:read]}
+)",
+                                  "test");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const Scopes reader{"read"}, trusted{"read", "secrets:read"};
+  for (std::string_view uri : {"file:///secret/key", "FILE:///secret/key", "file:///%73ecret/key",
+                               "file:///public/../secret/key", "file://localhost/secret/key"}) {
+    const Decision d = Decide(**policy, reader, false, "resources/read", uri);
+    EXPECT_EQ(d.reason, DecisionReason::kTargetScopesMissing) << uri;
+    EXPECT_EQ(d.matched_rule, "file:///secret/*") << uri;
+    EXPECT_EQ(d.message, StrCat("Resource \"", uri, "\" requires scopes: ['secrets:read']. Missing: ['secrets:read']"));
+    EXPECT_TRUE(Decide(**policy, trusted, false, "resources/read", uri).allowed) << uri;
+  }
+  for (std::string_view uri : {"file:////secret/key", "file:///public%2F..%2Fsecret/key", "file:///../secret/key",
+                               "not a uri"}) {
+    for (const Scopes& scopes : {reader, trusted}) {
+      const Decision d = Decide(**policy, scopes, false, "resources/subscribe", uri);
+      EXPECT_EQ(d.reason, DecisionReason::kTargetInvalid) << uri;
+      EXPECT_THAT(d.message, ::testing::StartsWith(StrCat("Resource \"", uri, "\" cannot be decided on: "))) << uri;
+    }
+  }
+  // Server-level scopes are still checked first.
+  EXPECT_EQ(Decide(**policy, Scopes{}, false, "resources/read", "file:////x").reason,
+            DecisionReason::kServerScopesMissing);
+  // Listing: equivalent spellings are filtered alike, unnormalisable ones hidden.
+  EXPECT_THAT(FilterAllowed(**policy, ScopeViews(reader), false, ListKind::kResources,
+                            {"file:///public/a", "file:///%73ecret/b", "file:////secret/c", "FILE:///secret/d"}),
+              ElementsAre("file:///public/a"));
+  // Templates are matched as written (a template is not a URI).
+  EXPECT_EQ(DecideTarget(**policy, ScopeViews(reader), false, TargetKind::kResource, "file:///secret/{name}", true)
+                .reason,
+            DecisionReason::kTargetScopesMissing);
+  EXPECT_TRUE(DecideTarget(**policy, ScopeViews(reader), false, TargetKind::kResource, "file:///{path}", true).allowed);
+  EXPECT_THAT(FilterAllowed(**policy, ScopeViews(reader), false, ListKind::kResourceTemplates,
+                            {"file:///{path}", "file:///secret/{name}"}),
+              ElementsAre("file:///{path}"));
+}
+
+TEST(ResourceDecisionTest, WithoutResourceRulesNamesAreNotJudged) {
+  auto policy = CompilePolicyText("authorization: {required_scopes: [read]}\n", "test");
+  ASSERT_TRUE(policy.ok());
+  EXPECT_TRUE(Decide(**policy, Scopes{"read"}, false, "resources/read", "config").allowed);
+  EXPECT_TRUE(Decide(**policy, Scopes{"read"}, false, "resources/read", "file:////x").allowed);
+}
+
+TEST(ResourceDecisionTest, PatternsWithoutANormalFormAreConfigErrors) {
+  auto policy = CompilePolicyText("resources:\n  \"file:////secret/*\": {required_scopes: [s]}\n", "test");
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().message(),
+            "resources.file:////secret/*: a resource URI must have a normal form (RFC 3986 §6), but its path has an "
+            "empty segment (\"//\")");
+  // Two spellings of one pattern are one rule twice.
+  auto twice = CompilePolicyText(
+      "resources:\n  \"file:///s/*\": {required_scopes: [a]}\n  \"FILE:///s/*\": {required_scopes: [b]}\n", "test");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(twice.status().message(), ::testing::HasSubstr("duplicates"));
 }
 
 }  // namespace
