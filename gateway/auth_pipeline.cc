@@ -1,5 +1,6 @@
 #include "gateway/auth_pipeline.h"
 
+#include <algorithm>
 #include <map>
 
 #include <boost/json.hpp>
@@ -350,13 +351,36 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
               {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
     caller.anonymous = true;
     caller.owner = "anonymous";
+  } else if (validated.reason() == v1::REASON_DPOP_PROOF_QUOTA) {
+    // A rate limit on this caller alone (token-validation without Redis).
+    metrics_->CountDenial("dpop_proof_quota");
+    McpDecision d;
+    d.reason = "dpop_proof_quota";
+    d.local = Gateway::JsonResponse(http::status::too_many_requests,
+                                    JsonRpcErrorMessage(nullptr, -32000, validated.error_description()),
+                                    request.keep_alive());
+    d.local->set(http::field::retry_after, "10");
+    if (!validated.dpop_nonce().empty()) d.local->set("DPoP-Nonce", validated.dpop_nonce());
+    co_return d;
   } else if (!validated.valid()) {
     co_return Challenge(request, info, KindForError(validated.error()), credentials.scheme,
                         validated.error_description(), {}, validated.dpop_nonce());
   } else {
     caller.principal = validated.principal();
-    for (const std::string& s : caller.principal.scopes()) caller.scope_views.push_back(s);
-    caller.owner = SessionBindings::OwnerKey(caller.principal.issuer(), caller.principal.subject());
+    // The identity goes upstream in headers and owns sessions: a principal with no
+    // subject or client cannot own one, and one with control characters cannot be
+    // written (token-validation refuses those; this gateway does not rely on it).
+    const v1::Principal& p = caller.principal;
+    const bool writable = IsHttpFieldValue(p.subject()) && IsHttpFieldValue(p.client_id()) &&
+                          std::all_of(p.scopes().begin(), p.scopes().end(),
+                                      [](const std::string& s) { return IsHttpFieldValue(s); });
+    caller.owner = SessionBindings::OwnerKey(p.issuer(), p.subject(), p.client_id());
+    if (!writable || caller.owner.empty()) {
+      co_return Challenge(request, info, ChallengeKind::kInvalidToken, credentials.scheme,
+                          writable ? "The access token names no subject (sub) and no client (client_id)"
+                                   : "The access token's identity holds characters a header cannot carry");
+    }
+    for (const std::string& s : p.scopes()) caller.scope_views.push_back(s);
     dpop_nonce = validated.dpop_nonce();
   }
 
@@ -369,14 +393,8 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   }
 
   const std::string session_id(View(request["Mcp-Session-Id"]));
-  if (!session_id.empty() && sessions_->Check(session_id, caller.owner) == SessionBindings::Owner::kOther) {
-    metrics_->CountDenial("session_hijack");
-    McpDecision d;
-    d.reason = "session_hijack";
-    d.local = Gateway::JsonResponse(
-        http::status::forbidden,
-        JsonRpcErrorMessage(nullptr, -32600, "This session belongs to another principal"), request.keep_alive());
-    co_return d;
+  if (!session_id.empty()) {
+    if (std::optional<McpDecision> refused = CheckSession(request, session_id, caller.owner)) co_return *refused;
   }
 
   McpDecision d;
@@ -397,13 +415,51 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
     d.upstream_headers.emplace_back(ids.claims, Base64UrlEncode(caller.principal.claims_json()));
   }
   if (!dpop_nonce.empty()) d.client_headers.emplace_back("DPoP-Nonce", dpop_nonce);
-  if (session_id.empty()) {
-    d.on_upstream_response = [sessions = sessions_, owner = caller.owner](const http::response_header<>& h) {
-      const std::string_view assigned = View(h["Mcp-Session-Id"]);
-      if (!assigned.empty()) sessions->Bind(assigned, owner);
-    };
-  }
+  d.on_upstream_response = [sessions = sessions_, owner = caller.owner,
+                             session_id](const http::response_header<>& h) -> absl::Status {
+    const std::string_view assigned = View(h["Mcp-Session-Id"]);
+    if (assigned.empty() || assigned == session_id) return absl::OkStatus();
+    // A session the upstream hands this caller is bound to them; one already bound
+    // to someone else never reaches them.
+    if (sessions->Bind(assigned, owner) == SessionBindings::Owner::kOther) {
+      log::Error("the upstream assigned a session id that belongs to another principal; not relayed");
+      return absl::FailedPreconditionError("Upstream MCP server assigned a session that belongs to another principal");
+    }
+    return absl::OkStatus();
+  };
   co_return d;
+}
+
+std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, const std::string& session_id,
+                                                      const std::string& owner) {
+  McpDecision d;
+  switch (sessions_->Check(session_id, owner)) {
+    case SessionBindings::Owner::kSame:
+      return std::nullopt;
+    case SessionBindings::Owner::kOther:
+      d.reason = "session_hijack";
+      d.local = Gateway::JsonResponse(http::status::forbidden,
+                                      JsonRpcErrorMessage(nullptr, -32600, "This session belongs to another principal"),
+                                      request.keep_alive());
+      break;
+    case SessionBindings::Owner::kUnknown:
+      // MCP Streamable HTTP: a session the server does not know is 404; the client
+      // starts a new one (which is then bound to it).
+      d.reason = "session_unknown";
+      d.local = Gateway::JsonResponse(http::status::not_found,
+                                      JsonRpcErrorMessage(nullptr, -32001, "Session not found"), request.keep_alive());
+      break;
+    case SessionBindings::Owner::kUnavailable:
+      d.reason = "session_store_unavailable";
+      d.local = Gateway::JsonResponse(
+          http::status::service_unavailable,
+          JsonRpcErrorMessage(nullptr, -32000, "Session bindings are temporarily unavailable; retry"),
+          request.keep_alive());
+      d.local->set(http::field::retry_after, "5");
+      break;
+  }
+  metrics_->CountDenial(d.reason);
+  return d;
 }
 
 McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,

@@ -84,6 +84,10 @@ class AuthPipeline final : public McpPipeline {
   McpDecision DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
                              const sp::CompiledPolicy& policy, std::string_view scheme);
 
+  // The answer for a request naming a session `owner` may not use (another's: 403;
+  // unknown: 404; bindings unavailable: 503); nullopt when it may.
+  std::optional<McpDecision> CheckSession(const Request& request, const std::string& session_id,
+                                          const std::string& owner);
   // Filters list results for `caller`: those answering the requests in `lists`
   // (ids to kinds), or with nullopt every result shaped like a list.
   std::function<std::optional<std::string>(std::string_view)> ListFilter(

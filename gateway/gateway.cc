@@ -432,7 +432,13 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     }
     metrics_->ObserveUpstream(route.config.path,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    if (decision.on_upstream_response) decision.on_upstream_response(head);
+    if (decision.on_upstream_response) {
+      if (absl::Status refused = decision.on_upstream_response(head); !refused.ok()) {
+        const std::string message(refused.message());
+        const bool awaited = co_await fail(http::status::bad_gateway, "protocol", message);
+        co_return awaited;
+      }
+    }
 
     RelayOptions relay;
     relay.write_timeout = limits.write_timeout;

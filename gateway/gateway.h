@@ -43,8 +43,9 @@ struct McpDecision {
   std::function<std::optional<std::string>(std::string_view)> transform;  // list filtering
   std::vector<std::string> own_messages;  // replies the gateway made for denied batch members
   std::vector<std::pair<std::string, std::string>> client_headers;  // added to the response (DPoP-Nonce)
-  // Sees the upstream's response header (e.g. to bind a new Mcp-Session-Id).
-  std::function<void(const http::response_header<>&)> on_upstream_response;
+  // Sees the upstream's response header (e.g. to bind a new Mcp-Session-Id); an
+  // error refuses the response (502, nothing of it relayed).
+  std::function<absl::Status(const http::response_header<>&)> on_upstream_response;
 };
 
 class McpPipeline {

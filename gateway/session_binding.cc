@@ -15,31 +15,50 @@ std::string Sha256Hex(std::string_view text) {
 
 std::string Key(std::string_view session_id) { return StrCat(kRedisKeyPrefix, "session:", Sha256Hex(session_id)); }
 
-}  // namespace
-
-std::string SessionBindings::OwnerKey(std::string_view issuer, std::string_view subject) {
-  return Sha256Hex(StrCat(issuer, "\n", subject));
+SessionBindings::Owner Compare(const std::string& bound, const std::string& owner) {
+  return bound == owner ? SessionBindings::Owner::kSame : SessionBindings::Owner::kOther;
 }
 
-void SessionBindings::Bind(std::string_view session_id, const std::string& owner) {
+}  // namespace
+
+std::string SessionBindings::OwnerKey(std::string_view issuer, std::string_view subject, std::string_view client_id) {
+  // (The subject form is the one bindings in Redis were made with before; the
+  // client form cannot meet it, since no accepted subject holds a line break.)
+  if (!subject.empty()) return Sha256Hex(StrCat(issuer, "\n", subject));
+  if (!client_id.empty()) return Sha256Hex(StrCat(issuer, "\n\nclient\n", client_id));
+  return "";
+}
+
+SessionBindings::Owner SessionBindings::Bind(std::string_view session_id, const std::string& owner) {
   const std::string key = Key(session_id);
-  (void)local_->Set(key, owner, ttl_);
-  if (shared_ != nullptr) (void)shared_->Set(key, owner, ttl_);
+  if (auto local = local_->Get(key); local.ok() && local->has_value()) return Compare(**local, owner);
+  if (shared_ != nullptr) {
+    absl::StatusOr<bool> created = shared_->SetIfAbsent(key, owner, ttl_);
+    if (created.ok() && !*created) {
+      auto bound = shared_->Get(key);
+      if (bound.ok() && bound->has_value()) {
+        (void)local_->Set(key, **bound, ttl_);
+        return Compare(**bound, owner);
+      }
+    }
+  }
+  absl::StatusOr<bool> created = local_->SetIfAbsent(key, owner, ttl_);
+  if (created.ok() && !*created) {
+    auto bound = local_->Get(key);
+    if (bound.ok() && bound->has_value()) return Compare(**bound, owner);
+  }
+  return Owner::kSame;
 }
 
 SessionBindings::Owner SessionBindings::Check(std::string_view session_id, const std::string& owner) {
   const std::string key = Key(session_id);
-  auto local = local_->Get(key);
-  std::optional<std::string> bound = local.ok() ? *local : std::nullopt;
-  if (!bound && shared_ != nullptr) {
-    auto shared = shared_->Get(key);
-    if (shared.ok() && shared->has_value()) {
-      bound = **shared;
-      (void)local_->Set(key, *bound, ttl_);
-    }
-  }
-  if (!bound) return Owner::kUnknown;
-  return *bound == owner ? Owner::kSame : Owner::kOther;
+  if (auto local = local_->Get(key); local.ok() && local->has_value()) return Compare(**local, owner);
+  if (shared_ == nullptr) return Owner::kUnknown;
+  auto shared = shared_->Get(key);
+  if (!shared.ok()) return Owner::kUnavailable;
+  if (!shared->has_value()) return Owner::kUnknown;
+  (void)local_->Set(key, **shared, ttl_);
+  return Compare(**shared, owner);
 }
 
 }  // namespace mcpauth::gw

@@ -21,13 +21,20 @@
 
 namespace mcpauth::tv {
 
+enum class ReplayVerdict {
+  kFirstUse,  // recorded now
+  kReplay,    // recorded before, within its ttl
+  kOverShare, // not recorded: the owner holds more than its share of a store under pressure
+};
+
 class DpopReplayStore {
  public:
   virtual ~DpopReplayStore() = default;
-  // Records (jkt, jti) for `ttl`: true when this call recorded it (first use),
-  // false when it was already recorded (a replay), an error when the store
-  // cannot answer.
-  virtual absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) = 0;
+  // Records (jkt, jti) for `ttl` on behalf of `owner` (the token's issuer and
+  // subject): kFirstUse, kReplay, or kOverShare (in-process only); an error when
+  // the store cannot answer (ResourceExhausted: full; Unavailable: Redis down).
+  virtual absl::StatusOr<ReplayVerdict> FirstUse(std::string_view owner, std::string_view jkt, std::string_view jti,
+                                                 absl::Duration ttl) = 0;
   // "redis" or "in-process", for logs.
   virtual std::string_view kind() const = 0;
   // FirstUse waits on another process (Redis): a caller that must not block asks first.
@@ -40,11 +47,15 @@ std::string DpopReplayKey(std::string_view jkt, std::string_view jti);
 
 // In this process only. Bounded: when `capacity` unexpired entries are held, new
 // proofs cannot be recorded and FirstUse fails (could not decide) rather than
-// forget a jti that is still inside its window.
+// forget a jti that is still inside its window. So that one caller cannot bring
+// that about for everyone, once the store is half full an owner holding a
+// sixteenth of the capacity gets kOverShare for its further proofs (until some of
+// its entries expire); everyone else goes on.
 class InProcessDpopReplayStore final : public DpopReplayStore {
  public:
   explicit InProcessDpopReplayStore(size_t capacity = 500'000, const Clock* clock = SystemClock::Get());
-  absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) override;
+  absl::StatusOr<ReplayVerdict> FirstUse(std::string_view owner, std::string_view jkt, std::string_view jti,
+                                         absl::Duration ttl) override;
   std::string_view kind() const override { return "in-process"; }
   bool waits() const override { return false; }
   size_t size();
@@ -52,11 +63,18 @@ class InProcessDpopReplayStore final : public DpopReplayStore {
  private:
   void SweepLocked(absl::Time now);
 
+  struct Recorded {
+    absl::Time expires;
+    std::string key;
+    std::string owner;
+  };
   const size_t capacity_;
+  const size_t owner_share_;
   const Clock* clock_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, absl::Time> expires_;
-  std::deque<std::pair<absl::Time, std::string>> order_;  // by insertion; swept from the front
+  absl::flat_hash_map<std::string, size_t> per_owner_;  // entries in order_ by owner
+  std::deque<Recorded> order_;  // by insertion; swept from the front
 };
 
 // Through the shared key-value store (Redis): SET key NX PX ttl. Pass the Redis
@@ -69,7 +87,8 @@ class SharedDpopReplayStore final : public DpopReplayStore {
  public:
   explicit SharedDpopReplayStore(KeyValueStore* store, size_t local_capacity = 100'000,
                                  const Clock* clock = SystemClock::Get());
-  absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) override;
+  absl::StatusOr<ReplayVerdict> FirstUse(std::string_view owner, std::string_view jkt, std::string_view jti,
+                                         absl::Duration ttl) override;
   std::string_view kind() const override { return "redis"; }
   bool waits() const override { return true; }
 

@@ -77,16 +77,21 @@ Reason DpopVerifier::CheckBinding(const PendingDpop& pending,
   return v1::REASON_OK;
 }
 
-absl::StatusOr<Reason> DpopVerifier::Complete(const PendingDpop& pending) const {
+absl::StatusOr<Reason> DpopVerifier::Complete(const PendingDpop& pending, std::string_view owner) const {
   // CheckBinding passed, so a proof is here exactly when DPoP is in use.
   if (!pending.proof) return v1::REASON_OK;
   if (Reason r = VerifyDpopSignature(*pending.proof, &keys_); r != v1::REASON_OK) return r;
-  auto first = replay_->FirstUse(pending.proof->jkt, pending.proof->jti, replay_ttl());
-  if (!first.ok()) {
-    return absl::UnavailableError(
-        StrCat("DPoP replay store (", replay_->kind(), ") unavailable: ", first.status().message()));
+  auto verdict = replay_->FirstUse(owner, pending.proof->jkt, pending.proof->jti, replay_ttl());
+  if (!verdict.ok()) {
+    return absl::Status(verdict.status().code(), StrCat("DPoP replay store (", replay_->kind(),
+                                                        ") cannot answer: ", verdict.status().message()));
   }
-  return *first ? v1::REASON_OK : v1::REASON_DPOP_REPLAYED;
+  switch (*verdict) {
+    case ReplayVerdict::kFirstUse: return v1::REASON_OK;
+    case ReplayVerdict::kReplay: return v1::REASON_DPOP_REPLAYED;
+    case ReplayVerdict::kOverShare: return v1::REASON_DPOP_PROOF_QUOTA;
+  }
+  return v1::REASON_DPOP_REPLAYED;
 }
 
 std::string DpopVerifier::NonceFor(const PendingDpop& pending, Reason reason) const {

@@ -71,9 +71,11 @@ class DpopVerifier {
                   PendingDpop& out) const;
   // Step 2, with the token's claims (not yet verified: this only refutes).
   Reason CheckBinding(const PendingDpop& pending, const std::optional<std::string>& confirmation_jkt) const;
-  // Step 3: the signature, then the replay store. The Reason, or an error status
-  // when the replay store could not answer (Redis down): the request cannot be decided.
-  absl::StatusOr<Reason> Complete(const PendingDpop& pending) const;
+  // Step 3: the signature, then the replay store, on behalf of `owner` (the
+  // token's issuer and subject). The Reason, or an error status when the replay
+  // store could not answer (Unavailable: Redis down; ResourceExhausted: full): the
+  // request cannot be decided.
+  absl::StatusOr<Reason> Complete(const PendingDpop& pending, std::string_view owner) const;
 
   // The nonce for an answer: empty when nonces are off or the request did not use DPoP.
   std::string NonceFor(const PendingDpop& pending, Reason reason) const;

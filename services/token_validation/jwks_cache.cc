@@ -88,10 +88,17 @@ std::shared_ptr<const KeySet> JwksCache::FreshIn(Entry& entry) {
 absl::StatusOr<std::shared_ptr<const KeySet>> JwksCache::RefreshForUnknownKid(const std::string& source,
                                                                              std::string_view kid) {
   Entry& entry = EntryFor(source);
-  std::lock_guard<std::mutex> load_lock(entry.load_mu);
+  std::unique_lock<std::mutex> load_lock(entry.load_mu, std::try_to_lock);
+  if (!load_lock.owns_lock()) {
+    // A load is under way. Waiting for it would let a flood of made-up kids hold
+    // every thread for as long as a slow key source takes; the set in hand answers.
+    std::lock_guard<std::mutex> lock(entry.mu);
+    if (metrics_) metrics_->CountUnknownKid("load_in_progress");
+    if (entry.keys) return entry.keys;
+    return absl::UnavailableError(StrCat("no keys available yet from ", source, " (a load is under way)"));
+  }
   {
     std::lock_guard<std::mutex> lock(entry.mu);
-    // Another caller may have reloaded while this one waited.
     if (entry.keys && entry.keys->HasKid(kid)) return entry.keys;
     if (clock_->Now() < entry.last_attempt + options_.refetch_interval) {
       if (metrics_) metrics_->CountUnknownKid("debounced");

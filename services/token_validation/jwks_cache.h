@@ -46,7 +46,8 @@ class JwksCache {
   std::shared_ptr<const KeySet> FreshKeys(const std::string& source);
 
   // For a token whose kid the current set lacks: reloads unless a load happened
-  // within the refetch interval, and returns the set to use.
+  // within the refetch interval, and returns the set to use. Never waits for a load
+  // another caller has under way: answers from the set in hand instead.
   absl::StatusOr<std::shared_ptr<const KeySet>> RefreshForUnknownKid(const std::string& source,
                                                                      std::string_view kid);
 

@@ -58,6 +58,7 @@ std::string_view ReasonText(Reason reason) {
     case v1::REASON_DPOP_REQUIRED: return "A DPoP-bound token is required";
     case v1::REASON_DPOP_SCHEME_CONFUSION: return "DPoP scheme used with a token that is not DPoP-bound";
     case v1::REASON_DPOP_MULTIPLE_PROOFS: return "More than one DPoP proof was sent";
+    case v1::REASON_DPOP_PROOF_QUOTA: return "Too many DPoP proofs from this caller within the replay window; retry later";
     default: return "Unknown reason";
   }
 }
@@ -79,6 +80,7 @@ std::string_view ReasonErrorCode(Reason reason) {
     case v1::REASON_DPOP_ATH_MISMATCH:
     case v1::REASON_DPOP_REPLAYED:
     case v1::REASON_DPOP_MULTIPLE_PROOFS:
+    case v1::REASON_DPOP_PROOF_QUOTA:
       return "invalid_dpop_proof";
     // A bad binding (RFC 9449 §7.1): the token, not the proof, is what is wrong.
     case v1::REASON_DPOP_JKT_MISMATCH:
@@ -92,7 +94,7 @@ std::string_view ReasonErrorCode(Reason reason) {
 }
 
 bool IsDpopReason(Reason reason) {
-  return reason >= v1::REASON_DPOP_PROOF_MISSING && reason <= v1::REASON_DPOP_MULTIPLE_PROOFS;
+  return reason >= v1::REASON_DPOP_PROOF_MISSING && reason <= v1::REASON_DPOP_PROOF_QUOTA;
 }
 
 std::string_view ReasonLabel(Reason reason) {

@@ -262,7 +262,12 @@ grpc::Status TokenValidationService::Answer(const ValidationResult& result,
   metrics_->CountDpop(result.dpop_proof_checked, result.reason, !result.error.ok(), !result.dpop_nonce.empty());
   if (!result.error.ok()) {
     log::Warn("could not validate token", {{"error", std::string(result.error.message())}});
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(result.error.message()));
+    // A full in-process replay store is an overload (RESOURCE_EXHAUSTED, never a
+    // caller's fail_open); anything else is "could not reach / could not fetch".
+    const grpc::StatusCode code = result.error.code() == absl::StatusCode::kResourceExhausted
+                                      ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                                      : grpc::StatusCode::UNAVAILABLE;
+    return grpc::Status(code, std::string(result.error.message()));
   }
   FillResponse(result, response);
   return grpc::Status::OK;

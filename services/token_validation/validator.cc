@@ -90,7 +90,10 @@ ValidationResult TokenValidator::Validate(const ValidationInput& input) {
     if (result.valid()) {
       // The token is genuine (or was, when the cache answered); the proof must
       // now be too, on every request.
-      absl::StatusOr<Reason> completed = dpop_->Complete(dpop);
+      const JwtClaims& claims = result.token->claims;
+      const std::string owner = StrCat(result.token->issuer->issuer, "\n", claims.subject.value_or(""), "\n",
+                                       claims.subject ? "" : claims.client_id.value_or(""));
+      absl::StatusOr<Reason> completed = dpop_->Complete(dpop, owner);
       if (!completed.ok()) {
         result = CouldNotDecide(completed.status());
       } else if (*completed != v1::REASON_OK) {

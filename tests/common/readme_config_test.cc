@@ -74,6 +74,7 @@ const std::vector<SchemaKey>& Schema() {
         {"gateway.routes[].path", R"("/mcp")"},
         {"gateway.routes[].resource", R"("https://mcp.example.com/mcp")"},
         {"gateway.routes[].upstream", R"("http://127.0.0.1:3001/mcp")"},
+        {"gateway.routes[].audiences", R"(["api://mcp"])"},
         {"gateway.allowed_origins", R"(["https://app.example.com"])"},
         {"gateway.trusted_proxies", R"(["10.0.0.0/8"])"},
         {"gateway.identity_headers.subject", R"("X-Subject")"},

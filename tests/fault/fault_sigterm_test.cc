@@ -59,8 +59,12 @@ TEST(SigtermTest, InFlightFinishNewAreRefusedExitWithinGrace) {
                "Content-Length: ", test::ToolsCall("stream").size(), "\r\n\r\n", test::ToolsCall("stream")),
         false, absl::Seconds(60));
   });
-  ASSERT_TRUE(test::WaitFor([&] { return CountLines((*upstream)->LogText(), "slow request started") == 4; },
-                            absl::Seconds(20)));
+  ASSERT_TRUE(test::WaitFor(
+      [&] {
+        const std::string log = (*upstream)->LogText();
+        return CountLines(log, "slow request started") == 4 && CountLines(log, "stream started") == 1;
+      },
+      absl::Seconds(20)));
 
   test::ChildProcess* gateway = suite.Process("gateway");
   ASSERT_TRUE(gateway->Signal(SIGTERM));

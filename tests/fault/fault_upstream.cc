@@ -58,6 +58,9 @@ asio::awaitable<std::optional<std::string>> Answer(beast::tcp_stream& stream, co
   const std::string& body = req.body();
   const std::string id = mcpauth::loopback::JsonRpcIdOf(body);
   if (req.method() == http::verb::get || body.find("\"name\":\"stream\"") != std::string::npos) {
+    // Tests poll the log for this line to know a stream is open.
+    std::printf("stream started\n");
+    std::fflush(stdout);
     co_await Stream(stream, id);
     co_return std::nullopt;
   }

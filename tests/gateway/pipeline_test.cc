@@ -122,6 +122,9 @@ class PipelineTest : public ::testing::Test {
                    : r.body.find("resources/templates/list") != std::string::npos
                        ? kTemplates
                        : R"({"jsonrpc":"2.0","id":1,"result":{}})";
+      // Every initialize gets the same session id: an upstream that hands out a
+      // session it already gave someone else.
+      if (r.body.find("\"initialize\"") != std::string::npos) reply.headers = {{"Mcp-Session-Id", "sess-1"}};
       if (r.method == "GET") {
         // The standalone stream, resumed: it replays an earlier tools/list answer.
         reply.content_type = "text/event-stream";
@@ -471,6 +474,67 @@ TEST_F(PipelineTest, ResourceSpellingsCannotSlipPastARule) {
                                "Authorization: Bearer other\r\n");
     EXPECT_THAT(test::RawBody(r), HasSubstr(R"("code":-32602)")) << uri;
   }
+  EXPECT_TRUE(Upstreamed().empty());
+}
+
+constexpr char kInitialize[] =
+    R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})";
+
+// A session is its opener's: another principal is refused (403); a session the
+// gateway never bound (evicted, lost, made up) is unknown (404, MCP's answer), not
+// let through; an upstream that assigns a session already bound to someone else
+// does not get it to the second caller (502).
+TEST_F(PipelineTest, SessionsBelongToWhoeverOpenedThem) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  const std::string opened = Post(kInitialize, "Authorization: Bearer alice\r\n");
+  ASSERT_EQ(test::RawHeader(opened, "Mcp-Session-Id"), "sess-1");
+  const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+  EXPECT_THAT(Post(ping, "Authorization: Bearer alice\r\nMcp-Session-Id: sess-1\r\n"), StartsWith("HTTP/1.1 200"));
+  const std::string unknown = Post(ping, "Authorization: Bearer alice\r\nMcp-Session-Id: sess-made-up\r\n");
+  EXPECT_THAT(unknown, StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(test::RawBody(unknown), HasSubstr(R"("code":-32001,"message":"Session not found")"));
+
+  validation_.Reply(Valid("bob", {"mcp"}));
+  EXPECT_THAT(Post(ping, "Authorization: Bearer bob\r\nMcp-Session-Id: sess-1\r\n"), StartsWith("HTTP/1.1 403"));
+  const std::string reissued = Post(kInitialize, "Authorization: Bearer bob\r\n");
+  EXPECT_THAT(reissued, StartsWith("HTTP/1.1 502"));
+  EXPECT_EQ(test::RawHeader(reissued, "Mcp-Session-Id"), "");
+  // Upstream saw: alice's initialize, alice's ping, bob's initialize (answered, not relayed).
+  EXPECT_EQ(Upstreamed().size(), 3u);
+}
+
+// Tokens without sub were one session owner for every caller of the issuer. Now a
+// token's client owns its sessions when it has no subject, and a token naming
+// neither is refused.
+TEST_F(PipelineTest, TokensWithoutASubjectOwnSessionsByClient) {
+  Start(kPolicy);
+  v1::ValidateResponse app1 = Valid("", {"mcp"});
+  app1.mutable_principal()->set_client_id("app-1");
+  validation_.Reply(app1);
+  ASSERT_EQ(test::RawHeader(Post(kInitialize, "Authorization: Bearer app1\r\n"), "Mcp-Session-Id"), "sess-1");
+  v1::ValidateResponse app2 = Valid("", {"mcp"});
+  app2.mutable_principal()->set_client_id("app-2");
+  validation_.Reply(app2);
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer app2\r\nMcp-Session-Id: sess-1\r\n"),
+              StartsWith("HTTP/1.1 403"));
+  validation_.Reply(Valid("", {"mcp"}));
+  const std::string nobody = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer nobody\r\n");
+  EXPECT_THAT(nobody, StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(test::RawHeader(nobody, "WWW-Authenticate"), HasSubstr("names no subject"));
+}
+
+// Defense in depth for issue 14 item 2: a principal whose subject holds CR/LF
+// (token-validation refuses such tokens) is refused here too, never written.
+TEST_F(PipelineTest, AnIdentityWithControlCharactersIsRefused) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice\r\nX-MCP-Auth-Scopes: admin", {"mcp"}));
+  const std::string r = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(test::RawHeader(r, "WWW-Authenticate"), HasSubstr(R"(error="invalid_token")"));
+  validation_.Reply(Valid("alice", {"mcp", "read\nX-Injected: 1"}));
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer other\r\n"),
+              StartsWith("HTTP/1.1 401"));
   EXPECT_TRUE(Upstreamed().empty());
 }
 

@@ -15,10 +15,12 @@ constexpr char kJkt[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
 constexpr char kOtherJkt[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 const absl::Duration kTtl = absl::Seconds(180);
 
+constexpr char kOwner[] = "https://as\nalice\n";
+
 bool First(DpopReplayStore& store, std::string_view jkt, std::string_view jti, absl::Duration ttl = kTtl) {
-  auto r = store.FirstUse(jkt, jti, ttl);
+  auto r = store.FirstUse(kOwner, jkt, jti, ttl);
   EXPECT_TRUE(r.ok()) << r.status();
-  return r.value_or(false);
+  return r.value_or(ReplayVerdict::kReplay) == ReplayVerdict::kFirstUse;
 }
 
 TEST(DpopReplayKey, PrefixedHashedAndOfFixedLength) {
@@ -49,10 +51,11 @@ TEST(InProcessDpopReplayStore, EachPairOnceWithinTheTtl) {
 TEST(InProcessDpopReplayStore, FullStoreCannotDecideAndForgetsNothing) {
   ManualClock clock;
   InProcessDpopReplayStore store(3, &clock);
-  EXPECT_TRUE(First(store, kJkt, "a"));
-  EXPECT_TRUE(First(store, kJkt, "b"));
-  EXPECT_TRUE(First(store, kJkt, "c"));
-  auto full = store.FirstUse(kJkt, "d", kTtl);
+  // Three owners, each within its share: the store itself fills.
+  for (std::string_view jti : {"a", "b", "c"}) {
+    EXPECT_EQ(store.FirstUse(StrCat("owner-", jti), kJkt, jti, kTtl).value(), ReplayVerdict::kFirstUse);
+  }
+  auto full = store.FirstUse("owner-d", kJkt, "d", kTtl);
   EXPECT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted);
   // Replays are still recognized while full.
   EXPECT_FALSE(First(store, kJkt, "a"));
@@ -60,8 +63,30 @@ TEST(InProcessDpopReplayStore, FullStoreCannotDecideAndForgetsNothing) {
   // Expiry frees room.
   clock.Advance(kTtl);
   EXPECT_EQ(store.size(), 0u);
-  EXPECT_TRUE(First(store, kJkt, "d"));
-  EXPECT_TRUE(First(store, kJkt, "a"));
+  EXPECT_EQ(store.FirstUse("owner-d", kJkt, "d", kTtl).value(), ReplayVerdict::kFirstUse);
+  EXPECT_EQ(store.FirstUse("owner-a", kJkt, "a", kTtl).value(), ReplayVerdict::kFirstUse);
+}
+
+// Issue 14 (suspected, confirmed): one valid DPoP caller could fill the in-process
+// store, after which every DPoP request anyone made could not be decided. Once the
+// store is half full, an owner holding a sixteenth of it is refused further
+// proofs (kOverShare) while others go on; replays are still recognised.
+TEST(InProcessDpopReplayStore, NoOwnerFillsTheStoreForEveryone) {
+  ManualClock clock;
+  InProcessDpopReplayStore store(64, &clock);  // a share is 4; pressure from 32
+  auto use = [&](std::string_view owner, int i) { return store.FirstUse(owner, kJkt, StrCat(owner, i), kTtl); };
+  // Without pressure an owner may use more than its share.
+  for (int i = 0; i < 31; ++i) ASSERT_EQ(use("mallory", i).value(), ReplayVerdict::kFirstUse);
+  ASSERT_EQ(use("mallory", 31).value(), ReplayVerdict::kFirstUse);  // 32 entries: half full
+  EXPECT_EQ(use("mallory", 32).value(), ReplayVerdict::kOverShare);
+  EXPECT_EQ(store.FirstUse("mallory", kJkt, "mallory0", kTtl).value(), ReplayVerdict::kReplay);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(use("alice", i).value(), ReplayVerdict::kFirstUse) << i;
+  EXPECT_EQ(use("alice", 4).value(), ReplayVerdict::kOverShare);
+  EXPECT_EQ(use("bob", 0).value(), ReplayVerdict::kFirstUse);
+  // Shares come back as entries expire.
+  clock.Advance(kTtl);
+  EXPECT_EQ(use("mallory", 100).value(), ReplayVerdict::kFirstUse);
+  EXPECT_EQ(store.size(), 1u);
 }
 
 TEST(SharedDpopReplayStore, UsesSetIfAbsentWithTheTtl) {
@@ -135,7 +160,7 @@ TEST(SharedDpopReplayStore, StoreDownIsAnErrorNotAFirstUse) {
   DownStore down;
   SharedDpopReplayStore store(&down);
   for (int i = 0; i < 3; ++i) {
-    auto r = store.FirstUse(kJkt, "jti-1", kTtl);
+    auto r = store.FirstUse(kOwner, kJkt, "jti-1", kTtl);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   }
   EXPECT_EQ(down.calls, 3);

@@ -25,11 +25,13 @@ const int64_t kNow = 1'700'000'040;  // a nonce step boundary (60 s steps)
 class CountingReplayStore final : public DpopReplayStore {
  public:
   explicit CountingReplayStore(const Clock* clock) : inner_(1000, clock) {}
-  absl::StatusOr<bool> FirstUse(std::string_view jkt, std::string_view jti, absl::Duration ttl) override {
+  absl::StatusOr<ReplayVerdict> FirstUse(std::string_view owner, std::string_view jkt, std::string_view jti,
+                                         absl::Duration ttl) override {
     ++writes;
     last_ttl = ttl;
+    last_owner = std::string(owner);
     if (down) return absl::UnavailableError("redis down");
-    return inner_.FirstUse(jkt, jti, ttl);
+    return inner_.FirstUse(owner, jkt, jti, ttl);
   }
   std::string_view kind() const override { return "counting"; }
   bool waits() const override { return remote; }
@@ -37,6 +39,7 @@ class CountingReplayStore final : public DpopReplayStore {
   int writes = 0;
   bool down = false;
   absl::Duration last_ttl;
+  std::string last_owner;
 
  private:
   InProcessDpopReplayStore inner_;

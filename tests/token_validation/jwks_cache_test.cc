@@ -1,6 +1,8 @@
 #include "services/token_validation/jwks_cache.h"
 
+#include <condition_variable>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -83,6 +85,65 @@ TEST_F(JwksCacheTest, RandomKidFloodIsDebounced) {
   clock_.Advance(absl::Seconds(30));
   ASSERT_TRUE(cache.RefreshForUnknownKid(kUri, "again").ok());
   EXPECT_EQ(fetcher_.Count(kUri), 3);
+}
+
+// A fetcher whose requests wait until the test lets them go: a key source that
+// answers slowly.
+class HeldFetcher final : public HttpFetcher {
+ public:
+  explicit HeldFetcher(HttpFetcher* inner) : inner_(inner) {}
+  absl::StatusOr<HttpResponse> Get(const std::string& url) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return released_; });
+    --waiting_;
+    lock.unlock();
+    return inner_->Get(url);
+  }
+  void WaitUntilWaiting(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return waiting_ >= n; });
+  }
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = false;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  HttpFetcher* inner_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool released_ = true;
+};
+
+// Issue 14 (suspected, confirmed): with a slow key source, every thread asking
+// about an unknown kid queued on the load lock behind the one fetching, so random
+// kids could hold all of token-validation's blocking threads. Now a caller that
+// finds a load under way answers from the set in hand at once.
+TEST_F(JwksCacheTest, UnknownKidsNeverWaitForALoadUnderWay) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  HeldFetcher held(&fetcher_);
+  JwksCache cache(options_, &held, nullptr, &metrics_, &clock_);
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  held.Hold();
+  clock_.Advance(absl::Seconds(31));
+  std::thread refetch([&] { ASSERT_TRUE(cache.RefreshForUnknownKid(kUri, "first-random").ok()); });
+  held.WaitUntilWaiting(1);  // the refetch is under way, held at the source
+  for (int i = 0; i < 50; ++i) {
+    auto keys = cache.RefreshForUnknownKid(kUri, StrCat("random-", i));  // returns although the load is held
+    ASSERT_TRUE(keys.ok());
+    EXPECT_TRUE((*keys)->HasKid("a"));
+  }
+  held.Release();
+  refetch.join();
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
 }
 
 TEST_F(JwksCacheTest, StaleKeysKeptWhenRefreshFails) {
