@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "absl/random/random.h"
 #include "gateway/credentials.h"
 #include "gateway/grpc_await.h"
 #include "services/common/base64url.h"
@@ -164,10 +165,16 @@ AuthPipeline::AuthPipeline(PipelineOptions options, SuiteView* view, std::shared
       sessions_(sessions),
       metrics_(metrics),
       validation_cache_(options_.validation_cache_ttl > absl::ZeroDuration() ? options_.validation_cache_size : 0),
+      client_failures_(options_.failed_auth_rate, options_.failed_auth_burst),
+      // A tenth of a second's worth at once: a larger burst lets a flood that was
+      // held back return in step and stall everyone for as long as the burst takes.
+      total_failures_(options_.failed_auth_total_rate, options_.failed_auth_total_rate / 10, 1),
+      validations_(options_.max_validations_in_flight),
       cache_requests_(&CacheRequestsFamily(metrics->registry())) {}
 
 Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestInfo& info,
-                                          const Credentials& credentials, v1::ValidateResponse& validated) {
+                                          const Credentials& credentials, v1::ValidateResponse& validated,
+                                          Shed& shed) {
   // Only plain bearer requests: a DPoP request carries a new proof every time.
   const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
   const GatewayRoute& route = info.route->config;
@@ -185,10 +192,35 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
     // One call per bearer token at a time: join the one in flight, or lead a new one.
     flight_key = SecretDigest(key);
     std::lock_guard<std::mutex> lock(in_flight_mu_);
+    auto it = in_flight_.find(flight_key);
+    if (it != in_flight_.end()) {
+      shared = it->second;
+    } else {
+      leader = true;
+    }
+  }
+  // A call to make: admitted only within the client's failure budget and the
+  // process's cap on calls in flight (joining one costs nothing and is not counted).
+  InFlightLimit::Ticket ticket;
+  const std::string client = ClientKey(info.client_address);
+  if (shared == nullptr) {
+    if (!client_failures_.TryReserve(client)) {
+      shed = Shed::kClientOverBudget;
+      co_return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "client over its failed-authentication budget");
+    }
+    ticket = validations_.TryAcquire();
+    if (!ticket || !total_failures_.TryReserve("")) {
+      client_failures_.Refund(client);
+      shed = Shed::kOverloaded;
+      co_return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many validations failing or in flight");
+    }
+  }
+  if (leader) {
+    std::lock_guard<std::mutex> lock(in_flight_mu_);
     auto [it, inserted] = in_flight_.try_emplace(flight_key, nullptr);
     if (inserted) it->second = std::make_shared<InFlightValidation>();
     shared = it->second;
-    leader = inserted;
+    leader = inserted;  // another request may have led meanwhile: then this one joins
   }
   if (cacheable && !leader) {
     cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "joined"}}).Increment();
@@ -223,6 +255,11 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
     token_validation_->async()->Validate(&context, &validate, &validated, std::move(done));
   });
+  if (ticket && !(status.ok() && !validated.valid())) {
+    // Not a failed authentication (valid, or not judged): the reservation goes back.
+    client_failures_.Refund(client);
+    total_failures_.Refund("");
+  }
   if (cacheable && status.ok() && validated.valid() && validated.principal().confirmation_jkt().empty()) {
     const absl::Time expires = std::min(absl::FromUnixSeconds(validated.principal().expires_at()),
                                         absl::Now() + options_.validation_cache_ttl);
@@ -323,7 +360,9 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   }
 
   v1::ValidateResponse validated;
-  const grpc::Status status = co_await Validate(request, info, credentials, validated);
+  Shed shed = Shed::kNone;
+  const grpc::Status status = co_await Validate(request, info, credentials, validated, shed);
+  if (shed != Shed::kNone) co_return ShedAnswer(request, info, shed);
 
   CallerIdentity caller;
   std::string dpop_nonce;
@@ -428,6 +467,33 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
     return absl::OkStatus();
   };
   co_return d;
+}
+
+McpDecision AuthPipeline::ShedAnswer(const Request& request, const RequestInfo& info, Shed shed) {
+  McpDecision d;
+  const bool client = shed == Shed::kClientOverBudget;
+  d.reason = client ? "failed_auth_budget" : "overloaded";
+  metrics_->CountDenial(d.reason);
+  d.local = Gateway::JsonResponse(
+      client ? http::status::too_many_requests : http::status::service_unavailable,
+      JsonRpcErrorMessage(nullptr, -32000,
+                          client ? "Too many failed authentications from this client; retry later"
+                                 : "Authorization is overloaded; retry"),
+      request.keep_alive());
+  const int retry_after = client ? client_failures_.SecondsUntilAvailable(ClientKey(info.client_address)) : 1;
+  d.local->set(http::field::retry_after, std::to_string(retry_after));
+  // Shedding is for floods: the answer waits out the time the caller is asked to
+  // wait (at most 2 s), so a flood's connections slow it down instead of taking
+  // the gateway's time from everyone else (a held answer costs a timer).
+  // Spread by up to a half so held answers do not all come back at once.
+  const absl::Duration hold = std::min(absl::Seconds(retry_after), absl::Seconds(2));
+  double spread;
+  {
+    std::lock_guard<std::mutex> lock(shed_mu_);
+    spread = absl::Uniform(jitter_, 0.0, 0.5);
+  }
+  d.local_delay = hold - hold * spread;
+  return d;
 }
 
 std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, const std::string& session_id,

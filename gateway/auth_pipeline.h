@@ -18,6 +18,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "gateway/admission.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/jsonrpc.h"
@@ -45,6 +47,12 @@ struct PipelineOptions {
   InsufficientScopeMode insufficient_scope = InsufficientScopeMode::kToolError;
   IdentityHeaders identity_headers;
   absl::Duration validation_timeout = absl::Seconds(2);
+  // Admission (admission.h): failed authentications a client may cause per second
+  // (0: no limit) and at once; validation calls in flight in this process.
+  double failed_auth_rate = 10;
+  double failed_auth_burst = 50;
+  double failed_auth_total_rate = 1000;  // for the whole process (a burst of one second's worth)
+  int64_t max_validations_in_flight = 512;
 };
 
 class AuthPipeline final : public McpPipeline {
@@ -78,8 +86,11 @@ class AuthPipeline final : public McpPipeline {
     v1::ValidateResponse response;                        // set once, before done
     std::vector<std::function<void(grpc::Status)>> waiters;  // until done
   };
+  // Why a validation was not even attempted.
+  enum class Shed { kNone, kClientOverBudget, kOverloaded };
   Task<grpc::Status> Validate(const Request& request, const RequestInfo& info, const struct Credentials& credentials,
-                              v1::ValidateResponse& validated);
+                              v1::ValidateResponse& validated, Shed& shed);
+  McpDecision ShedAnswer(const Request& request, const RequestInfo& info, Shed shed);
   // The JSON-RPC part: per-message decisions, replies for denied members, list filtering.
   McpDecision DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
                              const sp::CompiledPolicy& policy, std::string_view scheme);
@@ -99,6 +110,11 @@ class AuthPipeline final : public McpPipeline {
   SessionBindings* sessions_;
   GatewayMetrics* metrics_;
   DigestCache<v1::ValidateResponse> validation_cache_;
+  FailureBudget client_failures_;
+  FailureBudget total_failures_;
+  InFlightLimit validations_;
+  absl::BitGen jitter_;  // shed answers' hold times (touched only under shed_mu_)
+  std::mutex shed_mu_;
   std::mutex in_flight_mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<InFlightValidation>> in_flight_;  // by SecretDigest(cache key)
   prometheus::Family<prometheus::Counter>* cache_requests_;

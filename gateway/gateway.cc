@@ -322,6 +322,10 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
   McpDecision decision = co_await pipeline_->Decide(request, info);
   if (decision.local) {
     for (const auto& [name, value] : cors) decision.local->set(name, value);
+    if (decision.local_delay > absl::ZeroDuration()) {
+      asio::steady_timer hold(client.get_executor(), absl::ToChronoNanoseconds(decision.local_delay));
+      co_await hold.async_wait(as_tuple(use_awaitable));
+    }
     {
       const bool awaited = co_await answer(std::move(*decision.local), decision.reason);
       co_return awaited;

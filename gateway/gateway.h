@@ -36,6 +36,9 @@ struct RequestInfo {
 struct McpDecision {
   // Set: the gateway answers with this (a challenge, a denial, an error).
   std::optional<Response> local;
+  // How long to hold `local` before sending it: shedding a client that floods
+  // slows it down rather than serving it faster (a held connection costs a timer).
+  absl::Duration local_delay = absl::ZeroDuration();
   std::string reason = "proxied";  // metrics label for the answer
   // Otherwise the request goes upstream, changed as follows:
   std::optional<std::string> body;  // replacement body (a batch without its denied members)

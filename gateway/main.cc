@@ -44,7 +44,11 @@ int Run(const SuiteConfig& config) {
                         .validation_cache_size = static_cast<size_t>(section.validation_cache_size),
                         .insufficient_scope = config.authorization.insufficient_scope,
                         .identity_headers = section.identity_headers,
-                        .validation_timeout = section.limits.validation_timeout},
+                        .validation_timeout = section.limits.validation_timeout,
+                        .failed_auth_rate = section.limits.failed_auth_rate,
+                        .failed_auth_burst = section.limits.failed_auth_burst,
+                        .failed_auth_total_rate = section.limits.failed_auth_total_rate,
+                        .max_validations_in_flight = section.limits.max_validations_in_flight},
         view.get(), token_validation, sessions.get(), &metrics);
     ready = [&view, &token_validation] {
       const grpc_connectivity_state state = token_validation->GetState(/*try_to_connect=*/true);

@@ -61,7 +61,7 @@ absl::Status Server::Start(const std::string& listen) {
     if (!ec) w->acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return absl::UnavailableError(StrCat("cannot listen on ", listen, ": ", ec.message()));
     if (i == 0) port_ = w->acceptor->local_endpoint().port();
-    w->pool = std::make_unique<UpstreamPool>();
+    w->pool = std::make_unique<UpstreamPool>(gateway_->limits().upstream_idle_timeout);
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) {
@@ -80,11 +80,31 @@ Task<void> Server::Accept(Worker& worker) {
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
     socket.set_option(tcp::no_delay(true), ec);
+    if (open_connections_.load() >= gateway_->limits().max_connections) {
+      gateway_->metrics()->CountDroppedConnection("connection_limit");
+      asio::co_spawn(worker.io, Refuse(std::move(socket)), asio::detached);
+      continue;
+    }
     asio::co_spawn(worker.io, Serve(std::move(socket), worker), asio::detached);
   }
 }
 
+Task<void> Server::Refuse(tcp::socket socket) {
+  beast::tcp_stream client(std::move(socket));
+  Response res = PlainError(http::status::service_unavailable, "too_many_connections");
+  res.set(http::field::retry_after, "1");
+  client.expires_after(std::chrono::seconds(1));
+  co_await http::async_write(client, res, as_tuple(use_awaitable));
+  boost::system::error_code ignored;
+  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
 Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
+  ++open_connections_;
+  struct Closed {
+    std::atomic<int64_t>& count;
+    ~Closed() { --count; }
+  } closed{open_connections_};
   const GatewayLimits& limits = gateway_->limits();
   GatewayMetrics* metrics = gateway_->metrics();
   boost::system::error_code peer_ec;

@@ -1,7 +1,8 @@
 // The gateway's connections: one io_context per thread, each with its own acceptor
 // on the same port (SO_REUSEPORT lets the kernel spread connections) and its own
-// upstream pool, so a request never crosses threads. Limits from the config: header
-// size and time, body size (413), idle keep-alive time.
+// upstream pool, so a request never crosses threads. Limits from the config: open
+// connections (beyond them a 503 and a close), header size and time, body size
+// (413), idle keep-alive time.
 #pragma once
 
 #include <atomic>
@@ -36,12 +37,15 @@ class Server {
   };
   Task<void> Accept(Worker& worker);
   Task<void> Serve(tcp::socket socket, Worker& worker);
+  // Over max_connections: a short 503 with Retry-After, then the connection closes.
+  Task<void> Refuse(tcp::socket socket);
 
   Gateway* gateway_;
   int threads_;
   unsigned short port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<int> active_requests_{0};
+  std::atomic<int64_t> open_connections_{0};  // across workers: limits.max_connections
   std::atomic<bool> draining_{false};
 };
 

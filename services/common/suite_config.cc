@@ -214,6 +214,13 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
     g.upstream_timeout = l.Seconds("upstream_timeout", g.upstream_timeout, absl::Milliseconds(10), absl::Hours(1));
     g.validation_timeout =
         l.Seconds("validation_timeout", g.validation_timeout, absl::Milliseconds(10), absl::Minutes(1));
+    g.upstream_idle_timeout =
+        l.Seconds("upstream_idle_timeout", g.upstream_idle_timeout, absl::Milliseconds(100), absl::Hours(1));
+    g.max_connections = l.Int("max_connections", g.max_connections, 1, 10'000'000);
+    g.max_validations_in_flight = l.Int("max_validations_in_flight", g.max_validations_in_flight, 1, 1'000'000);
+    g.failed_auth_rate = l.Number("failed_auth_rate", g.failed_auth_rate, 0, 1e6);
+    g.failed_auth_burst = l.Number("failed_auth_burst", g.failed_auth_burst, 1, 1e6);
+    g.failed_auth_total_rate = l.Number("failed_auth_total_rate", g.failed_auth_total_rate, 0, 1e7);
     l.RejectUnknownKeys();
   }
   out.threads = static_cast<int>(section.Int("threads", 0, 0, 256));

@@ -136,6 +136,12 @@ struct GatewayLimits {
   absl::Duration upstream_connect_timeout = absl::Seconds(5);
   absl::Duration upstream_timeout = absl::Seconds(60);  // until the upstream's response headers
   absl::Duration validation_timeout = absl::Seconds(2);  // deadline of the token-validation call
+  absl::Duration upstream_idle_timeout = absl::Seconds(4);  // pooled upstream connections idle longer are closed
+  int64_t max_connections = 10000;                       // open client connections; more: 503 and close
+  int64_t max_validations_in_flight = 512;               // token-validation calls at once; more: 503
+  double failed_auth_rate = 10;   // failed authentications a client may cause per second (0: no limit); more: 429
+  double failed_auth_burst = 50;  // ... and at once
+  double failed_auth_total_rate = 1000;  // failed authentications per second for the whole process; more: 503
 };
 
 struct GatewaySection : ServiceSection {

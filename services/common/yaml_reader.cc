@@ -83,6 +83,17 @@ int64_t YamlSection::Int(std::string_view key, int64_t fallback, int64_t min, in
   return out;
 }
 
+double YamlSection::Number(std::string_view key, double fallback, double min, double max) {
+  YAML::Node v = Get(key);
+  if (!v.IsDefined()) return fallback;
+  double out = 0;
+  if (!v.IsScalar() || !ParseDouble(v.Scalar(), out) || !std::isfinite(out)) {
+    Fail(key, StrCat("expected a number, got ", Describe(v)));
+  }
+  if (out < min || out > max) Fail(key, StrCat("must be between ", min, " and ", max, ", got ", out));
+  return out;
+}
+
 absl::Duration YamlSection::Seconds(std::string_view key, absl::Duration fallback,
                                     absl::Duration min, absl::Duration max) {
   YAML::Node v = Get(key);

@@ -39,6 +39,8 @@ class YamlSection {
   std::optional<std::string> OptionalString(std::string_view key);
   bool Bool(std::string_view key, bool fallback);
   int64_t Int(std::string_view key, int64_t fallback, int64_t min, int64_t max);
+  // A number (integer or decimal) between min and max.
+  double Number(std::string_view key, double fallback, double min, double max);
   // A number of seconds (integer or decimal) as a duration.
   absl::Duration Seconds(std::string_view key, absl::Duration fallback, absl::Duration min,
                          absl::Duration max);

@@ -118,6 +118,9 @@ gateway:
                               options_.shutdown_grace, R"(
   validation_cache_ttl: )",
                               options_.validation_cache_ttl, R"(
+  limits: {failed_auth_rate: )",
+                              options_.failed_auth_rate, R"(, failed_auth_total_rate: )",
+                              options_.failed_auth_total_rate, R"(}
   routes:
     - {path: /mcp, resource: ")",
                               resource_, R"(", upstream: ")", options_.upstream, R"("}

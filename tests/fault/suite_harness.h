@@ -31,6 +31,12 @@ struct SuiteOptions {
   bool fail_open = false;
   bool redis = false;                // start a redis-server and configure redis.url
   double validation_cache_ttl = 30;  // gateway.validation_cache_ttl (0: every request validated)
+  // gateway.limits.failed_auth_rate / failed_auth_total_rate. Off by default: the
+  // fault and load tests send valid and forged tokens mixed from one address, and
+  // would measure admission (tests/gateway, tools/benchmarks/overload_bench.sh)
+  // instead of what they are about.
+  double failed_auth_rate = 0;
+  double failed_auth_total_rate = 0;
   double shutdown_grace = 5;         // every service's shutdown_grace
   int gateway_threads = 1;
   // The issuer's keys from this URL instead of a file (serve JwksJson() there).

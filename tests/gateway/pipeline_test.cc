@@ -21,6 +21,7 @@
 #include "services/metadata/snapshot.h"
 #include "tests/support/loopback_http_server.h"
 #include "tests/support/raw_http.h"
+#include "tests/support/wait_for.h"
 
 namespace mcpauth::gw {
 namespace {
@@ -93,6 +94,8 @@ v1::ValidateResponse Valid(const std::string& subject, std::vector<std::string> 
   return r;
 }
 
+double GatewayValidationCache(prometheus::Registry& registry, std::string_view result);
+
 constexpr char kTools[] =
     R"({"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"echo"},{"name":"delete_file"},{"name":"admin_reset"}]}})";
 
@@ -147,8 +150,13 @@ gateway:
     ASSERT_TRUE(view_->ready());
     sessions_ = std::make_unique<SessionBindings>(nullptr, &local_, absl::Hours(1));
     pipeline_ = std::make_unique<AuthPipeline>(
-        PipelineOptions{.fail_open = fail_open, .insufficient_scope = mode, .identity_headers = {},
-                        .validation_timeout = absl::Seconds(2)},
+        PipelineOptions{.fail_open = fail_open,
+                        .insufficient_scope = mode,
+                        .identity_headers = {},
+                        .validation_timeout = absl::Seconds(2),
+                        .failed_auth_rate = failed_auth_rate_,
+                        .failed_auth_burst = failed_auth_burst_,
+                        .max_validations_in_flight = max_validations_in_flight_},
         view_.get(), grpc::CreateChannel(StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()),
         sessions_.get(), &metrics_);
     GatewayOptions options;
@@ -177,6 +185,9 @@ gateway:
   }
 
   std::string route_extra_;  // more keys for the route, e.g. ", audiences: [api://x]"
+  double failed_auth_rate_ = 10;
+  double failed_auth_burst_ = 50;
+  int64_t max_validations_in_flight_ = 512;
   ScriptedValidation validation_;
   std::unique_ptr<grpc::Server> grpc_server_;
   test::LoopbackHttpServer upstream_;
@@ -536,6 +547,63 @@ TEST_F(PipelineTest, AnIdentityWithControlCharactersIsRefused) {
   EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer other\r\n"),
               StartsWith("HTTP/1.1 401"));
   EXPECT_TRUE(Upstreamed().empty());
+}
+
+v1::ValidateResponse Invalid() {
+  v1::ValidateResponse r;
+  r.set_valid(false);
+  r.set_reason(v1::REASON_SIGNATURE_INVALID);
+  r.set_error("invalid_token");
+  r.set_error_description("Jwt verification fails");
+  return r;
+}
+
+// A client that keeps presenting invalid credentials spends its failure budget;
+// then it is answered 429 without a validation call, while a caller whose token
+// is valid (here, one known to the gateway's cache) goes on.
+TEST_F(PipelineTest, AClientOutOfFailuresIsAnswered429WithoutValidation) {
+  failed_auth_rate_ = 0.01;  // no refill within the test
+  failed_auth_burst_ = 3;
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer good\r\n"),
+              StartsWith("HTTP/1.1 200"));
+  validation_.Reply(Invalid());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", StrCat("Authorization: Bearer bad", i, "\r\n")),
+                StartsWith("HTTP/1.1 401"));
+  }
+  const int calls = validation_.calls();
+  const std::string shed = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer bad9\r\n");
+  EXPECT_THAT(shed, StartsWith("HTTP/1.1 429"));
+  EXPECT_FALSE(test::RawHeader(shed, "Retry-After").empty());
+  EXPECT_EQ(validation_.calls(), calls);
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer good\r\n"),
+              StartsWith("HTTP/1.1 200"));
+}
+
+// Over the cap on validation calls in flight: 503 with Retry-After, never fail_open.
+TEST_F(PipelineTest, TooManyValidationsInFlightIs503EvenWithFailOpen) {
+  max_validations_in_flight_ = 1;
+  Start(kPolicy, /*fail_open=*/true);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  validation_.Hold();
+  std::string first;
+  std::thread held([&] { first = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer a\r\n"); });
+  ASSERT_TRUE(test::WaitFor([&] { return validation_.calls() == 1; }, absl::Seconds(10)));
+  const std::string shed = Post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", "Authorization: Bearer b\r\n");
+  EXPECT_THAT(shed, StartsWith("HTTP/1.1 503"));
+  EXPECT_EQ(test::RawHeader(shed, "Retry-After"), "1");
+  // A request for the token already in flight joins it rather than being shed.
+  std::string joined;
+  std::thread joiner([&] { joined = Post(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", "Authorization: Bearer a\r\n"); });
+  ASSERT_TRUE(test::WaitFor([&] { return GatewayValidationCache(registry_, "joined") == 1; }, absl::Seconds(10)));
+  validation_.Release();
+  held.join();
+  joiner.join();
+  EXPECT_THAT(first, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(joined, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(Upstreamed().size(), 2u);
 }
 
 TEST_F(PipelineTest, IdentityHeadersCarryThePrincipal) {

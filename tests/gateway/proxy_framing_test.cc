@@ -51,8 +51,9 @@ class ProxyFramingTest : public ::testing::Test {
     ASSERT_TRUE(upstream_.Start().ok());
     upstream_.SetHandler(Echo);
   }
-  void StartGateway(McpPipeline* pipeline = nullptr) {
+  void StartGateway(McpPipeline* pipeline = nullptr, GatewayLimits limits = {}) {
     GatewayOptions options;
+    options.limits = limits;
     options.routes = {GatewayRoute{"/mcp", "https://mcp.example.com/mcp", upstream_.Url("/mcp")}};
     auto gw = Gateway::Create(options, &metrics_, pipeline != nullptr ? pipeline : &pass_through_,
                               [] { return true; });
@@ -233,6 +234,31 @@ TEST_F(ProxyFramingTest, IdentityValuesWithControlCharactersNeverGoUpstream) {
   StartGateway(&pipeline);
   EXPECT_THAT(Exchange(Post("{}")), StartsWith("HTTP/1.1 500"));
   EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+// Connections beyond gateway.limits.max_connections get a 503 with Retry-After
+// and are closed; once one closes, a new one is served again.
+TEST_F(ProxyFramingTest, ConnectionsBeyondTheCapAreRefusedWithRetryAfter) {
+  StartGateway(nullptr, GatewayLimits{.max_connections = 2});
+  namespace asio = boost::asio;
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+    held.back()->connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+  }
+  // The two idle connections are open at the gateway once it has accepted them:
+  // a request on one of them is answered.
+  asio::write(*held[0], asio::buffer(Post("{}").replace(Post("{}").find("Connection: close"), 17, "X-Keep: 1")));
+  char buffer[4096];
+  const size_t n = held[0]->read_some(asio::buffer(buffer));
+  ASSERT_THAT(std::string(buffer, n), StartsWith("HTTP/1.1 200"));
+  const std::string refused = Exchange(Post("{}"));
+  EXPECT_THAT(refused, StartsWith("HTTP/1.1 503"));
+  EXPECT_EQ(test::RawHeader(refused, "Retry-After"), "1");
+  EXPECT_THAT(refused, HasSubstr("too_many_connections"));
+  held.clear();  // both close
+  EXPECT_TRUE(test::WaitFor([&] { return Exchange(Post("{}")).starts_with("HTTP/1.1 200"); }, absl::Seconds(5)));
 }
 
 }  // namespace
