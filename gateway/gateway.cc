@@ -199,9 +199,14 @@ absl::StatusOr<Request> Gateway::UpstreamRequest(const Request& request, const R
   return up;
 }
 
-Task<bool> Gateway::Send(beast::tcp_stream& client, Response& response) {
+Task<bool> Gateway::Send(beast::tcp_stream& client, Response& response, http::verb method) {
   client.expires_after(absl::ToChronoNanoseconds(options_.limits.write_timeout));
-  auto [ec, n] = co_await http::async_write(client, response, as_tuple(use_awaitable));
+  // An answer to HEAD is the header alone (its Content-Length still says what a GET
+  // would have had): a body after it would be read as the next response.
+  http::response_serializer<http::string_body> serializer(response);
+  auto [ec, n] = method == http::verb::head
+                     ? co_await http::async_write_header(client, serializer, as_tuple(use_awaitable))
+                     : co_await http::async_write(client, serializer, as_tuple(use_awaitable));
   if (ec) metrics_->CountDroppedConnection("write_failed");
   co_return !ec && response.keep_alive();
 }
@@ -227,7 +232,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
     response.keep_alive(keep_alive && response.keep_alive());
     finish(response.result_int(), reason);
     {
-      const bool awaited = co_await Send(client, response);
+      const bool awaited = co_await Send(client, response, request.method());
       co_return awaited;
     }
   };
@@ -362,7 +367,7 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
     for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
     status = res.result_int();
     {
-      const bool awaited = co_await Send(client, res);
+      const bool awaited = co_await Send(client, res, request.method());
       co_return awaited;
     }
   };

@@ -122,7 +122,7 @@ class Gateway {
                                           const McpDecision& decision, const tcp::endpoint& peer) const;
   Task<bool> Proxy(Request& request, const RouteState& route, McpDecision& decision, beast::tcp_stream& client,
                    const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status);
-  Task<bool> Send(beast::tcp_stream& client, Response& response);
+  Task<bool> Send(beast::tcp_stream& client, Response& response, http::verb method);
 
   GatewayOptions options_;
   GatewayMetrics* metrics_;
