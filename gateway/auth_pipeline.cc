@@ -134,6 +134,29 @@ std::string DeniedReply(const JsonRpcMessage& m, const sp::Decision& decision) {
                                             : JsonRpcErrorMessage(m.id, kForbiddenCode, decision.message);
 }
 
+// Why a POST body is not one the gateway can decide on as the upstream will read
+// it, or "": it must be application/json in UTF-8 (no other charset), unencoded.
+std::string UnreadableBody(const Request& request) {
+  const std::string_view encoding = TrimAsciiWhitespace(View(request[http::field::content_encoding]));
+  if (!encoding.empty() && !EqualsIgnoreCase(encoding, "identity")) return "a Content-Encoding is not accepted";
+  const std::string_view type = View(request[http::field::content_type]);
+  const std::vector<std::string_view> parts = SplitSkipEmpty(type, ';');
+  if (parts.empty() || !EqualsIgnoreCase(TrimAsciiWhitespace(parts[0]), "application/json")) {
+    return "Content-Type must be application/json";
+  }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const std::string_view parameter = TrimAsciiWhitespace(parts[i]);
+    const size_t eq = parameter.find('=');
+    const std::string_view name = TrimAsciiWhitespace(parameter.substr(0, eq));
+    std::string_view value = eq == std::string_view::npos ? "" : TrimAsciiWhitespace(parameter.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (EqualsIgnoreCase(name, "charset") && !EqualsIgnoreCase(value, "utf-8")) {
+      return "the body must be UTF-8 (charset=utf-8)";
+    }
+  }
+  return "";
+}
+
 std::string VerbName(http::verb v) { return std::string(View(http::to_string(v))); }
 
 // The MCP protocol version the client speaks: its MCP-Protocol-Version header, or,
@@ -170,6 +193,7 @@ AuthPipeline::AuthPipeline(PipelineOptions options, SuiteView* view, std::shared
       // held back return in step and stall everyone for as long as the burst takes.
       total_failures_(options_.failed_auth_total_rate, options_.failed_auth_total_rate / 10, 1),
       validations_(options_.max_validations_in_flight),
+      known_good_tokens_(50'000),
       cache_requests_(&CacheRequestsFamily(metrics->registry())) {}
 
 Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestInfo& info,
@@ -178,8 +202,7 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   // Only plain bearer requests: a DPoP request carries a new proof every time.
   const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
   const GatewayRoute& route = info.route->config;
-  const std::string key =
-      cacheable ? StrCat(route.resource, "\n", StrJoin(route.audiences, " "), "\n", credentials.token) : std::string();
+  const std::string key = StrCat(route.resource, "\n", StrJoin(route.audiences, " "), "\n", credentials.token);
   std::shared_ptr<InFlightValidation> shared;  // bearer tokens: the call this request leads or joins
   std::string flight_key;                      // its key in in_flight_: the digest, not the token
   bool leader = false;
@@ -199,21 +222,27 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
       leader = true;
     }
   }
-  // A call to make: admitted only within the client's failure budget and the
-  // process's cap on calls in flight (joining one costs nothing and is not counted).
+  // A call to make: admitted within the process's cap on calls in flight (joining
+  // one costs nothing and is not counted) and, unless the token has been seen valid
+  // (DPoP tokens too: their proofs are new each time), within the client's and the
+  // process's budgets of failed authentications: a caller whose token is good is
+  // never shed for other callers' failures.
   InFlightLimit::Ticket ticket;
   const std::string client = ClientKey(info.client_address);
+  bool reserved = false;
   if (shared == nullptr) {
-    if (!client_failures_.TryReserve(client)) {
+    const bool known_good = known_good_tokens_.Find(key) != nullptr;
+    if (!known_good && !client_failures_.TryReserve(client)) {
       shed = Shed::kClientOverBudget;
       co_return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "client over its failed-authentication budget");
     }
     ticket = validations_.TryAcquire();
-    if (!ticket || !total_failures_.TryReserve("")) {
-      client_failures_.Refund(client);
+    if (!ticket || (!known_good && !total_failures_.TryReserve(""))) {
+      if (!known_good) client_failures_.Refund(client);
       shed = Shed::kOverloaded;
       co_return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many validations failing or in flight");
     }
+    reserved = !known_good;
   }
   if (leader) {
     std::lock_guard<std::mutex> lock(in_flight_mu_);
@@ -255,7 +284,12 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
     token_validation_->async()->Validate(&context, &validate, &validated, std::move(done));
   });
-  if (ticket && !(status.ok() && !validated.valid())) {
+  if (status.ok() && validated.valid()) {
+    known_good_tokens_.Insert(key, std::make_shared<const bool>(true),
+                              std::min(absl::FromUnixSeconds(validated.principal().expires_at()),
+                                       absl::Now() + absl::Hours(1)));
+  }
+  if (reserved && !(status.ok() && !validated.valid())) {
     // Not a failed authentication (valid, or not judged): the reservation goes back.
     client_failures_.Refund(client);
     total_failures_.Refund("");
@@ -531,6 +565,16 @@ std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, co
 McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
                                          const sp::CompiledPolicy& policy, std::string_view scheme) {
   McpDecision d;
+  if (const std::string why = UnreadableBody(request); !why.empty()) {
+    // The decision reads the body as UTF-8 JSON; the upstream must not read other
+    // bytes in it (a charset such as UTF-7 turns "tools+AC8-call" into tools/call).
+    d.reason = "unsupported_media_type";
+    metrics_->CountDenial(d.reason);
+    d.local = Gateway::JsonResponse(http::status::unsupported_media_type,
+                                    JsonRpcErrorMessage(nullptr, -32600, StrCat("Unsupported Media Type: ", why)),
+                                    request.keep_alive());
+    return d;
+  }
   JsonRpcBody body = ParseJsonRpcBody(request.body());
   if (body.error != JsonRpcBody::Error::kNone) {
     const bool parse = body.error == JsonRpcBody::Error::kParse;

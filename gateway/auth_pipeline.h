@@ -113,6 +113,9 @@ class AuthPipeline final : public McpPipeline {
   FailureBudget client_failures_;
   FailureBudget total_failures_;
   InFlightLimit validations_;
+  // Tokens seen valid (by resource, audiences and token), until their exp or an
+  // hour: admission does not budget them (an admission hint, never an answer).
+  DigestCache<bool> known_good_tokens_;
   absl::BitGen jitter_;  // shed answers' hold times (touched only under shed_mu_)
   std::mutex shed_mu_;
   std::mutex in_flight_mu_;

@@ -185,6 +185,9 @@ absl::StatusOr<Request> Gateway::UpstreamRequest(const Request& request, const R
   if (!trusted_peer || request["X-Forwarded-Proto"].empty()) {
     up.set("X-Forwarded-Proto", route.origin.substr(0, route.origin.find(':')));
   }
+  // An answer the gateway must read (list filtering, replies merged in) must come
+  // as it is: a compressed one could not be filtered.
+  if (decision.transform || !decision.own_messages.empty()) up.set(http::field::accept_encoding, "identity");
   for (const auto& [name, value] : decision.upstream_headers) {
     // Beast writes a value as it is given: a CR or LF in it would start a header of
     // its own upstream. The pipeline refuses such identities; this is the last line.
@@ -291,6 +294,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
   if (request.method() == http::verb::options) {
     Response res = JsonResponse(http::status::no_content, "", keep_alive);
     res.erase(http::field::content_type);
+    res.erase(http::field::content_length);  // RFC 9110 §8.6: never on a 204
     for (const auto& [name, value] : cors) res.set(name, value);
     if (!cors.empty()) {
       res.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
@@ -328,6 +332,9 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
   if (decision.local) {
     for (const auto& [name, value] : cors) decision.local->set(name, value);
     if (decision.local_delay > absl::ZeroDuration()) {
+      // Held without the request's body (up to max_body_bytes), which is not needed.
+      request.body().clear();
+      request.body().shrink_to_fit();
       asio::steady_timer hold(client.get_executor(), absl::ToChronoNanoseconds(decision.local_delay));
       co_await hold.async_wait(as_tuple(use_awaitable));
     }
@@ -434,6 +441,14 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
       }
     }
     const http::response_header<>& head = parser->get().base();
+    const std::string_view encoding = TrimAsciiWhitespace(View(head[http::field::content_encoding]));
+    if ((decision.transform || !decision.own_messages.empty()) && !encoding.empty() &&
+        !EqualsIgnoreCase(encoding, "identity")) {
+      // Relaying it unread would fail open (an unfiltered list): refused instead.
+      const bool awaited = co_await fail(http::status::bad_gateway, "protocol",
+                                         "Upstream MCP server encoded an answer the gateway must read");
+      co_return awaited;
+    }
     if (head.count("Mcp-Session-Id") > 1) {
       const bool awaited = co_await fail(http::status::bad_gateway, "protocol",
                                          "Upstream MCP server sent more than one Mcp-Session-Id");

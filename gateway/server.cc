@@ -81,12 +81,28 @@ Task<void> Server::Accept(Worker& worker) {
     }
     socket.set_option(tcp::no_delay(true), ec);
     if (open_connections_.load() >= gateway_->limits().max_connections) {
-      gateway_->metrics()->CountDroppedConnection("connection_limit");
-      asio::co_spawn(worker.io, Refuse(std::move(socket)), asio::detached);
-      continue;
+      // Holding connections open without using them must not keep others out.
+      if (EvictWaiting(worker)) {
+        gateway_->metrics()->CountDroppedConnection("evicted_waiting");
+      } else {
+        gateway_->metrics()->CountDroppedConnection("connection_limit");
+        asio::co_spawn(worker.io, Refuse(std::move(socket)), asio::detached);
+        continue;
+      }
     }
     asio::co_spawn(worker.io, Serve(std::move(socket), worker), asio::detached);
   }
+}
+
+bool Server::EvictWaiting(Worker& worker) {
+  for (Waiting& w : worker.waiting) {
+    if (w.evicted) continue;
+    w.evicted = true;
+    boost::system::error_code ignored;
+    w.stream->socket().close(ignored);  // its pending read ends; the connection goes
+    return true;
+  }
+  return false;
 }
 
 Task<void> Server::Refuse(tcp::socket socket) {
@@ -123,7 +139,12 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
     client.expires_after(absl::ToChronoNanoseconds(first ? limits.header_timeout : limits.idle_timeout));
+    worker.waiting.push_back(Waiting{&client});
+    const auto waiting = std::prev(worker.waiting.end());
     auto [ec, n] = co_await http::async_read_header(client, buffer, parser, as_tuple(use_awaitable));
+    const bool evicted = waiting->evicted;
+    worker.waiting.erase(waiting);
+    if (evicted) break;
     if (ec) {
       if (ec == beast::error::timeout) {
         metrics->CountDroppedConnection(first || buffer.size() > 0 ? "header_timeout" : "idle");

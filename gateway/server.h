@@ -1,11 +1,13 @@
 // The gateway's connections: one io_context per thread, each with its own acceptor
 // on the same port (SO_REUSEPORT lets the kernel spread connections) and its own
 // upstream pool, so a request never crosses threads. Limits from the config: open
-// connections (beyond them a 503 and a close), header size and time, body size
-// (413), idle keep-alive time.
+// connections (at the cap, a connection that is only waiting for a request is closed
+// to make room; when none is, the new one gets a 503 and a close), header size and
+// time, body size (413), idle keep-alive time.
 #pragma once
 
 #include <atomic>
+#include <list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,12 +31,22 @@ class Server {
   void Drain(absl::Duration grace);
 
  private:
+  // A connection waiting for a request (its first, or the next on keep-alive):
+  // the one kind that may be closed to make room for a new connection at the cap.
+  struct Waiting {
+    beast::tcp_stream* stream;
+    bool evicted = false;
+  };
   struct Worker {
     asio::io_context io{1};
     std::unique_ptr<tcp::acceptor> acceptor;
     std::unique_ptr<UpstreamPool> pool;
     std::thread thread;
+    std::list<Waiting> waiting;  // oldest first; touched only on this worker's thread
   };
+  // At the connection cap: closes this worker's longest-waiting connection; false
+  // when none waits (every connection here is busy with a request).
+  bool EvictWaiting(Worker& worker);
   Task<void> Accept(Worker& worker);
   Task<void> Serve(tcp::socket socket, Worker& worker);
   // Over max_connections: a short 503 with Retry-After, then the connection closes.

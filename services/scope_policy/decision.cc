@@ -25,6 +25,8 @@ DecisionReason Evaluate(const CompiledPolicy& policy, std::span<const std::strin
       target_invalid = true;
       if (invalid != nullptr) *invalid = std::string(normal.status().message());
     }
+  } else if (kind == TargetKind::kResource && rules.size() > 0) {
+    rule = rules.Find(NormalizeResourceTemplate(target));  // a template: matched as written, normalised around
   } else if (kind != TargetKind::kNone) {
     rule = rules.Find(target);
   }

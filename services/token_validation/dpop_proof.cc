@@ -71,14 +71,14 @@ DpopKeyCache::DpopKeyCache(size_t capacity, prometheus::Registry* registry)
   }
 }
 
-DpopKeyCache::Shard& DpopKeyCache::ShardFor(const std::string& jwk_json) {
-  return shards_[absl::HashOf(jwk_json) % kShards];
+DpopKeyCache::Shard& DpopKeyCache::ShardFor(const std::string& key_id) {
+  return shards_[absl::HashOf(key_id) % kShards];
 }
 
-std::shared_ptr<const Jwk> DpopKeyCache::Find(const std::string& jwk_json) {
-  Shard& shard = ShardFor(jwk_json);
+std::shared_ptr<const Jwk> DpopKeyCache::Find(const std::string& key_id) {
+  Shard& shard = ShardFor(key_id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  auto it = shard.index.find(std::string_view(jwk_json));
+  auto it = shard.index.find(std::string_view(key_id));
   if (it == shard.index.end()) {
     if (misses_) misses_->Increment();
     return nullptr;
@@ -88,15 +88,15 @@ std::shared_ptr<const Jwk> DpopKeyCache::Find(const std::string& jwk_json) {
   return it->second->second;
 }
 
-void DpopKeyCache::Insert(const std::string& jwk_json, std::shared_ptr<const Jwk> key) {
-  Shard& shard = ShardFor(jwk_json);
+void DpopKeyCache::Insert(const std::string& key_id, std::shared_ptr<const Jwk> key) {
+  Shard& shard = ShardFor(key_id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  if (shard.index.contains(std::string_view(jwk_json))) return;
+  if (shard.index.contains(std::string_view(key_id))) return;
   while (shard.lru.size() >= per_shard_capacity_) {
     shard.index.erase(std::string_view(shard.lru.back().first));
     shard.lru.pop_back();
   }
-  shard.lru.emplace_front(jwk_json, std::move(key));
+  shard.lru.emplace_front(key_id, std::move(key));
   shard.index.emplace(std::string_view(shard.lru.front().first), shard.lru.begin());
 }
 
@@ -146,13 +146,16 @@ Reason VerifyDpopSignature(const DpopProof& proof, DpopKeyCache* keys) {
   if (proof.jws.alg == nullptr) return v1::REASON_DPOP_PROOF_INVALID;
   const boost::json::value* jwk = FindMember(proof.jws.header, "jwk");
   if (jwk == nullptr || !jwk->is_object()) return v1::REASON_DPOP_JWK_INVALID;
-  const std::string jwk_json = keys != nullptr ? ToJson(*jwk) : std::string();
-  std::shared_ptr<const Jwk> key = keys != nullptr ? keys->Find(jwk_json) : nullptr;
+  // Remembered by the key's thumbprint (its material) and the algorithm: another
+  // spelling of the same key (a fresh kid each time) is the same entry. Whatever a
+  // spelling adds (alg, use, key_ops) was checked by ParseDpopProof's JwkMembersFit.
+  const std::string cache_key = keys != nullptr ? StrCat(proof.jkt, " ", proof.jws.alg->name) : std::string();
+  std::shared_ptr<const Jwk> key = keys != nullptr ? keys->Find(cache_key) : nullptr;
   if (key == nullptr) {
     auto parsed = Jwk::Parse(jwk->get_object(), JwkPrivacy::kPublicOnly);
-    if (!parsed.ok()) return v1::REASON_DPOP_JWK_INVALID;
+    if (!parsed.ok() || parsed->Thumbprint() != proof.jkt) return v1::REASON_DPOP_JWK_INVALID;
     key = std::make_shared<const Jwk>(std::move(*parsed));
-    if (keys != nullptr) keys->Insert(jwk_json, key);
+    if (keys != nullptr) keys->Insert(cache_key, key);
   }
   if (!key->UsableWith(*proof.jws.alg)) return v1::REASON_DPOP_JWK_INVALID;
   return VerifySignature(*proof.jws.alg, *key, proof.jws.signing_input, proof.jws.signature) == v1::REASON_OK

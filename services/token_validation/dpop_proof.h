@@ -52,17 +52,18 @@ struct DpopProof {
   std::optional<std::string> ath, nonce;
 };
 
-// Parsed proof keys by their exact JSON text. Building an OpenSSL key from a JWK
-// (with OpenSSL's public-key checks: for EC a point multiplication) costs about as
-// much as verifying the proof, and a client signs every proof with the same key,
-// so the parsed key is remembered. The JSON text is the whole identity: any other
-// spelling of the key is parsed (and checked) on its own. Bounded, least recently
-// used first out; counted in mcpauth_cache_requests_total{cache="dpop_key"}.
+// Built proof keys by their RFC 7638 thumbprint and the proof's algorithm.
+// Building an OpenSSL key from a JWK (with OpenSSL's public-key checks: for EC a
+// point multiplication, for RSA far more) costs about as much as verifying the
+// proof, or more, and a client signs every proof with the same key, so the built
+// key is remembered; a client that spells its key differently each time (a new
+// kid per proof) still finds it. Bounded, least recently used first out; counted
+// in mcpauth_cache_requests_total{cache="dpop_key"}.
 class DpopKeyCache {
  public:
   explicit DpopKeyCache(size_t capacity = 4096, prometheus::Registry* registry = nullptr);
-  std::shared_ptr<const Jwk> Find(const std::string& jwk_json);
-  void Insert(const std::string& jwk_json, std::shared_ptr<const Jwk> key);
+  std::shared_ptr<const Jwk> Find(const std::string& key_id);
+  void Insert(const std::string& key_id, std::shared_ptr<const Jwk> key);
 
  private:
   static constexpr size_t kShards = 16;
@@ -71,7 +72,7 @@ class DpopKeyCache {
     std::list<std::pair<std::string, std::shared_ptr<const Jwk>>> lru;     // most recent first
     absl::flat_hash_map<std::string_view, decltype(lru)::iterator> index;  // views into lru's strings
   };
-  Shard& ShardFor(const std::string& jwk_json);
+  Shard& ShardFor(const std::string& key_id);
 
   const size_t per_shard_capacity_;
   std::array<Shard, kShards> shards_;

@@ -5,6 +5,7 @@
 #include <openssl/param_build.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <bit>
 
 #include "services/common/strings.h"
@@ -140,10 +141,23 @@ bool JwkMembersFit(const boost::json::object& jwk, const AlgSpec& alg, int max_r
   if (const boost::json::value* own = FindMember(jwk, "alg"); own != nullptr) {
     if (!own->is_string() || own->get_string() != alg.name) return false;
   }
+  if (const boost::json::value* use = FindMember(jwk, "use"); use != nullptr) {
+    if (!use->is_string() || use->get_string() != "sig") return false;
+  }
+  if (const boost::json::value* ops = FindMember(jwk, "key_ops"); ops != nullptr) {
+    if (!ops->is_array() || std::none_of(ops->get_array().begin(), ops->get_array().end(), [](const auto& op) {
+          return op.is_string() && (op.get_string() == "verify" || op.get_string() == "sign");
+        })) {
+      return false;
+    }
+  }
   switch (alg.family) {
     case KeyFamily::kRsa:
     case KeyFamily::kRsaPss: {
-      if (*kty != "RSA" || !DecodedSize(jwk, "e")) return false;
+      // A public exponent is small (65537 in practice): a huge one makes every
+      // verification as costly as a private-key operation.
+      const std::optional<size_t> e_bytes = DecodedSize(jwk, "e");
+      if (*kty != "RSA" || !e_bytes || *e_bytes > 4) return false;
       std::string n;
       if (!DecodedSize(jwk, "n", &n) || n.empty() || n.front() == '\0') return false;
       const int bits = static_cast<int>((n.size() - 1) * 8) +

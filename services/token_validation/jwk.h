@@ -67,9 +67,10 @@ class Jwk {
 bool HasPrivateMembers(const boost::json::object& object);
 
 // Whether a JWK object can be a key for `alg` judging by its members alone, with
-// no key built: kty (and crv) fit the algorithm, an alg member names it, EC and
-// OKP coordinates have the curve's size, and an RSA modulus has between
-// kMinRsaBits and `max_rsa_bits` bits. Base64url decoding only, so it can run on
+// no key built: kty (and crv) fit the algorithm, an alg member names it, use (if
+// any) is "sig", key_ops (if any) allow verify, EC and OKP coordinates have the
+// curve's size, an RSA modulus has between kMinRsaBits and `max_rsa_bits` bits and
+// its public exponent at most 32. Base64url decoding only, so it can run on
 // keys a client sends before anything costly is done with them.
 bool JwkMembersFit(const boost::json::object& jwk, const AlgSpec& alg, int max_rsa_bits);
 

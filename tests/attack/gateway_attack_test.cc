@@ -181,7 +181,8 @@ TEST_F(GatewayAttackTest, AmbiguousAuthorizationHeadersAreA400) {
 // upstream, and the bytes after a refused message are never read as a request.
 TEST_F(GatewayAttackTest, RequestSmugglingVariantsAreRefused) {
   const int before = Seen();
-  const std::string auth = Bearer(Alice());
+  // (With its media type, so what refuses each message is its framing.)
+  const std::string auth = StrCat(Bearer(Alice()), "Content-Type: application/json\r\n");
   const std::string smuggled =
       StrCat("POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: ", std::strlen(kPing), "\r\n\r\n", kPing);
   const std::vector<std::string> attempts = {

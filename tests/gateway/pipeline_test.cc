@@ -125,6 +125,7 @@ class PipelineTest : public ::testing::Test {
                    : r.body.find("resources/templates/list") != std::string::npos
                        ? kTemplates
                        : R"({"jsonrpc":"2.0","id":1,"result":{}})";
+      if (r.body.find("\"gzipped\"") != std::string::npos) reply.headers.emplace_back("Content-Encoding", "gzip");
       // Every initialize gets the same session id: an upstream that hands out a
       // session it already gave someone else.
       if (r.body.find("\"initialize\"") != std::string::npos) reply.headers = {{"Mcp-Session-Id", "sess-1"}};
@@ -479,7 +480,8 @@ TEST_F(PipelineTest, ResourceSpellingsCannotSlipPastARule) {
     EXPECT_THAT(test::RawBody(r), HasSubstr(R"("code":-32001)")) << uri;
   }
   validation_.Reply(Valid("bob", {"mcp", "secrets"}));
-  for (std::string_view uri : {"file:////secret/key", "file:///a%2F..%2Fsecret/key"}) {
+  for (std::string_view uri : {"file:////secret/key", "file:///a%2F..%2Fsecret/key", "file:/secret/key",
+                               "file:secret/key"}) {
     const std::string r = Post(StrCat(R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":")", uri,
                                       R"("}})"),
                                "Authorization: Bearer other\r\n");
@@ -568,6 +570,8 @@ TEST_F(PipelineTest, AClientOutOfFailuresIsAnswered429WithoutValidation) {
   validation_.Reply(Valid("alice", {"mcp"}));
   ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer good\r\n"),
               StartsWith("HTTP/1.1 200"));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: DPoP bound\r\nDPoP: p1\r\n"),
+              StartsWith("HTTP/1.1 200"));
   validation_.Reply(Invalid());
   for (int i = 0; i < 3; ++i) {
     EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", StrCat("Authorization: Bearer bad", i, "\r\n")),
@@ -580,6 +584,16 @@ TEST_F(PipelineTest, AClientOutOfFailuresIsAnswered429WithoutValidation) {
   EXPECT_EQ(validation_.calls(), calls);
   EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer good\r\n"),
               StartsWith("HTTP/1.1 200"));
+  // A DPoP token seen valid before is validated (every proof is new) without being
+  // budgeted: found by review, 128 concurrent DPoP calls of one valid caller spent
+  // the budget on reservations.
+  validation_.Reply(Valid("alice", {"mcp"}));
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: DPoP bound\r\nDPoP: p2\r\n"),
+              StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(validation_.calls(), calls + 1);
+  // A new token from this client is still shed.
+  EXPECT_THAT(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer new\r\n"),
+              StartsWith("HTTP/1.1 429"));
 }
 
 // Over the cap on validation calls in flight: 503 with Retry-After, never fail_open.
@@ -604,6 +618,47 @@ TEST_F(PipelineTest, TooManyValidationsInFlightIs503EvenWithFailOpen) {
   EXPECT_THAT(first, StartsWith("HTTP/1.1 200"));
   EXPECT_THAT(joined, StartsWith("HTTP/1.1 200"));
   EXPECT_EQ(Upstreamed().size(), 2u);
+}
+
+// Found by review (2026-12-04): the decision read the body as UTF-8 while the
+// upstream (express.json) decoded the declared charset, so UTF-7 turned
+// "tools+AC8-call" into tools/call past every rule. Bodies must be UTF-8 JSON.
+TEST_F(PipelineTest, BodiesTheUpstreamWouldReadOtherwiseAreRefused) {
+  Start(kPolicy);
+  validation_.Reply(Valid("alice", {"mcp"}));
+  auto post = [&](std::string_view content_type, std::string_view extra = "") {
+    const std::string body = R"({"jsonrpc":"2.0","id":6,"method":"tools+AC8-call","params":{"name":"x"}})";
+    return test::RawHttpExchange(
+        server_->port(),
+        StrCat("POST /mcp HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer t\r\nConnection: close\r\n", content_type,
+               extra, "Content-Length: ", body.size(), "\r\n\r\n", body));
+  };
+  for (std::string_view type : {"Content-Type: application/json; charset=utf-7\r\n",
+                                "Content-Type: application/json;charset=\"UTF-16\"\r\n", "",
+                                "Content-Type: text/plain\r\n"}) {
+    const std::string r = post(type);
+    EXPECT_THAT(r, StartsWith("HTTP/1.1 415")) << type;
+    EXPECT_THAT(test::RawBody(r), HasSubstr("Unsupported Media Type")) << type;
+  }
+  EXPECT_THAT(post("Content-Type: application/json\r\n", "Content-Encoding: gzip\r\n"), StartsWith("HTTP/1.1 415"));
+  EXPECT_TRUE(Upstreamed().empty());
+  for (std::string_view type : {"Content-Type: application/json; charset=utf-8\r\n",
+                                "Content-Type: Application/JSON; charset=\"UTF-8\"\r\n"}) {
+    EXPECT_THAT(post(type), StartsWith("HTTP/1.1 200")) << type;
+  }
+}
+
+// Found by review: a compressed list answer was relayed unfiltered. The gateway asks
+// for an unencoded answer when it must read it, and refuses an encoded one.
+TEST_F(PipelineTest, AnswersTheGatewayMustReadComeUnencoded) {
+  Start(StrCat(kPolicy, "policy: {list_filtering: true}\n"));
+  validation_.Reply(Valid("alice", {"mcp"}));
+  ASSERT_THAT(Post(R"({"jsonrpc":"2.0","id":7,"method":"tools/list"})", "Authorization: Bearer t\r\nAccept-Encoding: gzip\r\n"),
+              StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(Upstreamed().back().Header("Accept-Encoding"), "identity");
+  const std::string r = Post(R"({"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"_meta":{"x":"gzipped"}}})");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 502"));
+  EXPECT_THAT(r, ::testing::Not(HasSubstr("delete_file")));
 }
 
 TEST_F(PipelineTest, IdentityHeadersCarryThePrincipal) {

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "gateway/gateway.h"
 #include "gateway/server.h"
 #include "services/common/strings.h"
@@ -236,28 +238,54 @@ TEST_F(ProxyFramingTest, IdentityValuesWithControlCharactersNeverGoUpstream) {
   EXPECT_TRUE(upstream_.Requests().empty());
 }
 
-// Connections beyond gateway.limits.max_connections get a 503 with Retry-After
-// and are closed; once one closes, a new one is served again.
-TEST_F(ProxyFramingTest, ConnectionsBeyondTheCapAreRefusedWithRetryAfter) {
+// At gateway.limits.max_connections, a connection that only waits for a request is
+// closed to make room (found by review: one client holding every slot idle kept
+// everyone else out); when every connection is busy with a request, a new one gets
+// a 503 with Retry-After and is closed.
+TEST_F(ProxyFramingTest, AtTheConnectionCapWaitingConnectionsMakeRoom) {
+  upstream_.SetHandler([](const test::ReceivedRequest& r) {
+    if (r.body == "slow") {
+      return test::ScriptedAnswer{.bytes = "", .later = test::RawResponse(200, "slow"),
+                                  .later_delay = absl::Milliseconds(800)};
+    }
+    return Echo(r);
+  });
   StartGateway(nullptr, GatewayLimits{.max_connections = 2});
   namespace asio = boost::asio;
   asio::io_context io;
   std::vector<std::unique_ptr<asio::ip::tcp::socket>> held;
+  const std::string keep_alive = "POST /mcp HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\nidle";
   for (int i = 0; i < 2; ++i) {
     held.push_back(std::make_unique<asio::ip::tcp::socket>(io));
     held.back()->connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+    asio::write(*held.back(), asio::buffer(keep_alive));
+    beast::flat_buffer buffer;
+    http::response<http::string_body> answer;
+    http::read(*held.back(), buffer, answer);
+    ASSERT_EQ(answer.result_int(), 200u);
   }
-  // The two idle connections are open at the gateway once it has accepted them:
-  // a request on one of them is answered.
-  asio::write(*held[0], asio::buffer(Post("{}").replace(Post("{}").find("Connection: close"), 17, "X-Keep: 1")));
-  char buffer[4096];
-  const size_t n = held[0]->read_some(asio::buffer(buffer));
-  ASSERT_THAT(std::string(buffer, n), StartsWith("HTTP/1.1 200"));
+  // Both slots hold connections waiting for their next request: one is closed.
+  EXPECT_EQ(test::RawBody(Exchange(Post("new"))), "new");
+  boost::system::error_code ec;
+  char byte;
+  held[0]->read_some(asio::buffer(&byte, 1), ec);  // the oldest was the one closed
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  held.clear();
+  // Both slots busy with requests in flight: a new connection is refused.
+  std::vector<std::thread> slow;
+  std::vector<std::string> answers(2);
+  for (int i = 0; i < 2; ++i) slow.emplace_back([&, i] { answers[i] = Exchange(Post("slow")); });
+  ASSERT_TRUE(test::WaitFor([&] {
+    int n = 0;
+    for (const auto& r : upstream_.Requests()) n += r.body == "slow" ? 1 : 0;
+    return n == 2;
+  }, absl::Seconds(5)));
   const std::string refused = Exchange(Post("{}"));
   EXPECT_THAT(refused, StartsWith("HTTP/1.1 503"));
   EXPECT_EQ(test::RawHeader(refused, "Retry-After"), "1");
   EXPECT_THAT(refused, HasSubstr("too_many_connections"));
-  held.clear();  // both close
+  for (auto& t : slow) t.join();
+  for (const std::string& a : answers) EXPECT_EQ(test::RawBody(a), "slow");
   EXPECT_TRUE(test::WaitFor([&] { return Exchange(Post("{}")).starts_with("HTTP/1.1 200"); }, absl::Seconds(5)));
 }
 

@@ -352,6 +352,10 @@ resources:
                 .reason,
             DecisionReason::kTargetScopesMissing);
   EXPECT_TRUE(DecideTarget(**policy, ScopeViews(reader), false, TargetKind::kResource, "file:///{path}", true).allowed);
+  EXPECT_EQ(DecideTarget(**policy, ScopeViews(reader), false, TargetKind::kResource, "file://localhost/secret/{f}",
+                         true)
+                .reason,
+            DecisionReason::kTargetScopesMissing);
   EXPECT_THAT(FilterAllowed(**policy, ScopeViews(reader), false, ListKind::kResourceTemplates,
                             {"file:///{path}", "file:///secret/{name}"}),
               ElementsAre("file:///{path}"));

@@ -3,6 +3,7 @@
 // another resource are refused.
 #include "services/scope_policy/resource_uri.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace mcpauth::sp {
@@ -56,6 +57,38 @@ TEST(ResourceUri, AmbiguousSpellingsAreRefused) {
   EXPECT_EQ(WhyRefused("secret/key"), "it is not an absolute URI (RFC 3986)");
   EXPECT_EQ(WhyRefused(""), "it is not an absolute URI (RFC 3986)");
   EXPECT_EQ(WhyRefused("file:///secret/key%"), "it is not an absolute URI (RFC 3986)");
+}
+
+// Found by review (2026-12-04): the SDKs' WHATWG parsers read these as
+// file:///secret/key (or another host), where RFC 3986 sees other URIs.
+TEST(ResourceUri, WhatWhatwgParsersReadOtherwiseIsRefused) {
+  for (std::string_view uri : {"file:/secret/key", "file:secret/key", "FILE:secret/key", "file:/./secret/key",
+                               "file:/public/%2e%2e/secret/key", "https:example.com/x", "https:/example.com/x"}) {
+    EXPECT_THAT(WhyRefused(uri), ::testing::HasSubstr("needs \"//\" and a host part")) << uri;
+  }
+  EXPECT_EQ(WhyRefused("https://user@example.com/x"), "it carries user information");
+  EXPECT_EQ(WhyRefused("https://0x7f.1/x"), "its host reads as an IPv4 address not in dotted-quad form");
+  EXPECT_EQ(WhyRefused("https://127.1/x"), "its host reads as an IPv4 address not in dotted-quad form");
+  EXPECT_EQ(WhyRefused("https://0177.0.0.1/x"), "its host reads as an IPv4 address not in dotted-quad form");
+  EXPECT_EQ(WhyRefused("http://[0:0::1]/x"), "its IPv6 host is not in canonical form (RFC 5952)");
+  EXPECT_EQ(WhyRefused("file://host:8/x"), "a file URI has no port");
+  EXPECT_EQ(Normal("https://example.com:0443/x"), "https://example.com/x");
+  EXPECT_EQ(Normal("https://example.com:08443/x"), "https://example.com:8443/x");
+  EXPECT_EQ(Normal("https://127.0.0.1/x"), "https://127.0.0.1/x");
+  EXPECT_EQ(Normal("http://[::1]:80/x"), "http://[::1]/x");
+  EXPECT_EQ(Normal("https://v1.example.com/x"), "https://v1.example.com/x");
+  // Other schemes are not special: no authority is fine there.
+  EXPECT_EQ(Normal("urn:secret:key"), "urn:secret:key");
+  EXPECT_EQ(Normal("test:/static/1"), "test:/static/1");
+}
+
+// Found by review: templates were compared as written with normalised patterns.
+TEST(ResourceUri, TemplatesAreNormalisedAroundTheirExpressions) {
+  EXPECT_EQ(NormalizeResourceTemplate("file://localhost/secret/{f}"), "file:///secret/{f}");
+  EXPECT_EQ(NormalizeResourceTemplate("FILE:///%73ecret/{dir}/{+path}"), "file:///secret/{dir}/{+path}");
+  EXPECT_EQ(NormalizeResourceTemplate("https://{host}/x"), "https://{host}/x");
+  EXPECT_EQ(NormalizeResourceTemplate("file:{path}"), "file:{path}");  // no normal form: as written
+  EXPECT_EQ(NormalizeResourceTemplate("test://static/{id}"), "test://static/{id}");
 }
 
 TEST(ResourceUri, NormalFormsAreStable) {

@@ -15,13 +15,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() {  # a random loopback port nothing listens on
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+source "$root/tools/benchmarks/ports.sh"
 up=$(free_port); gw_open=$(free_port); gw_auth=$(free_port); tv=$(free_port); sp=$(free_port); md=$(free_port)
 
 "$bin/mcpauth-bench-upstream" "$up" 1 & pids+=($!)
