@@ -104,6 +104,7 @@ TEST_F(ProxyTest, OriginsAndCors) {
   const std::string preflight = RawExchange(
       server_->port(), "OPTIONS /mcp HTTP/1.1\r\nHost: gw\r\nOrigin: https://mcp.example.com\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(preflight.starts_with("HTTP/1.1 204")) << preflight;
+  EXPECT_EQ(preflight.find("Content-Length"), std::string::npos) << preflight;  // never on a 204 (RFC 9110 §8.6)
   EXPECT_NE(preflight.find("Access-Control-Allow-Headers: Authorization, DPoP"), std::string::npos);
 }
 
