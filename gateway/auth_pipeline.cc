@@ -8,6 +8,8 @@
 #include "absl/random/random.h"
 #include "gateway/credentials.h"
 #include "gateway/grpc_await.h"
+#include "proto/enum_label.h"
+#include "services/token_validation/reason.h"
 #include "services/common/base64url.h"
 #include "services/common/json.h"
 #include "services/common/log.h"
@@ -20,28 +22,11 @@ using metadata::ChallengeKind;
 
 // JSON-RPC error code for a resource or prompt the caller may not use (the
 // implementation-defined server error range; tools get the seed's tool result instead).
-constexpr int kForbiddenCode = -32001;
-constexpr int kInvalidParamsCode = -32602;
 
 metadata::PresentedScheme SchemeOf(std::string_view scheme) {
-  if (scheme == "Bearer") return metadata::PresentedScheme::kBearer;
-  if (scheme == "DPoP") return metadata::PresentedScheme::kDpop;
-  return metadata::PresentedScheme::kUnknown;
-}
-
-ChallengeKind KindForError(std::string_view error) {
-  if (error == "invalid_dpop_proof") return ChallengeKind::kInvalidDpopProof;
-  if (error == "use_dpop_nonce") return ChallengeKind::kUseDpopNonce;
-  if (error == "invalid_request") return ChallengeKind::kInvalidRequest;
-  return ChallengeKind::kInvalidToken;
-}
-
-std::optional<sp::ListKind> ListKindOf(std::string_view method) {
-  if (method == "tools/list") return sp::ListKind::kTools;
-  if (method == "resources/list") return sp::ListKind::kResources;
-  if (method == "resources/templates/list") return sp::ListKind::kResourceTemplates;
-  if (method == "prompts/list") return sp::ListKind::kPrompts;
-  return std::nullopt;
+  if (scheme == "Bearer") return v1::PRESENTED_SCHEME_BEARER;
+  if (scheme == "DPoP") return v1::PRESENTED_SCHEME_DPOP;
+  return v1::PRESENTED_SCHEME_UNSPECIFIED;
 }
 
 // Where a list result keeps its items, and what names each item.
@@ -51,19 +36,19 @@ struct ListShape {
 };
 ListShape ShapeOf(sp::ListKind kind) {
   switch (kind) {
-    case sp::ListKind::kTools: return {"tools", "name"};
-    case sp::ListKind::kResources: return {"resources", "uri"};
-    case sp::ListKind::kResourceTemplates: return {"resourceTemplates", "uriTemplate"};
-    case sp::ListKind::kPrompts: return {"prompts", "name"};
+    case v1::LIST_KIND_TOOLS: return {"tools", "name"};
+    case v1::LIST_KIND_RESOURCES: return {"resources", "uri"};
+    case v1::LIST_KIND_RESOURCE_TEMPLATES: return {"resourceTemplates", "uriTemplate"};
+    case v1::LIST_KIND_PROMPTS: return {"prompts", "name"};
+    default: return {"tools", "name"};
   }
-  return {"tools", "name"};
 }
 
 // A result that is a list by its shape (an array under one of the list keys), for
 // answers whose request the gateway did not see (a resumed GET stream).
 std::optional<sp::ListKind> ListKindByShape(const boost::json::object& result) {
-  for (sp::ListKind kind : {sp::ListKind::kTools, sp::ListKind::kResources, sp::ListKind::kResourceTemplates,
-                            sp::ListKind::kPrompts}) {
+  for (sp::ListKind kind : {v1::LIST_KIND_TOOLS, v1::LIST_KIND_RESOURCES, v1::LIST_KIND_RESOURCE_TEMPLATES,
+                            v1::LIST_KIND_PROMPTS}) {
     const boost::json::value* items = result.if_contains(ShapeOf(kind).items);
     if (items != nullptr && items->is_array()) return kind;
   }
@@ -124,14 +109,28 @@ std::optional<std::string> FilterLists(std::string_view json, const sp::Compiled
 }
 
 // The gateway's answer for a denied request: the seed's tool result for a tool, a
+// How a body that is not a valid JSON-RPC message is answered (HTTP 400).
+struct BodyErrorAnswer {
+  JsonRpcCode code;
+  std::string_view reason;  // the denial metric's label
+  std::string_view prefix;  // of the error message, before the parser's detail
+};
+BodyErrorAnswer AnswerFor(JsonRpcBody::Error error) {
+  switch (error) {
+    case JsonRpcBody::Error::kParse: return {JsonRpcCode::kParseError, "parse_error", "Parse error: "};
+    case JsonRpcBody::Error::kInvalidParams: return {JsonRpcCode::kInvalidParams, "invalid_params", "Invalid params: "};
+    default: return {JsonRpcCode::kInvalidRequest, "invalid_request", "Invalid request: "};
+  }
+}
+
 // JSON-RPC error for a resource or prompt (invalid params when the target has no
 // normal form: no scope would help).
 std::string DeniedReply(const JsonRpcMessage& m, const sp::Decision& decision) {
-  if (decision.reason == sp::DecisionReason::kTargetInvalid) {
-    return JsonRpcErrorMessage(m.id, kInvalidParamsCode, decision.message);
+  if (decision.reason == v1::DECISION_REASON_TARGET_INVALID) {
+    return JsonRpcErrorMessage(m.id, JsonRpcCode::kInvalidParams, decision.message);
   }
-  return m.target_kind == TargetKind::kTool ? ToolErrorResult(m.id, decision.message)
-                                            : JsonRpcErrorMessage(m.id, kForbiddenCode, decision.message);
+  return m.target_kind == v1::TARGET_KIND_TOOL ? ToolErrorResult(m.id, decision.message)
+                                            : JsonRpcErrorMessage(m.id, JsonRpcCode::kForbidden, decision.message);
 }
 
 // Why a POST body is not one the gateway can decide on as the upstream will read
@@ -169,7 +168,7 @@ std::string ClientProtocolVersion(const Request& request) {
   if (request.body().size() > AuthPipeline::kUnauthenticatedBodyBytes) return "";
   const JsonRpcBody body = ParseJsonRpcBody(request.body());
   for (const JsonRpcMessage& m : body.messages) {
-    if (m.method != "initialize" || !m.raw.is_object()) continue;
+    if (m.method != sp::kInitialize || !m.raw.is_object()) continue;
     const boost::json::value* params = m.raw.get_object().if_contains("params");
     const boost::json::value* version =
         params != nullptr && params->is_object() ? params->get_object().if_contains("protocolVersion") : nullptr;
@@ -343,7 +342,7 @@ McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& i
                                     std::string_view scheme, std::string_view description,
                                     std::vector<std::string> operation_scopes, std::string dpop_nonce) {
   McpDecision d;
-  d.reason = std::string(metadata::ChallengeKindName(kind));
+  d.reason = std::string(EnumLabel(kind));
   metrics_->CountDenial(d.reason);
   auto snapshot = view_->metadata();
   metadata::ChallengeRequest cr;
@@ -375,7 +374,7 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
     McpDecision d;
     d.reason = "not_ready";
     d.local = Gateway::JsonResponse(http::status::service_unavailable,
-                                    JsonRpcErrorMessage(nullptr, -32000, "Authorization is not ready yet; retry"),
+                                    JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, "Authorization is not ready yet; retry"),
                                     request.keep_alive());
     d.local->set(http::field::retry_after, "5");
     co_return d;
@@ -384,11 +383,11 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   const Credentials credentials = ExtractCredentials(request);
   switch (credentials.outcome) {
     case Credentials::Outcome::kNone:
-      co_return Challenge(request, info, ChallengeKind::kNoToken, "", "");
+      co_return Challenge(request, info, v1::CHALLENGE_KIND_NO_TOKEN, "", "");
     case Credentials::Outcome::kInvalidRequest:
-      co_return Challenge(request, info, ChallengeKind::kInvalidRequest, credentials.scheme, credentials.detail);
+      co_return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_REQUEST, credentials.scheme, credentials.detail);
     case Credentials::Outcome::kInvalidProof:
-      co_return Challenge(request, info, ChallengeKind::kInvalidDpopProof, "DPoP", credentials.detail);
+      co_return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_DPOP_PROOF, "DPoP", credentials.detail);
     case Credentials::Outcome::kPresent:
       break;
   }
@@ -413,7 +412,7 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
       d.reason = "validation_unavailable";
       d.local = Gateway::JsonResponse(
           http::status::service_unavailable,
-          JsonRpcErrorMessage(nullptr, -32000, "Authorization is temporarily unavailable; retry"), request.keep_alive());
+          JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, "Authorization is temporarily unavailable; retry"), request.keep_alive());
       d.local->set(http::field::retry_after, "5");
       co_return d;
     }
@@ -430,13 +429,13 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
     McpDecision d;
     d.reason = "dpop_proof_quota";
     d.local = Gateway::JsonResponse(http::status::too_many_requests,
-                                    JsonRpcErrorMessage(nullptr, -32000, validated.error_description()),
+                                    JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, validated.error_description()),
                                     request.keep_alive());
     d.local->set(http::field::retry_after, "10");
     if (!validated.dpop_nonce().empty()) d.local->set("DPoP-Nonce", validated.dpop_nonce());
     co_return d;
   } else if (!validated.valid()) {
-    co_return Challenge(request, info, KindForError(validated.error()), credentials.scheme,
+    co_return Challenge(request, info, tv::ReasonChallengeKind(validated.reason()), credentials.scheme,
                         validated.error_description(), {}, validated.dpop_nonce());
   } else {
     caller.principal = validated.principal();
@@ -449,7 +448,7 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
                                       [](const std::string& s) { return IsHttpFieldValue(s); });
     caller.owner = SessionBindings::OwnerKey(p.issuer(), p.subject(), p.client_id());
     if (!writable || caller.owner.empty()) {
-      co_return Challenge(request, info, ChallengeKind::kInvalidToken, credentials.scheme,
+      co_return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_TOKEN, credentials.scheme,
                           writable ? "The access token names no subject (sub) and no client (client_id)"
                                    : "The access token's identity holds characters a header cannot carry");
     }
@@ -460,7 +459,7 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   if (!caller.anonymous) {
     const sp::Decision server = sp::Decide(*policy, std::span<const std::string_view>(caller.scope_views), false, "", "");
     if (!server.allowed) {
-      co_return Challenge(request, info, ChallengeKind::kInsufficientScope, credentials.scheme, server.message,
+      co_return Challenge(request, info, v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE, credentials.scheme, server.message,
                           server.required_scopes);
     }
   }
@@ -510,7 +509,7 @@ McpDecision AuthPipeline::ShedAnswer(const Request& request, const RequestInfo& 
   metrics_->CountDenial(d.reason);
   d.local = Gateway::JsonResponse(
       client ? http::status::too_many_requests : http::status::service_unavailable,
-      JsonRpcErrorMessage(nullptr, -32000,
+      JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater,
                           client ? "Too many failed authentications from this client; retry later"
                                  : "Authorization is overloaded; retry"),
       request.keep_alive());
@@ -539,7 +538,7 @@ std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, co
     case SessionBindings::Owner::kOther:
       d.reason = "session_hijack";
       d.local = Gateway::JsonResponse(http::status::forbidden,
-                                      JsonRpcErrorMessage(nullptr, -32600, "This session belongs to another principal"),
+                                      JsonRpcErrorMessage(nullptr, JsonRpcCode::kInvalidRequest, "This session belongs to another principal"),
                                       request.keep_alive());
       break;
     case SessionBindings::Owner::kUnknown:
@@ -547,13 +546,13 @@ std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, co
       // starts a new one (which is then bound to it).
       d.reason = "session_unknown";
       d.local = Gateway::JsonResponse(http::status::not_found,
-                                      JsonRpcErrorMessage(nullptr, -32001, "Session not found"), request.keep_alive());
+                                      JsonRpcErrorMessage(nullptr, JsonRpcCode::kSessionNotFound, "Session not found"), request.keep_alive());
       break;
     case SessionBindings::Owner::kUnavailable:
       d.reason = "session_store_unavailable";
       d.local = Gateway::JsonResponse(
           http::status::service_unavailable,
-          JsonRpcErrorMessage(nullptr, -32000, "Session bindings are temporarily unavailable; retry"),
+          JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, "Session bindings are temporarily unavailable; retry"),
           request.keep_alive());
       d.local->set(http::field::retry_after, "5");
       break;
@@ -571,21 +570,17 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
     d.reason = "unsupported_media_type";
     metrics_->CountDenial(d.reason);
     d.local = Gateway::JsonResponse(http::status::unsupported_media_type,
-                                    JsonRpcErrorMessage(nullptr, -32600, StrCat("Unsupported Media Type: ", why)),
+                                    JsonRpcErrorMessage(nullptr, JsonRpcCode::kInvalidRequest, StrCat("Unsupported Media Type: ", why)),
                                     request.keep_alive());
     return d;
   }
   JsonRpcBody body = ParseJsonRpcBody(request.body());
   if (body.error != JsonRpcBody::Error::kNone) {
-    const bool parse = body.error == JsonRpcBody::Error::kParse;
-    const int code = parse ? -32700 : body.error == JsonRpcBody::Error::kInvalidParams ? -32602 : -32600;
-    d.reason = parse ? "parse_error" : body.error == JsonRpcBody::Error::kInvalidParams ? "invalid_params" : "invalid_request";
+    const BodyErrorAnswer answer = AnswerFor(body.error);
+    d.reason = answer.reason;
     metrics_->CountDenial(d.reason);
-    d.local = Gateway::JsonResponse(
-        http::status::bad_request,
-        JsonRpcErrorMessage(body.error_id, code,
-                            StrCat(parse ? "Parse error: " : code == -32602 ? "Invalid params: " : "Invalid request: ",
-                                   body.error_detail)),
+    d.local = Gateway::JsonResponse(http::status::bad_request,
+                                    JsonRpcErrorMessage(body.error_id, answer.code, StrCat(answer.prefix, body.error_detail)),
         request.keep_alive());
     return d;
   }
@@ -600,9 +595,9 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
   for (const JsonRpcMessage& m : body.messages) {
     const bool is_request = m.kind == JsonRpcMessage::Kind::kRequest;
     if (is_request) {
-      if (auto kind = ListKindOf(m.method); kind && policy.list_filtering()) lists[ToJson(m.id)] = *kind;
+      if (auto kind = sp::ListKindOf(m.method); kind && policy.list_filtering()) lists[ToJson(m.id)] = *kind;
     }
-    if (m.kind != JsonRpcMessage::Kind::kResponse && m.target_kind != TargetKind::kNone) {
+    if (m.kind != JsonRpcMessage::Kind::kResponse && m.target_kind != v1::TARGET_KIND_NONE) {
       const sp::Decision decision = sp::DecideTarget(policy, std::span<const std::string_view>(caller.scope_views),
                                                      caller.anonymous, m.target_kind, m.target, m.target_is_template);
       if (!decision.allowed) {
@@ -612,12 +607,12 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
           ++dropped_notifications;
           continue;
         }
-        if (step_up && decision.reason == sp::DecisionReason::kTargetScopesMissing && !caller.anonymous) {
-          return Challenge(request, info, ChallengeKind::kInsufficientScope, scheme, decision.message,
+        if (step_up && decision.reason == v1::DECISION_REASON_TARGET_SCOPES_MISSING && !caller.anonymous) {
+          return Challenge(request, info, v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE, scheme, decision.message,
                            decision.required_scopes);
         }
-        metrics_->CountDenial(decision.reason == sp::DecisionReason::kTargetInvalid ? "target_invalid"
-                              : m.target_kind == TargetKind::kTool                 ? "tool_denied"
+        metrics_->CountDenial(decision.reason == v1::DECISION_REASON_TARGET_INVALID ? "target_invalid"
+                              : m.target_kind == v1::TARGET_KIND_TOOL                 ? "tool_denied"
                                                                                    : "target_denied");
         own.push_back(DeniedReply(m, decision));
         continue;

@@ -2,34 +2,27 @@
 #pragma once
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/network_v4.hpp>
+#include <boost/asio/ip/network_v6.hpp>
 
 #include "absl/status/statusor.h"
 
 namespace mcpauth::gw {
 
-class CidrBlock {
- public:
-  // "10.0.0.0/8", "::1/128", or a bare address (a single host).
-  static absl::StatusOr<CidrBlock> Parse(const std::string& text);
-  bool Contains(const boost::asio::ip::address& address) const;
-
- private:
-  boost::asio::ip::address network_;
-  int prefix_ = 0;
-};
-
 class CidrSet {
  public:
-  // Errors name the offending entry.
+  // Each entry "10.0.0.0/8", "::1/128", or a bare address (a single host). Errors
+  // name the offending entry.
   static absl::StatusOr<CidrSet> Parse(const std::vector<std::string>& blocks);
+  // IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are matched as IPv4.
   bool Contains(const boost::asio::ip::address& address) const;
-  bool empty() const { return blocks_.empty(); }
 
  private:
-  std::vector<CidrBlock> blocks_;
+  std::vector<std::variant<boost::asio::ip::network_v4, boost::asio::ip::network_v6>> blocks_;
 };
 
 }  // namespace mcpauth::gw

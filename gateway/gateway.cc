@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "gateway/jsonrpc.h"
 #include "services/common/json.h"
 #include "services/common/log.h"
 #include "services/common/strings.h"
@@ -29,7 +30,7 @@ std::string_view MethodLabel(http::verb v) {
 // A JSON-RPC error reply for `request`'s id when its body is a single request, else
 // id null. Bodies larger than any single request needs are not read for it: an
 // error answer must cost little whoever asks.
-std::string JsonRpcError(const Request& request, int code, std::string_view message) {
+std::string JsonRpcError(const Request& request, JsonRpcCode code, std::string_view message) {
   constexpr size_t kMaxBodyReadForId = 64 * 1024;
   boost::json::value id = nullptr;
   boost::json::value body;
@@ -37,9 +38,7 @@ std::string JsonRpcError(const Request& request, int code, std::string_view mess
       body.is_object()) {
     if (const auto* v = body.get_object().if_contains("id")) id = *v;
   }
-  return ToJson(boost::json::object{{"jsonrpc", "2.0"},
-                                    {"id", id},
-                                    {"error", boost::json::object{{"code", code}, {"message", message}}}});
+  return JsonRpcErrorMessage(id, code, message);
 }
 
 // Why a request's headers are refused, or "" when they are not. Headers whose one
@@ -273,7 +272,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
     metrics_->CountDenial("bad_header");
     {
       const bool awaited = co_await answer(
-          JsonResponse(http::status::bad_request, JsonRpcError(request, -32600, StrCat("Bad request: ", anomaly)),
+          JsonResponse(http::status::bad_request, JsonRpcError(request, JsonRpcCode::kInvalidRequest, StrCat("Bad request: ", anomaly)),
                        keep_alive),
           "bad_header");
       co_return awaited;
@@ -285,7 +284,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
     metrics_->CountDenial("origin_not_allowed");
     {
       const bool awaited = co_await answer(JsonResponse(http::status::forbidden,
-                                           JsonRpcError(request, -32600, "Origin not allowed"), keep_alive),
+                                           JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Origin not allowed"), keep_alive),
                               "origin_not_allowed");
       co_return awaited;
     }
@@ -310,7 +309,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
   if (request.method() != http::verb::get && request.method() != http::verb::post &&
       request.method() != http::verb::delete_) {
     Response res = JsonResponse(http::status::method_not_allowed,
-                                JsonRpcError(request, -32600, "Method not allowed"), keep_alive);
+                                JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Method not allowed"), keep_alive);
     res.set(http::field::allow, "GET, POST, DELETE, OPTIONS");
     {
       const bool awaited = co_await answer(std::move(res), "method_not_allowed");
@@ -320,7 +319,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
 
   if (request.method() == http::verb::get && metrics_->open_streams() >= options_.limits.max_streams) {
     Response res = JsonResponse(http::status::service_unavailable,
-                                JsonRpcError(request, -32000, "Too many open streams; retry later"), keep_alive);
+                                JsonRpcError(request, JsonRpcCode::kRetryLater, "Too many open streams; retry later"), keep_alive);
     res.set(http::field::retry_after, "5");
     {
       const bool awaited = co_await answer(std::move(res), "too_many_streams");
@@ -349,7 +348,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
     log::Error("refusing to forward a request whose body was not read", {{"route", route->config.path}});
     {
       const bool awaited = co_await answer(
-          JsonResponse(http::status::payload_too_large, JsonRpcError(request, -32600, "Request body too large"), false),
+          JsonResponse(http::status::payload_too_large, JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Request body too large"), false),
           "body_not_read");
       co_return awaited;
     }
@@ -370,7 +369,7 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
                                   {"upstream", route.config.upstream},
                                   {"kind", kind},
                                   {"error", message}});
-    Response res = JsonResponse(code, JsonRpcError(request, -32603, message), keep_alive);
+    Response res = JsonResponse(code, JsonRpcError(request, JsonRpcCode::kInternalError, message), keep_alive);
     for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
     status = res.result_int();
     {

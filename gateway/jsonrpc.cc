@@ -27,7 +27,7 @@ bool ClassifyCompletion(const boost::json::object& o, JsonRpcMessage& message, J
     out.error_id = message.id;
     return false;
   }
-  message.target_kind = prompt ? TargetKind::kPrompt : TargetKind::kResource;
+  message.target_kind = prompt ? v1::TARGET_KIND_PROMPT : v1::TARGET_KIND_RESOURCE;
   message.target_is_template = resource;
   message.target = std::string(target->get_string());
   return true;
@@ -76,9 +76,9 @@ bool Classify(const boost::json::value& v, JsonRpcMessage& message, JsonRpcBody&
   message.kind = id == nullptr ? JsonRpcMessage::Kind::kNotification : JsonRpcMessage::Kind::kRequest;
   if (id) message.id = *id;
   message.target_kind = sp::TargetKindOf(message.method);
-  if (message.method == "completion/complete") return ClassifyCompletion(o, message, out);
-  if (message.target_kind != TargetKind::kNone) {
-    const char* field = message.target_kind == TargetKind::kResource ? "uri" : "name";
+  if (message.method == sp::kCompletionComplete) return ClassifyCompletion(o, message, out);
+  if (message.target_kind != v1::TARGET_KIND_NONE) {
+    const char* field = message.target_kind == v1::TARGET_KIND_RESOURCE ? "uri" : "name";
     const boost::json::value* params = o.if_contains("params");
     const boost::json::value* target =
         params != nullptr && params->is_object() ? params->get_object().if_contains(field) : nullptr;
@@ -129,10 +129,10 @@ JsonRpcBody ParseJsonRpcBody(std::string_view body) {
   return out;
 }
 
-std::string JsonRpcErrorMessage(const boost::json::value& id, int code, std::string_view message) {
+std::string JsonRpcErrorMessage(const boost::json::value& id, JsonRpcCode code, std::string_view message) {
   return ToJson(boost::json::object{{"jsonrpc", "2.0"},
                                     {"id", id},
-                                    {"error", boost::json::object{{"code", code}, {"message", message}}}});
+                                    {"error", boost::json::object{{"code", static_cast<int>(code)}, {"message", message}}}});
 }
 
 std::string ToolErrorResult(const boost::json::value& id, std::string_view text) {

@@ -20,7 +20,7 @@ struct JsonRpcMessage {
   Kind kind = Kind::kRequest;
   std::string method;             // empty for responses
   boost::json::value id;          // null for notifications
-  TargetKind target_kind = TargetKind::kNone;
+  TargetKind target_kind = v1::TARGET_KIND_NONE;
   std::string target;             // tool name, resource URI or prompt name
   // completion/complete completes an argument of a prompt (params.ref.name) or of a
   // resource template (params.ref.uri, a URI template): its target is that.
@@ -44,8 +44,20 @@ struct JsonRpcBody {
 
 JsonRpcBody ParseJsonRpcBody(std::string_view body);
 
+// The error codes the gateway answers with (JSON-RPC 2.0 §5.1; -32000 to -32099 are
+// the server's own).
+enum class JsonRpcCode : int {
+  kParseError = -32700,      // the body is not JSON
+  kInvalidRequest = -32600,  // not a JSON-RPC request, or a request HTTP refuses (origin, method, size, type)
+  kInvalidParams = -32602,   // a target missing, or one no scope could allow
+  kInternalError = -32603,   // the upstream could not be reached or answered wrongly
+  kRetryLater = -32000,      // authorization not ready, overloaded or rate-limited
+  kForbidden = -32001,       // a resource or prompt the caller's scopes do not reach
+  kSessionNotFound = -32001, // an Mcp-Session-Id this gateway holds no binding for (HTTP 404)
+};
+
 // {"jsonrpc":"2.0","id":…,"error":{"code":…,"message":…}}
-std::string JsonRpcErrorMessage(const boost::json::value& id, int code, std::string_view message);
+std::string JsonRpcErrorMessage(const boost::json::value& id, JsonRpcCode code, std::string_view message);
 // A tools/call result the client shows as a failed tool call (the seed's denial):
 // {"jsonrpc":"2.0","id":…,"result":{"content":[{"type":"text","text":…}],"isError":true}}
 std::string ToolErrorResult(const boost::json::value& id, std::string_view text);

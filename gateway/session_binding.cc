@@ -1,19 +1,14 @@
 #include "gateway/session_binding.h"
 
-#include <openssl/sha.h>
-
+#include "services/common/sha256.h"
 #include "services/common/strings.h"
 
 namespace mcpauth::gw {
 namespace {
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
+std::string Key(std::string_view session_id) {
+  return StrCat(kRedisKeyPrefix, "session:", HexEncode(Sha256(session_id)));
 }
-
-std::string Key(std::string_view session_id) { return StrCat(kRedisKeyPrefix, "session:", Sha256Hex(session_id)); }
 
 SessionBindings::Owner Compare(const std::string& bound, const std::string& owner) {
   return bound == owner ? SessionBindings::Owner::kSame : SessionBindings::Owner::kOther;
@@ -24,8 +19,8 @@ SessionBindings::Owner Compare(const std::string& bound, const std::string& owne
 std::string SessionBindings::OwnerKey(std::string_view issuer, std::string_view subject, std::string_view client_id) {
   // (The subject form is the one bindings in Redis were made with before; the
   // client form cannot meet it, since no accepted subject holds a line break.)
-  if (!subject.empty()) return Sha256Hex(StrCat(issuer, "\n", subject));
-  if (!client_id.empty()) return Sha256Hex(StrCat(issuer, "\n\nclient\n", client_id));
+  if (!subject.empty()) return HexEncode(Sha256(StrCat(issuer, "\n", subject)));
+  if (!client_id.empty()) return HexEncode(Sha256(StrCat(issuer, "\n\nclient\n", client_id)));
   return "";
 }
 

@@ -6,7 +6,6 @@
 #include "mcpauth/v1/scope_policy.grpc.pb.h"
 #include "services/common/log.h"
 #include "services/metadata/convert.h"
-#include "services/scope_policy/policy_proto.h"
 
 namespace mcpauth::gw {
 
@@ -91,8 +90,7 @@ void SuiteView::WatchPolicy(std::shared_ptr<grpc::Channel> channel) {
   KeepWatching<v1::PolicySnapshot>(
       [&](grpc::ClientContext* context) { return stub->WatchPolicy(context, v1::WatchPolicyRequest()); },
       [&](const v1::PolicySnapshot& snapshot) {
-        auto config = sp::PolicyFromProto(snapshot.policy());
-        auto compiled = config.ok() ? sp::CompiledPolicy::Compile(*config) : config.status();
+        auto compiled = sp::CompiledPolicy::Compile(snapshot.policy());
         if (!compiled.ok()) {
           log::Error("policy from scope-policy refused; keeping the one in force",
                      {{"version", static_cast<int64_t>(snapshot.version())},

@@ -4,8 +4,6 @@
 // tokens in token-validation and for validation answers at the gateway.
 #pragma once
 
-#include <openssl/sha.h>
-
 #include <array>
 #include <list>
 #include <memory>
@@ -16,15 +14,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
+#include "services/common/sha256.h"
 
 namespace mcpauth {
 
 // The SHA-256 of `secret` as 32 raw bytes: how a secret is kept as a map key.
 inline std::string SecretDigest(std::string_view secret) {
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
-  return digest;
+  return Sha256(secret);
 }
 
 template <typename V>
@@ -81,7 +77,7 @@ class DigestCache {
 
  private:
   static constexpr size_t kShards = 16;
-  using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+  using Digest = Sha256Digest;
   struct Node {
     Digest digest;
     std::shared_ptr<const V> value;
@@ -93,9 +89,7 @@ class DigestCache {
     absl::flat_hash_map<std::string_view, typename std::list<Node>::iterator> index;  // views into Node::digest
   };
   static Digest Hash(std::string_view key) {
-    Digest d;
-    SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), d.data());
-    return d;
+    return Sha256Of(key);
   }
   static std::string_view View(const Digest& d) {
     return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());

@@ -1,6 +1,5 @@
 #include "services/common/file_watcher.h"
-
-#include <openssl/sha.h>
+#include "services/common/sha256.h"
 
 #include <cerrno>
 #include <cstring>
@@ -19,12 +18,6 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   buffer << in.rdbuf();
   if (in.bad()) return absl::DataLossError(StrCat(path, ": read failed: ", std::strerror(errno)));
   return std::move(buffer).str();
-}
-
-std::string Sha256(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
 }
 
 FileWatcher::FileWatcher(std::string path, FileWatcherOptions options, const Clock* clock)

@@ -73,7 +73,4 @@ class FileWatcher {
 // reason when it cannot be read.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
-// Raw SHA-256 of `data` (32 bytes).
-std::string Sha256(std::string_view data);
-
 }  // namespace mcpauth

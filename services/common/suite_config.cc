@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "proto/enum_label.h"
 #include "services/common/strings.h"
 #include "services/common/url_policy.h"
 
@@ -33,40 +34,39 @@ void CheckScopes(YamlSection& section, std::string_view key, const std::vector<s
   }
 }
 
-ScopeStrategy ReadScopeStrategy(YamlSection& section) {
-  const std::string s = section.OneOf("scope_strategy", "exact", {"exact", "wildcard", "hierarchic"});
-  if (s == "wildcard") return ScopeStrategy::kWildcard;
-  if (s == "hierarchic") return ScopeStrategy::kHierarchic;
-  return ScopeStrategy::kExact;
+// One of the enum's labels (proto/enum_label.h).
+template <typename E>
+E ReadEnum(YamlSection& section, std::string_view key, E fallback) {
+  const std::vector<std::string> labels = EnumLabels<E>();
+  const std::vector<std::string_view> choices(labels.begin(), labels.end());
+  return *EnumFromLabel<E>(section.OneOf(key, EnumLabel(fallback), choices));
 }
 
-std::vector<ScopeRuleConfig> ReadRules(YamlSection& parent, std::string_view key) {
+void ReadRules(YamlSection& parent, std::string_view key, google::protobuf::RepeatedPtrField<v1::ScopeRule>& out) {
   YamlSection rules = parent.Section(key);
-  std::vector<ScopeRuleConfig> out;
   for (auto& [name, rule] : rules.NamedSections()) {
-    ScopeRuleConfig r;
-    r.pattern = name;
-    r.path = rule.path();
     if (name.empty()) rules.Fail(name, "a name or pattern must not be empty");
-    r.required_scopes = rule.StringList("required_scopes");
-    CheckScopes(rule, "required_scopes", r.required_scopes);
+    const std::vector<std::string> scopes = rule.StringList("required_scopes");
+    CheckScopes(rule, "required_scopes", scopes);
     rule.RejectUnknownKeys();
-    out.push_back(std::move(r));
+    v1::ScopeRule* r = out.Add();
+    r->set_pattern(name);
+    r->mutable_required_scopes()->Assign(scopes.begin(), scopes.end());
   }
-  return out;
 }
 
 // The policy keys, wherever they sit: `auth` is the authorization section.
-void ReadPolicyParts(YamlSection& top, YamlSection& auth, PolicyConfig& out) {
-  out.required_scopes = auth.StringList("required_scopes");
-  CheckScopes(auth, "required_scopes", out.required_scopes);
-  out.scope_strategy = ReadScopeStrategy(auth);
-  out.tools = ReadRules(top, "tools");
-  out.resources = ReadRules(top, "resources");
-  out.prompts = ReadRules(top, "prompts");
+void ReadPolicyParts(YamlSection& top, YamlSection& auth, v1::Policy& out) {
+  const std::vector<std::string> scopes = auth.StringList("required_scopes");
+  CheckScopes(auth, "required_scopes", scopes);
+  out.mutable_required_scopes()->Assign(scopes.begin(), scopes.end());
+  out.set_scope_strategy(ReadEnum(auth, "scope_strategy", v1::SCOPE_STRATEGY_EXACT));
+  ReadRules(top, "tools", *out.mutable_tools());
+  ReadRules(top, "resources", *out.mutable_resources());
+  ReadRules(top, "prompts", *out.mutable_prompts());
   YamlSection policy = top.Section("policy");
-  out.list_filtering = policy.Bool("list_filtering", out.list_filtering);
-  out.unknown_tool_allowed = policy.OneOf("unknown_tool", "allow", {"allow", "deny"}) == "allow";
+  out.set_list_filtering(policy.Bool("list_filtering", false));
+  out.set_unknown_tool(ReadEnum(policy, "unknown_tool", v1::UNKNOWN_TOOL_ALLOW));
   policy.RejectUnknownKeys();
 }
 
@@ -84,10 +84,7 @@ void ReadAuthorization(YamlSection& section, AuthorizationConfig& out) {
   }
   out.cache_ttl = section.Seconds("cache_ttl", out.cache_ttl, absl::Seconds(1), absl::Hours(24 * 7));
   out.fail_open = section.Bool("fail_open", out.fail_open);
-  const std::string enforcement = section.OneOf("scope_enforcement", "auto", {"auto", "always", "never"});
-  out.scope_enforcement = enforcement == "always"  ? ScopeEnforcement::kAlways
-                          : enforcement == "never" ? ScopeEnforcement::kNever
-                                                   : ScopeEnforcement::kAuto;
+  out.scope_enforcement = ReadEnum(section, "scope_enforcement", v1::SCOPE_ENFORCEMENT_AUTO);
   out.insufficient_scope = section.OneOf("insufficient_scope", "tool_error", {"tool_error", "http_403"}) == "http_403"
                                ? InsufficientScopeMode::kHttp403
                                : InsufficientScopeMode::kToolError;
@@ -264,8 +261,9 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
   config.policy_file = top.String("policy_file");
   if (config.policy_file.empty()) {
     ReadPolicyParts(top, auth, config.policy);
-    config.policy.source = "config";
-    config.authorization.required_scopes = config.policy.required_scopes;
+    config.policy.set_source("config");
+    config.authorization.required_scopes.assign(config.policy.required_scopes().begin(),
+                                                config.policy.required_scopes().end());
   } else {
     for (std::string_view key : {"tools", "resources", "prompts", "policy"}) {
       if (top.Has(key)) top.Fail(key, "set it in policy_file, not here, when policy_file is used");
@@ -293,24 +291,15 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
   return config;
 }
 
-PolicyConfig ParsePolicyFile(const YAML::Node& root, const std::string& source) {
-  PolicyConfig policy;
+v1::Policy ParsePolicyFile(const YAML::Node& root, const std::string& source) {
+  v1::Policy policy;
   YamlSection top(root, "");
   YamlSection auth = top.Section("authorization");
   ReadPolicyParts(top, auth, policy);
   auth.RejectUnknownKeys();
   top.RejectUnknownKeys();
-  policy.source = source;
+  policy.set_source(source);
   return policy;
-}
-
-std::string_view ScopeStrategyName(ScopeStrategy strategy) {
-  switch (strategy) {
-    case ScopeStrategy::kExact: return "exact";
-    case ScopeStrategy::kWildcard: return "wildcard";
-    case ScopeStrategy::kHierarchic: return "hierarchic";
-  }
-  return "exact";
 }
 
 std::vector<std::string> SuiteConfig::Resources() const {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "mcpauth/v1/metadata.pb.h"
+#include "mcpauth/v1/scope_policy.pb.h"
 #include "services/common/log.h"
 #include "services/common/yaml_reader.h"
 
@@ -31,16 +33,10 @@ struct JwtValidatorConfig {
   std::string path;                     // config path, for error messages
 };
 
-enum class ScopeStrategy {
-  kExact,       // a scope grants only itself
-  kWildcard,    // "files:*" grants "files:delete"
-  kHierarchic,  // "files" grants "files:delete" and "files:read:all"
-};
-enum class ScopeEnforcement {
-  kAuto,    // scope in challenges and 403 step-up for MCP-Protocol-Version >= 2025-11-25
-  kAlways,
-  kNever,   // no scope parameter; insufficient scope answered as 401 invalid_token (seed)
-};
+// scope_strategy (exact, wildcard, hierarchic) and scope_enforcement (auto, always,
+// never): the proto enums, spelled in YAML by their labels (proto/enum_label.h).
+using ScopeStrategy = v1::ScopeStrategy;
+using ScopeEnforcement = v1::ScopeEnforcement;
 enum class InsufficientScopeMode {
   kToolError,  // a denied tools/call is a JSON-RPC result with isError and the seed's text
   kHttp403,    // a 403 insufficient_scope challenge the client can step up from
@@ -54,7 +50,7 @@ struct AuthorizationConfig {
   std::string metadata_path = "/.well-known/oauth-protected-resource";
   absl::Duration cache_ttl = absl::Seconds(300);
   bool fail_open = false;
-  ScopeEnforcement scope_enforcement = ScopeEnforcement::kAuto;
+  ScopeEnforcement scope_enforcement = v1::SCOPE_ENFORCEMENT_AUTO;
   InsufficientScopeMode insufficient_scope = InsufficientScopeMode::kToolError;
   // DPoP (RFC 9449).
   bool dpop_required = false;  // alias: require_dpop
@@ -65,25 +61,10 @@ struct AuthorizationConfig {
   absl::Duration dpop_nonce_lifetime = absl::Seconds(60);
 };
 
-// One per-target rule: a tool/prompt name or resource URI pattern ("*" matches any
-// run of characters) and the scopes it requires.
-struct ScopeRuleConfig {
-  std::string pattern;
-  std::vector<std::string> required_scopes;
-  std::string path;  // config path, for error messages ("tools.delete_file")
-};
-
-// The authorization policy scope-policy owns. It comes from the main file
-// (authorization.required_scopes / scope_strategy, tools, resources, prompts, policy)
-// or, when `policy_file` is set, from that file with the same layout.
-struct PolicyConfig {
-  std::vector<std::string> required_scopes;
-  ScopeStrategy scope_strategy = ScopeStrategy::kExact;
-  std::vector<ScopeRuleConfig> tools, resources, prompts;
-  bool list_filtering = false;
-  bool unknown_tool_allowed = true;  // policy.unknown_tool: allow | deny
-  std::string source;                // the file it came from
-};
+// The authorization policy scope-policy owns is a v1::Policy (proto/mcpauth/v1/
+// scope_policy.proto), read from the main file (authorization.required_scopes /
+// scope_strategy, tools, resources, prompts, policy) or, when `policy_file` is set,
+// from that file with the same layout.
 
 struct RedisConfig {
   std::string url;  // empty: no Redis, in-process caches only
@@ -166,7 +147,7 @@ struct SuiteConfig {
   std::vector<JwtValidatorConfig> jwt_validators;
   RedisConfig redis;
   std::string policy_file;  // where the policy lives when not in this file (hot-reloaded)
-  PolicyConfig policy;      // from this file; empty when policy_file is set
+  v1::Policy policy;        // from this file; empty when policy_file is set
   TokenValidationSection token_validation;
   ServiceSection scope_policy;
   MetadataSection metadata;
@@ -188,9 +169,8 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root);
 // Reads a policy document laid out as the main file lays it out (authorization.
 // required_scopes and scope_strategy, tools, resources, prompts, policy); other keys
 // are errors. Used for the main file and for policy_file.
-PolicyConfig ParsePolicyFile(const YAML::Node& root, const std::string& source);
+v1::Policy ParsePolicyFile(const YAML::Node& root, const std::string& source);
 
-std::string_view ScopeStrategyName(ScopeStrategy strategy);
 SuiteConfig LoadSuiteConfig(const std::string& path);
 
 // The text of a file named in the configuration (e.g. a password file), with

@@ -169,6 +169,11 @@ std::vector<std::pair<std::string, YamlSection>> YamlSection::NamedSections() co
 
 std::string YamlSection::OneOf(std::string_view key, std::string_view fallback,
                                std::initializer_list<std::string_view> choices) {
+  return OneOf(key, fallback, std::span<const std::string_view>(choices.begin(), choices.size()));
+}
+
+std::string YamlSection::OneOf(std::string_view key, std::string_view fallback,
+                               std::span<const std::string_view> choices) {
   std::string value = String(key, fallback);
   std::string list;
   for (std::string_view c : choices) {

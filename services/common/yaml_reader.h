@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,6 +56,7 @@ class YamlSection {
   std::vector<std::pair<std::string, YamlSection>> NamedSections() const;
 
   // A string that must be one of `choices`.
+  std::string OneOf(std::string_view key, std::string_view fallback, std::span<const std::string_view> choices);
   std::string OneOf(std::string_view key, std::string_view fallback, std::initializer_list<std::string_view> choices);
 
   // Reads the first of `names` present; two present at once is an error.

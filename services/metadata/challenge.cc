@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "proto/enum_label.h"
 #include "services/common/strings.h"
 
 namespace mcpauth::metadata {
@@ -18,22 +19,18 @@ bool IsDatedVersion(std::string_view v) {
   return true;
 }
 
+// The error code is the kind's label (RFC 6750 §3.1, RFC 9449 §7.1), but for no
+// token (none) and insufficient scope where scope challenges are off (the seed's 401).
 std::string_view ErrorCode(ChallengeKind kind, bool scope_challenges) {
-  switch (kind) {
-    case ChallengeKind::kNoToken: return "";
-    case ChallengeKind::kInvalidToken: return "invalid_token";
-    case ChallengeKind::kInsufficientScope: return scope_challenges ? "insufficient_scope" : "invalid_token";
-    case ChallengeKind::kInvalidRequest: return "invalid_request";
-    case ChallengeKind::kInvalidDpopProof: return "invalid_dpop_proof";
-    case ChallengeKind::kUseDpopNonce: return "use_dpop_nonce";
-  }
-  return "";
+  if (kind == v1::CHALLENGE_KIND_NO_TOKEN) return "";
+  if (kind == v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE && !scope_challenges) return EnumLabel(v1::CHALLENGE_KIND_INVALID_TOKEN);
+  return EnumLabel(kind);
 }
 
 int HttpStatus(ChallengeKind kind, bool scope_challenges) {
   switch (kind) {
-    case ChallengeKind::kInsufficientScope: return scope_challenges ? 403 : 401;
-    case ChallengeKind::kInvalidRequest: return 400;
+    case v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE: return scope_challenges ? 403 : 401;
+    case v1::CHALLENGE_KIND_INVALID_REQUEST: return 400;
     default: return 401;
   }
 }
@@ -65,27 +62,14 @@ std::string JoinScopes(const std::vector<std::string>& first, const std::vector<
 
 }  // namespace
 
-std::string_view ChallengeKindName(ChallengeKind kind) {
-  switch (kind) {
-    case ChallengeKind::kNoToken: return "no_token";
-    case ChallengeKind::kInvalidToken: return "invalid_token";
-    case ChallengeKind::kInsufficientScope: return "insufficient_scope";
-    case ChallengeKind::kInvalidRequest: return "invalid_request";
-    case ChallengeKind::kInvalidDpopProof: return "invalid_dpop_proof";
-    case ChallengeKind::kUseDpopNonce: return "use_dpop_nonce";
-  }
-  return "unknown";
-}
-
 std::string Challenge::JoinedWwwAuthenticate() const { return StrJoin(www_authenticate, ", "); }
 
 bool ScopeChallengesEnabled(ScopeEnforcement enforcement, std::string_view protocol_version) {
   switch (enforcement) {
-    case ScopeEnforcement::kAlways: return true;
-    case ScopeEnforcement::kNever: return false;
-    case ScopeEnforcement::kAuto: return IsDatedVersion(protocol_version) && protocol_version >= kScopeChallengeVersion;
+    case v1::SCOPE_ENFORCEMENT_ALWAYS: return true;
+    case v1::SCOPE_ENFORCEMENT_NEVER: return false;
+    default: return IsDatedVersion(protocol_version) && protocol_version >= kScopeChallengeVersion;  // auto
   }
-  return false;
 }
 
 std::string QuotedString(std::string_view value) {
@@ -112,16 +96,16 @@ Challenge BuildChallenge(const ChallengeSettings& settings, std::string_view res
 
   // A proof or nonce problem is about DPoP alone, whatever else is accepted.
   const bool dpop_only =
-      request.kind == ChallengeKind::kInvalidDpopProof || request.kind == ChallengeKind::kUseDpopNonce;
+      request.kind == v1::CHALLENGE_KIND_INVALID_DPOP_PROOF || request.kind == v1::CHALLENGE_KIND_USE_DPOP_NONCE;
   const bool bearer = settings.bearer_accepted && !dpop_only;
   const bool dpop = settings.dpop_accepted || dpop_only;
   bool error_everywhere = true;
-  if (request.scheme == PresentedScheme::kBearer && bearer) error_everywhere = false;
-  if (request.scheme == PresentedScheme::kDpop && dpop) error_everywhere = false;
+  if (request.scheme == v1::PRESENTED_SCHEME_BEARER && bearer) error_everywhere = false;
+  if (request.scheme == v1::PRESENTED_SCHEME_DPOP && dpop) error_everywhere = false;
 
   std::string scope;
   if (scope_challenges) {
-    scope = request.kind == ChallengeKind::kInsufficientScope
+    scope = request.kind == v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE
                 ? JoinScopes(settings.required_scopes, request.operation_scopes)
                 : JoinScopes(settings.required_scopes, {});
   }
@@ -136,8 +120,8 @@ Challenge BuildChallenge(const ChallengeSettings& settings, std::string_view res
     }
     out.www_authenticate.push_back(writer.Take());
   };
-  if (bearer) challenge("Bearer", PresentedScheme::kBearer, "");
-  if (dpop) challenge("DPoP", PresentedScheme::kDpop, StrJoin(settings.dpop_algorithms, " "));
+  if (bearer) challenge("Bearer", v1::PRESENTED_SCHEME_BEARER, "");
+  if (dpop) challenge("DPoP", v1::PRESENTED_SCHEME_DPOP, StrJoin(settings.dpop_algorithms, " "));
   return out;
 }
 

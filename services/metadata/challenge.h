@@ -30,31 +30,21 @@
 #include <string_view>
 #include <vector>
 
+#include "mcpauth/v1/metadata.pb.h"
 #include "services/common/suite_config.h"
 
 namespace mcpauth::metadata {
 
-enum class ChallengeKind {
-  kNoToken,
-  kInvalidToken,
-  kInsufficientScope,
-  kInvalidRequest,
-  kInvalidDpopProof,
-  kUseDpopNonce,
-};
-// "no_token", "invalid_token", ... (metric labels).
-std::string_view ChallengeKindName(ChallengeKind kind);
-
-enum class PresentedScheme {
-  kUnknown,  // none, or not known (e.g. both schemes at once)
-  kBearer,
-  kDpop,
-};
+// What is wrong (NO_TOKEN, INVALID_TOKEN, ...; the table above) and which scheme the
+// request used (UNSPECIFIED when none, or not known: both at once). Labels, e.g.
+// "invalid_token", are the error codes and the metric labels (proto/enum_label.h).
+using ChallengeKind = v1::ChallengeKind;
+using PresentedScheme = v1::PresentedScheme;
 
 // What challenges depend on besides the request (the same for every resource).
 struct ChallengeSettings {
   std::vector<std::string> required_scopes;  // server-level
-  ScopeEnforcement scope_enforcement = ScopeEnforcement::kAuto;
+  ScopeEnforcement scope_enforcement = v1::SCOPE_ENFORCEMENT_AUTO;
   bool bearer_accepted = true;  // false when dpop_required
   bool dpop_accepted = false;
   std::vector<std::string> dpop_algorithms;  // the algs parameter
@@ -63,10 +53,10 @@ struct ChallengeSettings {
 };
 
 struct ChallengeRequest {
-  ChallengeKind kind = ChallengeKind::kNoToken;
+  ChallengeKind kind = v1::CHALLENGE_KIND_NO_TOKEN;
   std::string resource;          // the protected resource; empty: the default one
   std::string protocol_version;  // the client's MCP-Protocol-Version; empty when absent
-  PresentedScheme scheme = PresentedScheme::kUnknown;
+  PresentedScheme scheme = v1::PRESENTED_SCHEME_UNSPECIFIED;
   std::vector<std::string> operation_scopes;  // insufficient scope: what the operation needs
   std::string error_description;              // sent only with an error
   std::string dpop_nonce;                     // for the DPoP-Nonce header (use_dpop_nonce needs one)

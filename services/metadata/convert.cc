@@ -1,5 +1,6 @@
 #include "services/metadata/convert.h"
 
+#include "proto/enum_label.h"
 #include "services/common/strings.h"
 
 namespace mcpauth::metadata {
@@ -8,23 +9,6 @@ namespace {
 template <typename Repeated>
 std::vector<std::string> ToVector(const Repeated& values) {
   return std::vector<std::string>(values.begin(), values.end());
-}
-
-v1::PresentedScheme ToProto(PresentedScheme scheme) {
-  switch (scheme) {
-    case PresentedScheme::kBearer: return v1::PRESENTED_SCHEME_BEARER;
-    case PresentedScheme::kDpop: return v1::PRESENTED_SCHEME_DPOP;
-    case PresentedScheme::kUnknown: break;
-  }
-  return v1::PRESENTED_SCHEME_UNSPECIFIED;
-}
-
-PresentedScheme FromProto(v1::PresentedScheme scheme) {
-  switch (scheme) {
-    case v1::PRESENTED_SCHEME_BEARER: return PresentedScheme::kBearer;
-    case v1::PRESENTED_SCHEME_DPOP: return PresentedScheme::kDpop;
-    default: return PresentedScheme::kUnknown;
-  }
 }
 
 }  // namespace
@@ -43,26 +27,9 @@ ResourceDocument FromProto(const v1::ProtectedResourceDocument& doc) {
                           .well_known_paths = ToVector(doc.well_known_paths())};
 }
 
-v1::ScopeEnforcement ToProto(ScopeEnforcement enforcement) {
-  switch (enforcement) {
-    case ScopeEnforcement::kAuto: return v1::SCOPE_ENFORCEMENT_AUTO;
-    case ScopeEnforcement::kAlways: return v1::SCOPE_ENFORCEMENT_ALWAYS;
-    case ScopeEnforcement::kNever: return v1::SCOPE_ENFORCEMENT_NEVER;
-  }
-  return v1::SCOPE_ENFORCEMENT_AUTO;
-}
-
-ScopeEnforcement FromProto(v1::ScopeEnforcement enforcement) {
-  switch (enforcement) {
-    case v1::SCOPE_ENFORCEMENT_ALWAYS: return ScopeEnforcement::kAlways;
-    case v1::SCOPE_ENFORCEMENT_NEVER: return ScopeEnforcement::kNever;
-    default: return ScopeEnforcement::kAuto;
-  }
-}
-
 void ToProto(const ChallengeSettings& settings, v1::ChallengeSettings* out) {
   out->mutable_required_scopes()->Assign(settings.required_scopes.begin(), settings.required_scopes.end());
-  out->set_scope_enforcement(ToProto(settings.scope_enforcement));
+  out->set_scope_enforcement(settings.scope_enforcement);
   out->set_bearer_accepted(settings.bearer_accepted);
   out->set_dpop_accepted(settings.dpop_accepted);
   out->mutable_dpop_algorithms()->Assign(settings.dpop_algorithms.begin(), settings.dpop_algorithms.end());
@@ -70,7 +37,7 @@ void ToProto(const ChallengeSettings& settings, v1::ChallengeSettings* out) {
 
 ChallengeSettings FromProto(const v1::ChallengeSettings& settings) {
   return ChallengeSettings{.required_scopes = ToVector(settings.required_scopes()),
-                           .scope_enforcement = FromProto(settings.scope_enforcement()),
+                           .scope_enforcement = settings.scope_enforcement(),
                            .bearer_accepted = settings.bearer_accepted(),
                            .dpop_accepted = settings.dpop_accepted(),
                            .dpop_algorithms = ToVector(settings.dpop_algorithms())};
@@ -96,51 +63,28 @@ absl::StatusOr<MetadataSnapshot> FromProto(const v1::MetadataSnapshot& snapshot)
   return out;
 }
 
-v1::ChallengeKind ToProto(ChallengeKind kind) {
-  switch (kind) {
-    case ChallengeKind::kNoToken: return v1::CHALLENGE_KIND_NO_TOKEN;
-    case ChallengeKind::kInvalidToken: return v1::CHALLENGE_KIND_INVALID_TOKEN;
-    case ChallengeKind::kInsufficientScope: return v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE;
-    case ChallengeKind::kInvalidRequest: return v1::CHALLENGE_KIND_INVALID_REQUEST;
-    case ChallengeKind::kInvalidDpopProof: return v1::CHALLENGE_KIND_INVALID_DPOP_PROOF;
-    case ChallengeKind::kUseDpopNonce: return v1::CHALLENGE_KIND_USE_DPOP_NONCE;
-  }
-  return v1::CHALLENGE_KIND_UNSPECIFIED;
-}
-
-absl::StatusOr<ChallengeKind> FromProto(v1::ChallengeKind kind) {
-  switch (kind) {
-    case v1::CHALLENGE_KIND_NO_TOKEN: return ChallengeKind::kNoToken;
-    case v1::CHALLENGE_KIND_INVALID_TOKEN: return ChallengeKind::kInvalidToken;
-    case v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE: return ChallengeKind::kInsufficientScope;
-    case v1::CHALLENGE_KIND_INVALID_REQUEST: return ChallengeKind::kInvalidRequest;
-    case v1::CHALLENGE_KIND_INVALID_DPOP_PROOF: return ChallengeKind::kInvalidDpopProof;
-    case v1::CHALLENGE_KIND_USE_DPOP_NONCE: return ChallengeKind::kUseDpopNonce;
-    default: break;
-  }
-  return absl::InvalidArgumentError(StrCat("challenge kind ", static_cast<int>(kind), " is not a kind"));
-}
-
 void ToProto(const ChallengeRequest& request, v1::BuildChallengeRequest* out) {
-  out->set_kind(ToProto(request.kind));
+  out->set_kind(request.kind);
   out->set_resource(request.resource);
   out->set_protocol_version(request.protocol_version);
-  out->set_scheme(ToProto(request.scheme));
+  out->set_scheme(request.scheme);
   out->mutable_operation_scopes()->Assign(request.operation_scopes.begin(), request.operation_scopes.end());
   out->set_error_description(request.error_description);
   out->set_dpop_nonce(request.dpop_nonce);
 }
 
 absl::StatusOr<ChallengeRequest> FromProto(const v1::BuildChallengeRequest& request) {
-  auto kind = FromProto(request.kind());
-  if (!kind.ok()) return kind.status();
-  if (*kind == ChallengeKind::kUseDpopNonce && request.dpop_nonce().empty()) {
+  const ChallengeKind kind = request.kind();
+  if (kind == v1::CHALLENGE_KIND_UNSPECIFIED || EnumLabel(kind).empty()) {
+    return absl::InvalidArgumentError(StrCat("challenge kind ", static_cast<int>(kind), " is not a kind"));
+  }
+  if (kind == v1::CHALLENGE_KIND_USE_DPOP_NONCE && request.dpop_nonce().empty()) {
     return absl::InvalidArgumentError("use_dpop_nonce needs the nonce to send (dpop_nonce)");
   }
-  return ChallengeRequest{.kind = *kind,
+  return ChallengeRequest{.kind = kind,
                           .resource = request.resource(),
                           .protocol_version = request.protocol_version(),
-                          .scheme = FromProto(request.scheme()),
+                          .scheme = request.scheme(),
                           .operation_scopes = ToVector(request.operation_scopes()),
                           .error_description = request.error_description(),
                           .dpop_nonce = request.dpop_nonce()};

@@ -11,9 +11,6 @@ namespace mcpauth::metadata {
 void ToProto(const ResourceDocument& doc, v1::ProtectedResourceDocument* out);
 ResourceDocument FromProto(const v1::ProtectedResourceDocument& doc);
 
-v1::ScopeEnforcement ToProto(ScopeEnforcement enforcement);
-ScopeEnforcement FromProto(v1::ScopeEnforcement enforcement);  // UNSPECIFIED reads as auto
-
 void ToProto(const ChallengeSettings& settings, v1::ChallengeSettings* out);
 ChallengeSettings FromProto(const v1::ChallengeSettings& settings);
 
@@ -21,11 +18,8 @@ void ToProto(const MetadataSnapshot& snapshot, v1::MetadataSnapshot* out);
 // Keeps the version it was sent with. InvalidArgument when it holds no version.
 absl::StatusOr<MetadataSnapshot> FromProto(const v1::MetadataSnapshot& snapshot);
 
-v1::ChallengeKind ToProto(ChallengeKind kind);
-// InvalidArgument for CHALLENGE_KIND_UNSPECIFIED and unknown values.
-absl::StatusOr<ChallengeKind> FromProto(v1::ChallengeKind kind);
-
 void ToProto(const ChallengeRequest& request, v1::BuildChallengeRequest* out);
+// InvalidArgument for CHALLENGE_KIND_UNSPECIFIED and unknown kinds.
 absl::StatusOr<ChallengeRequest> FromProto(const v1::BuildChallengeRequest& request);
 
 void ToProto(const Challenge& challenge, v1::BuildChallengeResponse* out);

@@ -1,5 +1,6 @@
 #include "services/metadata/md_metrics.h"
 
+#include "proto/enum_label.h"
 #include "services/common/strings.h"
 
 namespace mcpauth::metadata {
@@ -42,7 +43,7 @@ void MetadataMetrics::CountDocumentServed(const std::string& resource) {
 void MetadataMetrics::CountDocumentNotFound() { not_found_->Increment(); }
 
 void MetadataMetrics::CountChallenge(ChallengeKind kind, int http_status) {
-  challenges_.Add({{"kind", std::string(ChallengeKindName(kind))}, {"status", StrCat(http_status)}}).Increment();
+  challenges_.Add({{"kind", std::string(EnumLabel(kind))}, {"status", StrCat(http_status)}}).Increment();
 }
 
 void MetadataMetrics::CountAuthorizationServerRequest(const char* result) {

@@ -1,12 +1,11 @@
 #include "services/metadata/snapshot.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <exception>
 #include <filesystem>
 
 #include "services/common/file_watcher.h"
+#include "services/common/sha256.h"
 #include "services/common/strings.h"
 #include "services/token_validation/alg.h"
 
@@ -61,9 +60,7 @@ std::string SnapshotVersion(const ProtectedResourceMetadata& resources, const Ch
   Feed(content,
        StrCat(static_cast<int>(challenge.scope_enforcement), challenge.bearer_accepted, challenge.dpop_accepted));
   for (const std::string& a : challenge.dpop_algorithms) Feed(content, a);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(), digest);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), 8));
+  return HexEncode(Sha256(content).substr(0, 8));
 }
 
 bool DpopEnabled(const AuthorizationConfig& authorization) {
@@ -90,7 +87,8 @@ absl::StatusOr<std::vector<std::string>> RequiredScopesFromPolicyText(std::strin
                                                                       const std::string& source) {
   std::vector<std::string> scopes;
   try {
-    scopes = ParsePolicyFile(YAML::Load(std::string(text)), source).required_scopes;
+    const v1::Policy policy = ParsePolicyFile(YAML::Load(std::string(text)), source);
+    scopes.assign(policy.required_scopes().begin(), policy.required_scopes().end());
   } catch (const std::exception& e) {  // ConfigError names the key; YAML errors the line
     return absl::InvalidArgumentError(e.what());
   }

@@ -17,7 +17,7 @@ DecisionReason Evaluate(const CompiledPolicy& policy, std::span<const std::strin
   const RuleSet& rules = policy.rules(kind);
   const CompiledRule* rule = nullptr;
   bool target_invalid = false;
-  if (kind == TargetKind::kResource && rules.size() > 0 && !target_is_template) {
+  if (kind == v1::TARGET_KIND_RESOURCE && rules.size() > 0 && !target_is_template) {
     absl::StatusOr<std::string> normal = NormalizeResourceUri(target);
     if (normal.ok()) {
       rule = rules.Find(*normal);
@@ -25,27 +25,27 @@ DecisionReason Evaluate(const CompiledPolicy& policy, std::span<const std::strin
       target_invalid = true;
       if (invalid != nullptr) *invalid = std::string(normal.status().message());
     }
-  } else if (kind == TargetKind::kResource && rules.size() > 0) {
+  } else if (kind == v1::TARGET_KIND_RESOURCE && rules.size() > 0) {
     rule = rules.Find(NormalizeResourceTemplate(target));  // a template: matched as written, normalised around
-  } else if (kind != TargetKind::kNone) {
+  } else if (kind != v1::TARGET_KIND_NONE) {
     rule = rules.Find(target);
   }
   *rule_out = rule;
   if (!anonymous) {
     for (const std::string& scope : policy.server_scopes()) {
-      if (!AnyGrants(policy.strategy(), held, scope)) return DecisionReason::kServerScopesMissing;
+      if (!AnyGrants(policy.strategy(), held, scope)) return v1::DECISION_REASON_SERVER_SCOPES_MISSING;
     }
   }
-  if (target_invalid) return DecisionReason::kTargetInvalid;
-  if (kind == TargetKind::kTool && rule == nullptr && !policy.unknown_tool_allowed()) {
-    return DecisionReason::kUnknownTool;
+  if (target_invalid) return v1::DECISION_REASON_TARGET_INVALID;
+  if (kind == v1::TARGET_KIND_TOOL && rule == nullptr && !policy.unknown_tool_allowed()) {
+    return v1::DECISION_REASON_UNKNOWN_TOOL;
   }
   if (rule != nullptr) {
     for (const std::string& scope : rule->rule_scopes) {
-      if (anonymous || !AnyGrants(policy.strategy(), held, scope)) return DecisionReason::kTargetScopesMissing;
+      if (anonymous || !AnyGrants(policy.strategy(), held, scope)) return v1::DECISION_REASON_TARGET_SCOPES_MISSING;
     }
   }
-  return DecisionReason::kAllowed;
+  return v1::DECISION_REASON_ALLOWED;
 }
 
 std::vector<std::string> Missing(const CompiledPolicy& policy, std::span<const std::string_view> held,
@@ -59,24 +59,14 @@ std::vector<std::string> Missing(const CompiledPolicy& policy, std::span<const s
 
 std::string_view TargetWord(TargetKind kind) {
   switch (kind) {
-    case TargetKind::kTool: return "Tool";
-    case TargetKind::kResource: return "Resource";
-    case TargetKind::kPrompt: return "Prompt";
-    case TargetKind::kNone: return "Request";
+    case v1::TARGET_KIND_TOOL: return "Tool";
+    case v1::TARGET_KIND_RESOURCE: return "Resource";
+    case v1::TARGET_KIND_PROMPT: return "Prompt";
+    default: return "Request";
   }
-  return "Request";
 }
 
 }  // namespace
-
-TargetKind TargetKindOf(std::string_view method) {
-  if (method == "tools/call") return TargetKind::kTool;
-  if (method == "resources/read" || method == "resources/subscribe" || method == "resources/unsubscribe") {
-    return TargetKind::kResource;
-  }
-  if (method == "prompts/get") return TargetKind::kPrompt;
-  return TargetKind::kNone;
-}
 
 Decision Decide(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
                 std::string_view method, std::string_view target) {
@@ -90,7 +80,7 @@ Decision DecideTarget(const CompiledPolicy& policy, std::span<const std::string_
   const CompiledRule* rule = nullptr;
   std::string invalid;
   d.reason = Evaluate(policy, caller_scopes, anonymous, d.target_kind, target, target_is_template, &rule, &invalid);
-  d.allowed = d.reason == DecisionReason::kAllowed;
+  d.allowed = d.reason == v1::DECISION_REASON_ALLOWED;
   if (rule != nullptr) {
     d.matched_rule = rule->pattern.text();
     d.required_scopes = rule->operation_scopes;
@@ -103,22 +93,22 @@ Decision DecideTarget(const CompiledPolicy& policy, std::span<const std::string_
 
   d.missing_scopes = Missing(policy, caller_scopes, anonymous, d.required_scopes);
   switch (d.reason) {
-    case DecisionReason::kServerScopesMissing:
+    case v1::DECISION_REASON_SERVER_SCOPES_MISSING:
       d.message = StrCat("Server requires scopes: ", PythonListRepr(policy.server_scopes()), ". Missing: ",
                          PythonListRepr(Missing(policy, caller_scopes, anonymous, policy.server_scopes())));
       break;
-    case DecisionReason::kTargetScopesMissing:
+    case v1::DECISION_REASON_TARGET_SCOPES_MISSING:
       d.message = StrCat(TargetWord(d.target_kind), " \"", target, "\" requires scopes: ",
                          PythonListRepr(rule->rule_scopes), ". Missing: ",
                          PythonListRepr(Missing(policy, caller_scopes, anonymous, rule->rule_scopes)));
       break;
-    case DecisionReason::kUnknownTool:
+    case v1::DECISION_REASON_UNKNOWN_TOOL:
       d.message = StrCat("Tool \"", target, "\" is not in the policy, and unknown tools are denied");
       break;
-    case DecisionReason::kTargetInvalid:
+    case v1::DECISION_REASON_TARGET_INVALID:
       d.message = StrCat(TargetWord(d.target_kind), " \"", target, "\" cannot be decided on: ", invalid);
       break;
-    case DecisionReason::kAllowed:
+    default:
       break;
   }
   return d;
@@ -134,27 +124,17 @@ bool IsAllowed(const CompiledPolicy& policy, std::span<const std::string_view> c
                std::string_view method, std::string_view target) {
   const CompiledRule* rule = nullptr;
   return Evaluate(policy, caller_scopes, anonymous, TargetKindOf(method), target, false, &rule) ==
-         DecisionReason::kAllowed;
-}
-
-std::string_view ListItemMethod(ListKind kind) {
-  switch (kind) {
-    case ListKind::kTools: return "tools/call";
-    case ListKind::kResources:
-    case ListKind::kResourceTemplates: return "resources/read";
-    case ListKind::kPrompts: return "prompts/get";
-  }
-  return "tools/call";
+         v1::DECISION_REASON_ALLOWED;
 }
 
 std::vector<std::string> FilterAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes,
                                        bool anonymous, ListKind kind, const std::vector<std::string>& names) {
-  const TargetKind target_kind = TargetKindOf(ListItemMethod(kind));
-  const bool templates = kind == ListKind::kResourceTemplates;
+  const TargetKind target_kind = ItemKindOf(kind);
+  const bool templates = kind == v1::LIST_KIND_RESOURCE_TEMPLATES;
   std::vector<std::string> allowed;
   for (const std::string& name : names) {
     const CompiledRule* rule = nullptr;
-    if (Evaluate(policy, caller_scopes, anonymous, target_kind, name, templates, &rule) == DecisionReason::kAllowed) {
+    if (Evaluate(policy, caller_scopes, anonymous, target_kind, name, templates, &rule) == v1::DECISION_REASON_ALLOWED) {
       allowed.push_back(name);
     }
   }

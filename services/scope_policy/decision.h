@@ -24,22 +24,22 @@
 #include <string_view>
 #include <vector>
 
+#include "services/scope_policy/mcp_methods.h"
 #include "services/scope_policy/policy.h"
 
 namespace mcpauth::sp {
 
-enum class DecisionReason {
-  kAllowed,
-  kServerScopesMissing,  // the caller lacks server-level scopes
-  kTargetScopesMissing,  // the caller lacks scopes the tool/resource/prompt requires
-  kUnknownTool,          // no rule names the tool and policy.unknown_tool is deny
-  kTargetInvalid,        // a resource URI without a normal form while resource rules exist (resource_uri.h)
-};
+// Why a decision went the way it did: ALLOWED, SERVER_SCOPES_MISSING (the caller
+// lacks server-level scopes), TARGET_SCOPES_MISSING (the scopes the tool, resource or
+// prompt requires), UNKNOWN_TOOL (no rule names the tool and policy.unknown_tool is
+// deny), TARGET_INVALID (a resource URI without a normal form while resource rules
+// exist, resource_uri.h).
+using DecisionReason = v1::DecisionReason;
 
 struct Decision {
   bool allowed = false;
-  DecisionReason reason = DecisionReason::kAllowed;
-  TargetKind target_kind = TargetKind::kNone;
+  DecisionReason reason = v1::DECISION_REASON_ALLOWED;
+  TargetKind target_kind = v1::TARGET_KIND_NONE;
   // The exact name or pattern of the rule that governs the target; "" for none.
   std::string matched_rule;
   // Every scope the operation needs (server level ∪ target's), sorted, unique.
@@ -57,9 +57,6 @@ struct Decision {
   // joined by single spaces.
   std::string challenge_scope;
 };
-
-// The kind of target `method` names (kNone for methods without one).
-TargetKind TargetKindOf(std::string_view method);
 
 // The decision for `method` on `target` (ignored for methods without a target).
 // Resource URIs are matched by their normal form (resource_uri.h); one without a
@@ -79,11 +76,7 @@ Decision DecideTarget(const CompiledPolicy& policy, std::span<const std::string_
 bool IsAllowed(const CompiledPolicy& policy, std::span<const std::string_view> caller_scopes, bool anonymous,
                std::string_view method, std::string_view target);
 
-enum class ListKind { kTools, kResources, kPrompts, kResourceTemplates };
-
-// The method whose decision governs whether an item of a list is shown:
-// tools/call, resources/read (also for resource templates), prompts/get.
-std::string_view ListItemMethod(ListKind kind);
+using ListKind = v1::ListKind;
 
 // The names (tools, resource URIs or prompt names) the caller may use, in their
 // original order. Filters whatever policy.list_filtering says: callers check

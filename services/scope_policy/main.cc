@@ -6,6 +6,7 @@
 // and reloaded when its content changes.
 #include <filesystem>
 
+#include "proto/enum_label.h"
 #include "services/common/file_watcher.h"
 #include "services/common/grpc_server.h"
 #include "services/common/log.h"
@@ -57,13 +58,13 @@ int Run(const SuiteConfig& config) {
   PolicyStore store(std::move(initial));
   const std::shared_ptr<const PublishedPolicy> current = store.Current();
   metrics.SetPolicy(*current);
-  log::Info("policy loaded", {{"source", current->policy->config().source},
+  log::Info("policy loaded", {{"source", current->policy->source().source()},
                               {"version", current->version},
                               {"digest", current->snapshot.digest()},
-                              {"strategy", ScopeStrategyName(current->policy->strategy())},
-                              {"tools", current->policy->rules(TargetKind::kTool).size()},
-                              {"resources", current->policy->rules(TargetKind::kResource).size()},
-                              {"prompts", current->policy->rules(TargetKind::kPrompt).size()},
+                              {"strategy", EnumLabel(current->policy->strategy())},
+                              {"tools", current->policy->rules(v1::TARGET_KIND_TOOL).size()},
+                              {"resources", current->policy->rules(v1::TARGET_KIND_RESOURCE).size()},
+                              {"prompts", current->policy->rules(v1::TARGET_KIND_PROMPT).size()},
                               {"hot_reload", watcher != nullptr}});
 
   PolicyReloader reloader(watcher.get(), &store, &metrics);

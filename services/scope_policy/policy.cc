@@ -2,8 +2,12 @@
 
 #include <algorithm>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <yaml-cpp/yaml.h>
 
+#include "proto/enum_label.h"
+#include "services/common/sha256.h"
 #include "services/common/strings.h"
 #include "services/common/yaml_reader.h"
 #include "services/scope_policy/resource_uri.h"
@@ -25,8 +29,9 @@ std::vector<std::string> SortedUnion(const std::vector<std::string>& a, const st
   return out;
 }
 
-absl::Status CheckScopes(const std::vector<std::string>& scopes, std::string_view path) {
-  for (size_t i = 0; i < scopes.size(); ++i) {
+template <typename Scopes>
+absl::Status CheckScopes(const Scopes& scopes, std::string_view path) {
+  for (int i = 0; i < static_cast<int>(scopes.size()); ++i) {
     if (!IsScopeToken(scopes[i])) {
       return absl::InvalidArgumentError(
           StrCat(path, "[", i, "]: a scope must be non-empty printable ASCII without spaces, quotes or "
@@ -44,36 +49,36 @@ bool IsSuffixOf(std::string_view suffix, std::string_view text) {
 
 std::string_view TargetKindKey(TargetKind kind) {
   switch (kind) {
-    case TargetKind::kTool: return "tools";
-    case TargetKind::kResource: return "resources";
-    case TargetKind::kPrompt: return "prompts";
-    case TargetKind::kNone: return "";
+    case v1::TARGET_KIND_TOOL: return "tools";
+    case v1::TARGET_KIND_RESOURCE: return "resources";
+    case v1::TARGET_KIND_PROMPT: return "prompts";
+    default: return "";
   }
-  return "";
 }
 
 // Builds a CompiledPolicy's parts; a friend of both classes.
 class PolicyCompiler {
  public:
-  static absl::Status BuildRules(std::vector<ScopeRuleConfig> configs, std::string_view key,
-                                 const std::vector<std::string>& server_scopes, RuleSet& out) {
-    out.rules_.reserve(configs.size());
-    for (ScopeRuleConfig& c : configs) {
-      const std::string path = c.path.empty() ? StrCat(key, ".", c.pattern) : c.path;
-      if (c.pattern.empty()) return absl::InvalidArgumentError(StrCat(key, ": a name or pattern must not be empty"));
-      if (absl::Status s = CheckScopes(c.required_scopes, StrCat(path, ".required_scopes")); !s.ok()) return s;
-      if (key == TargetKindKey(TargetKind::kResource)) {
+  static absl::Status BuildRules(const google::protobuf::RepeatedPtrField<v1::ScopeRule>& rules,
+                                 std::string_view key, const std::vector<std::string>& server_scopes, RuleSet& out) {
+    out.rules_.reserve(rules.size());
+    for (const v1::ScopeRule& r : rules) {
+      const std::string path = StrCat(key, ".", r.pattern());
+      if (r.pattern().empty()) return absl::InvalidArgumentError(StrCat(key, ": a name or pattern must not be empty"));
+      if (absl::Status s = CheckScopes(r.required_scopes(), StrCat(path, ".required_scopes")); !s.ok()) return s;
+      std::string pattern = r.pattern();
+      if (key == TargetKindKey(v1::TARGET_KIND_RESOURCE)) {
         // Targets are matched by their normal form, so patterns are put in it too.
-        absl::StatusOr<std::string> normal = NormalizeResourcePattern(c.pattern);
+        absl::StatusOr<std::string> normal = NormalizeResourcePattern(pattern);
         if (!normal.ok()) {
           return absl::InvalidArgumentError(
               StrCat(path, ": a resource URI must have a normal form (RFC 3986 §6), but ", normal.status().message()));
         }
-        c.pattern = std::move(*normal);
+        pattern = std::move(*normal);
       }
-      CompiledRule rule{.pattern = NamePattern(std::move(c.pattern)),
+      CompiledRule rule{.pattern = NamePattern(std::move(pattern)),
                         .path = path,
-                        .rule_scopes = SortedUnique(std::move(c.required_scopes))};
+                        .rule_scopes = SortedUnique({r.required_scopes().begin(), r.required_scopes().end()})};
       rule.operation_scopes = SortedUnion(server_scopes, rule.rule_scopes);
       rule.challenge_scope = StrJoin(rule.operation_scopes, " ");
       out.rules_.push_back(std::move(rule));
@@ -128,18 +133,26 @@ class PolicyCompiler {
     return absl::OkStatus();
   }
 
-  static absl::StatusOr<std::shared_ptr<const CompiledPolicy>> Compile(PolicyConfig config) {
+  static absl::StatusOr<std::shared_ptr<const CompiledPolicy>> Compile(v1::Policy source) {
+    if (source.scope_strategy() == v1::SCOPE_STRATEGY_UNSPECIFIED || EnumLabel(source.scope_strategy()).empty()) {
+      return absl::InvalidArgumentError(StrCat("authorization.scope_strategy: unspecified or unknown value ",
+                                               static_cast<int>(source.scope_strategy())));
+    }
+    if (source.unknown_tool() == v1::UNKNOWN_TOOL_UNSPECIFIED || EnumLabel(source.unknown_tool()).empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("policy.unknown_tool: unspecified or unknown value ", static_cast<int>(source.unknown_tool())));
+    }
     std::shared_ptr<CompiledPolicy> policy(new CompiledPolicy());
-    if (absl::Status s = CheckScopes(config.required_scopes, "authorization.required_scopes"); !s.ok()) return s;
-    policy->server_scopes_ = SortedUnique(config.required_scopes);
+    if (absl::Status s = CheckScopes(source.required_scopes(), "authorization.required_scopes"); !s.ok()) return s;
+    policy->server_scopes_ = SortedUnique({source.required_scopes().begin(), source.required_scopes().end()});
     policy->server_challenge_scope_ = StrJoin(policy->server_scopes_, " ");
-    for (auto [kind, configs, set] : {std::tuple{TargetKind::kTool, &config.tools, &policy->tools_},
-                                      std::tuple{TargetKind::kResource, &config.resources, &policy->resources_},
-                                      std::tuple{TargetKind::kPrompt, &config.prompts, &policy->prompts_}}) {
-      absl::Status s = BuildRules(*configs, TargetKindKey(kind), policy->server_scopes_, *set);
+    for (auto [kind, rules, set] : {std::tuple{v1::TARGET_KIND_TOOL, &source.tools(), &policy->tools_},
+                                    std::tuple{v1::TARGET_KIND_RESOURCE, &source.resources(), &policy->resources_},
+                                    std::tuple{v1::TARGET_KIND_PROMPT, &source.prompts(), &policy->prompts_}}) {
+      absl::Status s = BuildRules(*rules, TargetKindKey(kind), policy->server_scopes_, *set);
       if (!s.ok()) return s;
     }
-    policy->config_ = std::move(config);
+    policy->source_ = std::move(source);
     return std::shared_ptr<const CompiledPolicy>(std::move(policy));
   }
 };
@@ -159,23 +172,33 @@ const CompiledRule* RuleSet::Find(std::string_view name) const {
   return best;
 }
 
-absl::StatusOr<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::Compile(PolicyConfig config) {
-  return PolicyCompiler::Compile(std::move(config));
+absl::StatusOr<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::Compile(v1::Policy policy) {
+  return PolicyCompiler::Compile(std::move(policy));
+}
+
+std::string CompiledPolicy::Digest() const {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    source_.SerializeToCodedStream(&coded);
+  }
+  return HexEncode(Sha256(bytes));
 }
 
 const RuleSet& CompiledPolicy::rules(TargetKind kind) const {
   switch (kind) {
-    case TargetKind::kTool: return tools_;
-    case TargetKind::kResource: return resources_;
-    case TargetKind::kPrompt: return prompts_;
-    case TargetKind::kNone: return none_;
+    case v1::TARGET_KIND_TOOL: return tools_;
+    case v1::TARGET_KIND_RESOURCE: return resources_;
+    case v1::TARGET_KIND_PROMPT: return prompts_;
+    default: return none_;
   }
-  return none_;
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledPolicy>> CompilePolicyText(std::string_view text,
                                                                         const std::string& source) {
-  PolicyConfig config;
+  v1::Policy policy;
   {
     YAML::Node root;
     try {
@@ -189,7 +212,7 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicy>> CompilePolicyText(std::str
           "the document is empty; an empty policy would require no scopes at all (write {} if that is meant)");
     }
     try {
-      config = ParsePolicyFile(root, source);
+      policy = ParsePolicyFile(root, source);
     } catch (const ConfigError& e) {
       return absl::InvalidArgumentError(e.what());
     } catch (const YAML::Exception& e) {
@@ -197,7 +220,7 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicy>> CompilePolicyText(std::str
     }
   }
   ReleaseFreedMemory();  // the node tree is gone
-  return CompiledPolicy::Compile(std::move(config));
+  return CompiledPolicy::Compile(std::move(policy));
 }
 
 }  // namespace mcpauth::sp

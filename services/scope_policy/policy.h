@@ -1,7 +1,7 @@
 // The compiled, immutable authorization policy: what Decide() evaluates.
 //
-// Built once from a PolicyConfig (the suite's YAML, a policy_file, or a Policy
-// proto received from the scope-policy service) and then only read, so a reload
+// Built once from a v1::Policy (read from the suite's YAML or a policy_file, or
+// received from the scope-policy service) and then only read, so a reload
 // publishes a new CompiledPolicy and requests already holding the old one finish
 // with it. Compile() refuses a policy that could be read two ways, naming the
 // offending key:
@@ -22,12 +22,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "mcpauth/v1/scope_policy.pb.h"
 #include "services/common/suite_config.h"
 #include "services/scope_policy/pattern.h"
 
 namespace mcpauth::sp {
 
-enum class TargetKind { kNone, kTool, kResource, kPrompt };
+using TargetKind = v1::TargetKind;  // NONE, TOOL, RESOURCE, PROMPT
 
 // "tools", "resources", "prompts" ("" for kNone): the policy's key for the kind.
 std::string_view TargetKindKey(TargetKind kind);
@@ -66,18 +67,23 @@ class RuleSet {
 
 class CompiledPolicy {
  public:
-  // Validates and compiles `config`. Errors start with the offending key's path
-  // (as the YAML spells it, e.g. "tools.delete_file.required_scopes[0]").
-  static absl::StatusOr<std::shared_ptr<const CompiledPolicy>> Compile(PolicyConfig config);
+  // Validates and compiles `policy`. Errors start with the offending key's path
+  // (as the YAML spells it, e.g. "tools.delete_file.required_scopes[0]"); an
+  // unspecified or unknown enum is refused (a sender that forgot a field must not
+  // get defaults).
+  static absl::StatusOr<std::shared_ptr<const CompiledPolicy>> Compile(v1::Policy policy);
 
   CompiledPolicy(const CompiledPolicy&) = delete;
   CompiledPolicy& operator=(const CompiledPolicy&) = delete;
 
-  // The policy as configured (what PolicyToProto ships).
-  const PolicyConfig& config() const { return config_; }
-  ScopeStrategy strategy() const { return config_.scope_strategy; }
-  bool list_filtering() const { return config_.list_filtering; }
-  bool unknown_tool_allowed() const { return config_.unknown_tool_allowed; }
+  // The policy as written (what the scope-policy service ships).
+  const v1::Policy& source() const { return source_; }
+  ScopeStrategy strategy() const { return source_.scope_strategy(); }
+  bool list_filtering() const { return source_.list_filtering(); }
+  bool unknown_tool_allowed() const { return source_.unknown_tool() == v1::UNKNOWN_TOOL_ALLOW; }
+  // Hex SHA-256 of the policy's deterministic serialization: equal digests, equal
+  // policies, whoever compiled them.
+  std::string Digest() const;
   // Server-level required scopes, sorted, deduplicated.
   const std::vector<std::string>& server_scopes() const { return server_scopes_; }
   const std::string& server_challenge_scope() const { return server_challenge_scope_; }
@@ -87,7 +93,7 @@ class CompiledPolicy {
   friend class PolicyCompiler;
   CompiledPolicy() = default;
 
-  PolicyConfig config_;
+  v1::Policy source_;
   std::vector<std::string> server_scopes_;
   std::string server_challenge_scope_;
   RuleSet tools_, resources_, prompts_, none_;

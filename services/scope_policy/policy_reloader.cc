@@ -47,9 +47,9 @@ PolicyReloader::Outcome PolicyReloader::Tick() {
                                 {"resolved", watcher_->ResolvedPath()},
                                 {"version", published->version},
                                 {"digest", published->snapshot.digest()},
-                                {"tools", published->policy->rules(TargetKind::kTool).size()},
-                                {"resources", published->policy->rules(TargetKind::kResource).size()},
-                                {"prompts", published->policy->rules(TargetKind::kPrompt).size()}});
+                                {"tools", published->policy->rules(v1::TARGET_KIND_TOOL).size()},
+                                {"resources", published->policy->rules(v1::TARGET_KIND_RESOURCE).size()},
+                                {"prompts", published->policy->rules(v1::TARGET_KIND_PROMPT).size()}});
   return Outcome::kReloaded;
 }
 

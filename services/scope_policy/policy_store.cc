@@ -1,7 +1,5 @@
 #include "services/scope_policy/policy_store.h"
 
-#include "services/scope_policy/policy_proto.h"
-
 namespace mcpauth::sp {
 
 PolicyStore::PolicyStore(std::shared_ptr<const CompiledPolicy> initial, const Clock* clock)
@@ -14,8 +12,8 @@ std::shared_ptr<const PublishedPolicy> PolicyStore::Make(std::shared_ptr<const C
   published->loaded_at = clock_->Now();
   v1::PolicySnapshot& s = published->snapshot;
   s.set_version(version);
-  *s.mutable_policy() = PolicyToProto(policy->config());
-  s.set_digest(PolicyDigest(s.policy()));
+  *s.mutable_policy() = policy->source();
+  s.set_digest(policy->Digest());
   for (const std::string& scope : policy->server_scopes()) s.add_scopes_supported(scope);
   s.set_loaded_at_unix_ms(absl::ToUnixMillis(published->loaded_at));
   published->policy = std::move(policy);

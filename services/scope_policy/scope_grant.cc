@@ -5,19 +5,18 @@ namespace mcpauth::sp {
 bool Grants(ScopeStrategy strategy, std::string_view held, std::string_view required) {
   if (held == required) return true;
   switch (strategy) {
-    case ScopeStrategy::kExact:
-      return false;
-    case ScopeStrategy::kWildcard: {
+    case v1::SCOPE_STRATEGY_WILDCARD: {
       if (held == "*") return true;
       if (held.size() < 2 || held.substr(held.size() - 2) != ":*") return false;
       const std::string_view prefix = held.substr(0, held.size() - 1);  // keeps the ':'
       return required.size() > prefix.size() && required.substr(0, prefix.size()) == prefix;
     }
-    case ScopeStrategy::kHierarchic:
+    case v1::SCOPE_STRATEGY_HIERARCHIC:
       return required.size() > held.size() && required[held.size()] == ':' &&
              required.substr(0, held.size()) == held;
+    default:  // exact
+      return false;
   }
-  return false;
 }
 
 bool AnyGrants(ScopeStrategy strategy, std::span<const std::string_view> held, std::string_view required) {

@@ -5,7 +5,6 @@
 #include "services/common/grpc_server.h"
 #include "services/common/strings.h"
 #include "services/scope_policy/decision.h"
-#include "services/scope_policy/policy_proto.h"
 
 namespace mcpauth::sp {
 namespace {
@@ -18,13 +17,24 @@ std::vector<std::string_view> Views(const v1::Principal& principal) {
   return std::vector<std::string_view>(principal.scopes().begin(), principal.scopes().end());
 }
 
+void FillAuthorizeResponse(const Decision& d, v1::AuthorizeResponse* response) {
+  response->set_allowed(d.allowed);
+  response->set_reason(d.reason);
+  response->set_target_kind(d.target_kind);
+  response->set_matched_rule(d.matched_rule);
+  response->mutable_required_scopes()->Assign(d.required_scopes.begin(), d.required_scopes.end());
+  response->mutable_missing_scopes()->Assign(d.missing_scopes.begin(), d.missing_scopes.end());
+  response->set_message(d.message);
+  response->set_challenge_scope(d.challenge_scope);
+}
+
 }  // namespace
 
 grpc::Status ScopePolicyService::Authorize(grpc::ServerContext*, const v1::AuthorizeRequest* request,
                                            v1::AuthorizeResponse* response) {
   const auto start = std::chrono::steady_clock::now();
   if (request->method().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "method is required");
-  if (TargetKindOf(request->method()) != TargetKind::kNone && request->target().empty()) {
+  if (TargetKindOf(request->method()) != v1::TARGET_KIND_NONE && request->target().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, StrCat("target is required for ", request->method()));
   }
   const std::shared_ptr<const PublishedPolicy> current = store_->Current();
@@ -40,8 +50,8 @@ grpc::Status ScopePolicyService::Authorize(grpc::ServerContext*, const v1::Autho
 grpc::Status ScopePolicyService::FilterList(grpc::ServerContext*, const v1::FilterListRequest* request,
                                             v1::FilterListResponse* response) {
   const auto start = std::chrono::steady_clock::now();
-  const std::optional<ListKind> kind = ListKindFromProto(request->kind());
-  if (!kind) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind is required");
+  const std::string_view method = ListItemMethod(request->kind());
+  if (method.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind is required");
   const std::shared_ptr<const PublishedPolicy> current = store_->Current();
   response->set_policy_version(current->version);
   const bool filter = current->policy->list_filtering() || request->always_filter();
@@ -51,12 +61,11 @@ grpc::Status ScopePolicyService::FilterList(grpc::ServerContext*, const v1::Filt
     return grpc::Status::OK;
   }
   const std::vector<std::string_view> scopes = Views(request->principal());
-  const std::string_view method = ListItemMethod(*kind);
   for (const std::string& name : request->names()) {
     if (IsAllowed(*current->policy, scopes, request->anonymous(), method, name)) response->add_allowed_names(name);
   }
   if (metrics_ != nullptr) {
-    metrics_->CountListFilter(*kind, request->names_size(), response->allowed_names_size(), SecondsSince(start));
+    metrics_->CountListFilter(request->kind(), request->names_size(), response->allowed_names_size(), SecondsSince(start));
   }
   return grpc::Status::OK;
 }

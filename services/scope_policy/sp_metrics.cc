@@ -1,40 +1,39 @@
 #include "services/scope_policy/sp_metrics.h"
 
+#include "proto/enum_label.h"
+
 namespace mcpauth::sp {
 namespace {
 
-constexpr const char* kMethodLabels[] = {"tools/call", "resources/read", "resources/subscribe",
-                                         "resources/unsubscribe", "prompts/get", "other"};
-constexpr const char* kReasonLabels[] = {"allowed", "server_scopes_missing", "target_scopes_missing",
-                                         "unknown_tool", "target_invalid"};
-constexpr const char* kKindLabels[] = {"tools", "resources", "prompts", "resource_templates"};
+constexpr std::array<std::string_view, 6> kMethodLabels = [] {
+  std::array<std::string_view, 6> out{};
+  size_t n = 0;
+  for (const McpMethod& m : kMcpMethods) {
+    if (m.uses != v1::TARGET_KIND_NONE) out[n++] = m.name;
+  }
+  out[n] = "other";
+  return out;
+}();
 
 size_t MethodIndex(std::string_view method) {
-  for (size_t i = 0; i + 1 < std::size(kMethodLabels); ++i) {
+  for (size_t i = 0; i + 1 < kMethodLabels.size(); ++i) {
     if (method == kMethodLabels[i]) return i;
   }
-  return std::size(kMethodLabels) - 1;
+  return kMethodLabels.size() - 1;
 }
 
-size_t ReasonIndex(DecisionReason reason) {
-  switch (reason) {
-    case DecisionReason::kAllowed: return 0;
-    case DecisionReason::kServerScopesMissing: return 1;
-    case DecisionReason::kTargetScopesMissing: return 2;
-    case DecisionReason::kUnknownTool: return 3;
-    case DecisionReason::kTargetInvalid: return 4;
-  }
-  return 0;
+// Decision reasons and list kinds are counted under their labels (proto/enum_label.h);
+// the value v sits at index v - 1 (0, UNSPECIFIED, is never counted; an
+// undeclared value counts as the first).
+template <typename E>
+size_t IndexOf(E value, size_t size) {
+  const int index = static_cast<int>(value) - 1;
+  return index >= 0 && static_cast<size_t>(index) < size ? static_cast<size_t>(index) : 0;
 }
 
-size_t KindIndex(ListKind kind) {
-  switch (kind) {
-    case ListKind::kTools: return 0;
-    case ListKind::kResources: return 1;
-    case ListKind::kPrompts: return 2;
-    case ListKind::kResourceTemplates: return 3;
-  }
-  return 0;
+template <typename E>
+std::string LabelAt(size_t index) {
+  return std::string(EnumLabel(static_cast<E>(index + 1)));
 }
 
 }  // namespace
@@ -46,7 +45,7 @@ ScopePolicyMetrics::ScopePolicyMetrics(prometheus::Registry& registry) {
                         .Register(registry);
   for (size_t m = 0; m < kMethods; ++m) {
     for (size_t r = 0; r < kReasons; ++r) {
-      decisions_[m][r] = &decisions.Add({{"method", kMethodLabels[m]}, {"result", kReasonLabels[r]}});
+      decisions_[m][r] = &decisions.Add({{"method", std::string(kMethodLabels[m])}, {"result", LabelAt<DecisionReason>(r)}});
     }
   }
   auto& duration = prometheus::BuildHistogram()
@@ -60,8 +59,8 @@ ScopePolicyMetrics::ScopePolicyMetrics(prometheus::Registry& registry) {
                     .Help("Items offered to FilterList, by kind and whether they were kept")
                     .Register(registry);
   for (size_t k = 0; k < list_items_.size(); ++k) {
-    list_items_[k][0] = &items.Add({{"kind", kKindLabels[k]}, {"result", "allowed"}});
-    list_items_[k][1] = &items.Add({{"kind", kKindLabels[k]}, {"result", "filtered"}});
+    list_items_[k][0] = &items.Add({{"kind", LabelAt<ListKind>(k)}, {"result", "allowed"}});
+    list_items_[k][1] = &items.Add({{"kind", LabelAt<ListKind>(k)}, {"result", "filtered"}});
   }
   auto& reloads = prometheus::BuildCounter()
                       .Name("mcpauth_policy_reloads_total")
@@ -84,7 +83,7 @@ ScopePolicyMetrics::ScopePolicyMetrics(prometheus::Registry& registry) {
                     .Name("mcpauth_policy_rules")
                     .Help("Rules in the policy in force, by kind")
                     .Register(registry);
-  for (size_t k = 0; k < 3; ++k) rules_[k] = &rules.Add({{"kind", kKindLabels[k]}});
+  for (size_t k = 0; k < 3; ++k) rules_[k] = &rules.Add({{"kind", LabelAt<ListKind>(k)}});
   watch_streams_ = &prometheus::BuildGauge()
                         .Name("mcpauth_policy_watch_streams")
                         .Help("Open WatchPolicy streams")
@@ -93,13 +92,13 @@ ScopePolicyMetrics::ScopePolicyMetrics(prometheus::Registry& registry) {
 }
 
 void ScopePolicyMetrics::CountDecision(std::string_view method, DecisionReason reason, double seconds) {
-  decisions_[MethodIndex(method)][ReasonIndex(reason)]->Increment();
+  decisions_[MethodIndex(method)][IndexOf(reason, kReasons)]->Increment();
   authorize_duration_->Observe(seconds);
 }
 
 void ScopePolicyMetrics::CountListFilter(ListKind kind, size_t offered, size_t allowed, double seconds) {
-  list_items_[KindIndex(kind)][0]->Increment(static_cast<double>(allowed));
-  list_items_[KindIndex(kind)][1]->Increment(static_cast<double>(offered - allowed));
+  list_items_[IndexOf(kind, list_items_.size())][0]->Increment(static_cast<double>(allowed));
+  list_items_[IndexOf(kind, list_items_.size())][1]->Increment(static_cast<double>(offered - allowed));
   filter_duration_->Observe(seconds);
 }
 
@@ -110,9 +109,9 @@ void ScopePolicyMetrics::CountReload(ReloadResult result) {
 void ScopePolicyMetrics::SetPolicy(const PublishedPolicy& published) {
   version_->Set(static_cast<double>(published.version));
   loaded_at_->Set(absl::ToDoubleSeconds(published.loaded_at - absl::UnixEpoch()));
-  rules_[0]->Set(static_cast<double>(published.policy->rules(TargetKind::kTool).size()));
-  rules_[1]->Set(static_cast<double>(published.policy->rules(TargetKind::kResource).size()));
-  rules_[2]->Set(static_cast<double>(published.policy->rules(TargetKind::kPrompt).size()));
+  rules_[0]->Set(static_cast<double>(published.policy->rules(v1::TARGET_KIND_TOOL).size()));
+  rules_[1]->Set(static_cast<double>(published.policy->rules(v1::TARGET_KIND_RESOURCE).size()));
+  rules_[2]->Set(static_cast<double>(published.policy->rules(v1::TARGET_KIND_PROMPT).size()));
 }
 
 }  // namespace mcpauth::sp

@@ -1,12 +1,11 @@
 #include "services/token_validation/dpop_proof.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "services/common/base64url.h"
 #include "services/common/json.h"
+#include "services/common/sha256.h"
 #include "services/common/strings.h"
 #include "services/token_validation/dpop_htu.h"
 #include "services/token_validation/signature.h"
@@ -164,9 +163,7 @@ Reason VerifyDpopSignature(const DpopProof& proof, DpopKeyCache* keys) {
 }
 
 std::string DpopAccessTokenHash(std::string_view access_token) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(access_token.data()), access_token.size(), digest);
-  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return Base64UrlEncode(Sha256(access_token));
 }
 
 }  // namespace mcpauth::tv

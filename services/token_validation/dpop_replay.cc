@@ -1,19 +1,15 @@
 #include "services/token_validation/dpop_replay.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 
 #include "services/common/base64url.h"
+#include "services/common/sha256.h"
 #include "services/common/strings.h"
 
 namespace mcpauth::tv {
 
 std::string DpopReplayKey(std::string_view jkt, std::string_view jti) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(jti.data()), jti.size(), digest);
-  return StrCat(kRedisKeyPrefix, "dpop:jti:", jkt, ":",
-                Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest))));
+  return StrCat(kRedisKeyPrefix, "dpop:jti:", jkt, ":", Base64UrlEncode(Sha256(jti)));
 }
 
 SharedDpopReplayStore::SharedDpopReplayStore(KeyValueStore* store, size_t local_capacity, const Clock* clock)

@@ -85,7 +85,6 @@ class DpopVerifier {
   // for 2 × leeway; one more leeway covers clocks of other replicas that differ.
   absl::Duration replay_ttl() const { return 3 * options_.proof.leeway; }
   const DpopOptions& options() const { return options_; }
-  bool nonces_enabled() const { return nonces_ != nullptr; }
   const DpopReplayStore* replay_store() const { return replay_; }
 
  private:

@@ -3,7 +3,6 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <bit>
@@ -11,6 +10,7 @@
 #include "services/common/strings.h"
 #include "services/common/base64url.h"
 #include "services/common/json.h"
+#include "services/common/sha256.h"
 
 namespace mcpauth::tv {
 namespace {
@@ -116,9 +116,7 @@ std::string ThumbprintOfMembers(std::string_view kty, std::string_view crv, std:
   } else {
     canonical = StrCat(R"({"crv":")", crv, R"(","kty":"OKP","x":")", x, R"("})");
   }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), digest);
-  return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
+  return Base64UrlEncode(Sha256(canonical));
 }
 
 // The size in bytes of a base64url member once decoded; nullopt when it is missing,

@@ -3,20 +3,16 @@
 #include <fstream>
 #include <sstream>
 
-#include <openssl/sha.h>
-
 #include "services/common/strings.h"
 #include "services/common/json.h"
 #include "services/common/log.h"
+#include "services/common/sha256.h"
 
 namespace mcpauth::tv {
 namespace {
 
 std::string SharedKey(const std::string& source) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(source.data()), source.size(), digest);
-  return StrCat(kRedisKeyPrefix, "jwks:",
-                      HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest))));
+  return StrCat(kRedisKeyPrefix, "jwks:", HexEncode(Sha256(source)));
 }
 
 bool IsFileSource(const std::string& source) { return source.starts_with(kFileSourcePrefix); }

@@ -75,7 +75,6 @@ class JwksCache {
   // With `wanted_kid`, a shared copy without that kid does not count as up to date.
   absl::StatusOr<std::shared_ptr<const KeySet>> Load(Entry& entry, const std::string& source,
                                                      std::string_view wanted_kid = "");
-  absl::StatusOr<Loaded> FetchFromSource(const std::string& source);
   std::optional<Loaded> ReadShared(const std::string& source);
   void WriteShared(const std::string& source, const std::string& body, const Loaded& loaded);
   void Install(Entry& entry, const std::string& source, const Loaded& loaded);

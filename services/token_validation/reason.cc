@@ -1,5 +1,7 @@
 #include "services/token_validation/reason.h"
 
+#include "proto/enum_label.h"
+
 namespace mcpauth::tv {
 
 using v1::Reason;
@@ -63,12 +65,12 @@ std::string_view ReasonText(Reason reason) {
   }
 }
 
-std::string_view ReasonErrorCode(Reason reason) {
+v1::ChallengeKind ReasonChallengeKind(Reason reason) {
   switch (reason) {
-    case v1::REASON_OK: return "";
+    case v1::REASON_OK: return v1::CHALLENGE_KIND_UNSPECIFIED;
     case v1::REASON_TOKEN_MISSING:
     case v1::REASON_SCHEME_UNSUPPORTED:
-      return "invalid_request";
+      return v1::CHALLENGE_KIND_INVALID_REQUEST;
     case v1::REASON_DPOP_PROOF_MISSING:
     case v1::REASON_DPOP_PROOF_INVALID:
     case v1::REASON_DPOP_TYP_INVALID:
@@ -81,16 +83,20 @@ std::string_view ReasonErrorCode(Reason reason) {
     case v1::REASON_DPOP_REPLAYED:
     case v1::REASON_DPOP_MULTIPLE_PROOFS:
     case v1::REASON_DPOP_PROOF_QUOTA:
-      return "invalid_dpop_proof";
+      return v1::CHALLENGE_KIND_INVALID_DPOP_PROOF;
     // A bad binding (RFC 9449 §7.1): the token, not the proof, is what is wrong.
     case v1::REASON_DPOP_JKT_MISMATCH:
     case v1::REASON_DPOP_BOUND_TOKEN_AS_BEARER:
     case v1::REASON_DPOP_REQUIRED:
     case v1::REASON_DPOP_SCHEME_CONFUSION:
-      return "invalid_token";
-    case v1::REASON_DPOP_NONCE_REQUIRED: return "use_dpop_nonce";
-    default: return "invalid_token";
+      return v1::CHALLENGE_KIND_INVALID_TOKEN;
+    case v1::REASON_DPOP_NONCE_REQUIRED: return v1::CHALLENGE_KIND_USE_DPOP_NONCE;
+    default: return v1::CHALLENGE_KIND_INVALID_TOKEN;
   }
+}
+
+std::string_view ReasonErrorCode(Reason reason) {
+  return reason == v1::REASON_OK ? "" : EnumLabel(ReasonChallengeKind(reason));
 }
 
 bool IsDpopReason(Reason reason) {

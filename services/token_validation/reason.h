@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "mcpauth/v1/metadata.pb.h"
 #include "mcpauth/v1/token_validation.pb.h"
 
 namespace mcpauth::tv {
@@ -12,7 +13,9 @@ using Reason = ::mcpauth::v1::Reason;
 
 // A short operator-facing sentence, e.g. "Jwt is expired".
 std::string_view ReasonText(Reason reason);
-// The RFC 6750 / RFC 9449 error code a challenge carries for this reason.
+// The challenge a refusal for this reason is answered with (UNSPECIFIED for OK).
+v1::ChallengeKind ReasonChallengeKind(Reason reason);
+// Its RFC 6750 / RFC 9449 error code: the kind's label ("" for OK).
 std::string_view ReasonErrorCode(Reason reason);
 // The enum name without its prefix, e.g. "EXPIRED" (metrics lowercase it).
 std::string_view ReasonLabel(Reason reason);

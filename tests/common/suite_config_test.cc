@@ -6,6 +6,7 @@
 namespace mcpauth {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 SuiteConfig Parse(const std::string& yaml) { return ParseSuiteConfig(YAML::Load(yaml)); }
@@ -147,17 +148,17 @@ policy:
   list_filtering: true
   unknown_tool: deny
 )");
-  EXPECT_EQ(c.policy.required_scopes, std::vector<std::string>{"read"});
+  EXPECT_THAT(c.policy.required_scopes(), ElementsAre("read"));
   EXPECT_EQ(c.authorization.required_scopes, std::vector<std::string>{"read"});
-  EXPECT_EQ(c.policy.scope_strategy, ScopeStrategy::kWildcard);
-  ASSERT_EQ(c.policy.tools.size(), 2u);
-  EXPECT_EQ(c.policy.tools[0].pattern, "delete_file");
-  EXPECT_EQ(c.policy.tools[0].required_scopes, std::vector<std::string>{"files:delete"});
-  EXPECT_EQ(c.policy.tools[1].path, "tools.admin_*");
-  EXPECT_EQ(c.policy.resources[0].pattern, "file:///secret/*");
-  EXPECT_EQ(c.policy.prompts[0].required_scopes, std::vector<std::string>{"deploy"});
-  EXPECT_TRUE(c.policy.list_filtering);
-  EXPECT_FALSE(c.policy.unknown_tool_allowed);
+  EXPECT_EQ(c.policy.scope_strategy(), v1::SCOPE_STRATEGY_WILDCARD);
+  ASSERT_EQ(c.policy.tools_size(), 2);
+  EXPECT_EQ(c.policy.tools(0).pattern(), "delete_file");
+  EXPECT_THAT(c.policy.tools(0).required_scopes(), ElementsAre("files:delete"));
+  EXPECT_EQ(c.policy.tools(1).pattern(), "admin_*");
+  EXPECT_EQ(c.policy.resources(0).pattern(), "file:///secret/*");
+  EXPECT_THAT(c.policy.prompts(0).required_scopes(), ElementsAre("deploy"));
+  EXPECT_TRUE(c.policy.list_filtering());
+  EXPECT_EQ(c.policy.unknown_tool(), v1::UNKNOWN_TOOL_DENY);
 }
 
 TEST(SuiteConfigPolicy, Errors) {
@@ -183,23 +184,22 @@ TEST(SuiteConfigPolicy, ManyRulesEachWithItsOwnScopes) {
   }
   yaml += "  empty_rule:\n";
   SuiteConfig c = Parse(yaml);
-  ASSERT_EQ(c.policy.tools.size(), 2001u);
-  EXPECT_EQ(c.policy.tools[1234].pattern, "tool_1234");
-  EXPECT_EQ(c.policy.tools[1234].path, "tools.tool_1234");
-  EXPECT_EQ(c.policy.tools[1234].required_scopes, std::vector<std::string>{"s1234"});
-  EXPECT_EQ(c.policy.tools[2000].pattern, "empty_rule");
-  EXPECT_TRUE(c.policy.tools[2000].required_scopes.empty());
+  ASSERT_EQ(c.policy.tools_size(), 2001);
+  EXPECT_EQ(c.policy.tools(1234).pattern(), "tool_1234");
+  EXPECT_THAT(c.policy.tools(1234).required_scopes(), ElementsAre("s1234"));
+  EXPECT_EQ(c.policy.tools(2000).pattern(), "empty_rule");
+  EXPECT_EQ(c.policy.tools(2000).required_scopes_size(), 0);
   EXPECT_EQ(ErrorOf("tools: {a: {required_scopes: [x]}, b: [x]}"), "tools.b: expected a mapping, got a list");
 }
 
 TEST(SuiteConfigPolicy, PolicyFileHasTheSameLayoutAndNothingElse) {
-  PolicyConfig p = ParsePolicyFile(YAML::Load(R"(
+  v1::Policy p = ParsePolicyFile(YAML::Load(R"(
 authorization: {required_scopes: [read], scope_strategy: hierarchic}
 tools: {delete_file: {required_scopes: [files:delete]}}
 )"),
                                    "/etc/mcpauth/policy.yaml");
-  EXPECT_EQ(p.scope_strategy, ScopeStrategy::kHierarchic);
-  EXPECT_EQ(p.source, "/etc/mcpauth/policy.yaml");
+  EXPECT_EQ(p.scope_strategy(), v1::SCOPE_STRATEGY_HIERARCHIC);
+  EXPECT_EQ(p.source(), "/etc/mcpauth/policy.yaml");
   EXPECT_THROW(ParsePolicyFile(YAML::Load("authorization: {enabled: true}"), "p"), ConfigError);
   EXPECT_THROW(ParsePolicyFile(YAML::Load("redis: {url: redis://x}"), "p"), ConfigError);
 }
@@ -209,7 +209,7 @@ TEST(SuiteConfigSections, ScopeEnforcementInsufficientScopeAndDpop) {
 authorization: {scope_enforcement: never, insufficient_scope: http_403, dpop_leeway: 30, dpop_nonce: true,
                 dpop_algorithms: [ES256, EdDSA]}
 )");
-  EXPECT_EQ(c.authorization.scope_enforcement, ScopeEnforcement::kNever);
+  EXPECT_EQ(c.authorization.scope_enforcement, v1::SCOPE_ENFORCEMENT_NEVER);
   EXPECT_EQ(c.authorization.insufficient_scope, InsufficientScopeMode::kHttp403);
   EXPECT_EQ(c.authorization.dpop_leeway, absl::Seconds(30));
   EXPECT_TRUE(c.authorization.dpop_nonce);

@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
-  const std::vector<std::string> tools = FilterAllowed(**policy, half, false, ListKind::kTools, words);
+  const std::vector<std::string> tools = FilterAllowed(**policy, half, false, v1::LIST_KIND_TOOLS, words);
   for (const std::string& t : tools) {
     if (!IsAllowed(**policy, half, false, "tools/call", t)) __builtin_trap();
   }

@@ -31,7 +31,10 @@ TEST(Cidr, Errors) {
   EXPECT_FALSE(CidrSet::Parse({"10.0.0.0/33"}).ok());
   EXPECT_FALSE(CidrSet::Parse({"not-an-ip"}).ok());
   EXPECT_FALSE(CidrSet::Parse({"10.0.0.0/x"}).ok());
-  EXPECT_TRUE(CidrSet::Parse({})->empty());
+  EXPECT_FALSE(CidrSet::Parse({"10.0.0.0/99999999999999999999"}).ok());
+  EXPECT_FALSE(CidrSet::Parse({"10.0.0.0/"}).ok());
+  EXPECT_FALSE(CidrSet::Parse({"::1/129"}).ok());
+  EXPECT_FALSE(CidrSet::Parse({})->Contains(A("127.0.0.1")));
 }
 
 }  // namespace

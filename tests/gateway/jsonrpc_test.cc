@@ -11,17 +11,17 @@ TEST(JsonRpc, ClassifiesTargets) {
   ASSERT_EQ(b.messages.size(), 1u);
   EXPECT_FALSE(b.batch);
   EXPECT_EQ(b.messages[0].kind, JsonRpcMessage::Kind::kRequest);
-  EXPECT_EQ(b.messages[0].target_kind, TargetKind::kTool);
+  EXPECT_EQ(b.messages[0].target_kind, v1::TARGET_KIND_TOOL);
   EXPECT_EQ(b.messages[0].target, "delete_file");
   EXPECT_EQ(b.messages[0].id.as_int64(), 1);
 
   b = ParseJsonRpcBody(R"({"jsonrpc":"2.0","id":"r","method":"resources/read","params":{"uri":"file:///secret/a"}})");
-  EXPECT_EQ(b.messages[0].target_kind, TargetKind::kResource);
+  EXPECT_EQ(b.messages[0].target_kind, v1::TARGET_KIND_RESOURCE);
   EXPECT_EQ(b.messages[0].target, "file:///secret/a");
   b = ParseJsonRpcBody(R"({"jsonrpc":"2.0","id":2,"method":"prompts/get","params":{"name":"deploy"}})");
-  EXPECT_EQ(b.messages[0].target_kind, TargetKind::kPrompt);
+  EXPECT_EQ(b.messages[0].target_kind, v1::TARGET_KIND_PROMPT);
   b = ParseJsonRpcBody(R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})");
-  EXPECT_EQ(b.messages[0].target_kind, TargetKind::kNone);
+  EXPECT_EQ(b.messages[0].target_kind, v1::TARGET_KIND_NONE);
 }
 
 TEST(JsonRpc, NotificationsResponsesAndBatches) {
@@ -55,7 +55,7 @@ TEST(JsonRpc, Errors) {
 TEST(JsonRpc, Replies) {
   EXPECT_EQ(ToolErrorResult(boost::json::value(7), "no"),
             R"({"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"no"}],"isError":true}})");
-  EXPECT_EQ(JsonRpcErrorMessage(nullptr, -32700, "Parse error"),
+  EXPECT_EQ(JsonRpcErrorMessage(nullptr, JsonRpcCode::kParseError, "Parse error"),
             R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})");
 }
 

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "proto/enum_label.h"
+
 namespace mcpauth::metadata {
 namespace {
 
@@ -13,7 +15,7 @@ using ::testing::ElementsAre;
 
 constexpr char kUrl[] = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
 
-ChallengeSettings BearerOnly(ScopeEnforcement enforcement = ScopeEnforcement::kAlways) {
+ChallengeSettings BearerOnly(ScopeEnforcement enforcement = v1::SCOPE_ENFORCEMENT_ALWAYS) {
   return ChallengeSettings{.required_scopes = {"files:read"},
                            .scope_enforcement = enforcement,
                            .bearer_accepted = true,
@@ -21,7 +23,7 @@ ChallengeSettings BearerOnly(ScopeEnforcement enforcement = ScopeEnforcement::kA
                            .dpop_algorithms = {"ES256", "PS256"}};
 }
 
-ChallengeSettings BearerAndDpop(ScopeEnforcement enforcement = ScopeEnforcement::kAlways) {
+ChallengeSettings BearerAndDpop(ScopeEnforcement enforcement = v1::SCOPE_ENFORCEMENT_ALWAYS) {
   ChallengeSettings s = BearerOnly(enforcement);
   s.dpop_accepted = true;
   return s;
@@ -38,7 +40,7 @@ Challenge Build(const ChallengeSettings& settings, ChallengeRequest request) {
 }
 
 TEST(NoTokenChallenge, CarriesMetadataAndScopeButNoError) {
-  Challenge c = Build(BearerOnly(), {.kind = ChallengeKind::kNoToken});
+  Challenge c = Build(BearerOnly(), {.kind = v1::CHALLENGE_KIND_NO_TOKEN});
   EXPECT_EQ(c.http_status, 401);
   EXPECT_EQ(c.error, "");
   EXPECT_THAT(
@@ -47,18 +49,18 @@ TEST(NoTokenChallenge, CarriesMetadataAndScopeButNoError) {
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read")"));
   EXPECT_EQ(c.dpop_nonce, "");
   // A description without a token is not an error report: nothing is added.
-  EXPECT_EQ(Build(BearerOnly(), {.kind = ChallengeKind::kNoToken, .error_description = "x"}), c);
+  EXPECT_EQ(Build(BearerOnly(), {.kind = v1::CHALLENGE_KIND_NO_TOKEN, .error_description = "x"}), c);
   // Several required scopes, space-separated (RFC 6749 §3.3).
   ChallengeSettings two = BearerOnly();
   two.required_scopes = {"files:read", "files:write"};
   EXPECT_THAT(
-      Build(two, {.kind = ChallengeKind::kNoToken}).www_authenticate,
+      Build(two, {.kind = v1::CHALLENGE_KIND_NO_TOKEN}).www_authenticate,
       ElementsAre(
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read files:write")"));
 }
 
 TEST(NoTokenChallenge, OffersEveryAcceptedScheme) {
-  Challenge both = Build(BearerAndDpop(), {.kind = ChallengeKind::kNoToken});
+  Challenge both = Build(BearerAndDpop(), {.kind = v1::CHALLENGE_KIND_NO_TOKEN});
   EXPECT_THAT(
       both.www_authenticate,
       ElementsAre(
@@ -69,7 +71,7 @@ TEST(NoTokenChallenge, OffersEveryAcceptedScheme) {
       R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read", )"
       R"(DPoP algs="ES256 PS256", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read")");
 
-  Challenge dpop = Build(DpopRequired(), {.kind = ChallengeKind::kNoToken});
+  Challenge dpop = Build(DpopRequired(), {.kind = v1::CHALLENGE_KIND_NO_TOKEN});
   EXPECT_EQ(dpop.http_status, 401);
   EXPECT_THAT(
       dpop.www_authenticate,
@@ -81,17 +83,17 @@ TEST(NoTokenChallenge, LeavesOutWhatIsNotThere) {
   ChallengeSettings s = BearerOnly();
   s.required_scopes = {};
   EXPECT_THAT(
-      Build(s, {.kind = ChallengeKind::kNoToken}).www_authenticate,
+      Build(s, {.kind = v1::CHALLENGE_KIND_NO_TOKEN}).www_authenticate,
       ElementsAre(R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp")"));
-  EXPECT_THAT(BuildChallenge(s, "", {.kind = ChallengeKind::kNoToken}).www_authenticate, ElementsAre("Bearer"));
-  EXPECT_THAT(BuildChallenge(s, "", {.kind = ChallengeKind::kInvalidToken, .scheme = PresentedScheme::kBearer})
+  EXPECT_THAT(BuildChallenge(s, "", {.kind = v1::CHALLENGE_KIND_NO_TOKEN}).www_authenticate, ElementsAre("Bearer"));
+  EXPECT_THAT(BuildChallenge(s, "", {.kind = v1::CHALLENGE_KIND_INVALID_TOKEN, .scheme = v1::PRESENTED_SCHEME_BEARER})
                   .www_authenticate,
               ElementsAre(R"(Bearer error="invalid_token")"));
 }
 
 TEST(InvalidTokenChallenge, ReportsTheErrorOnTheSchemeUsed) {
-  Challenge c = Build(BearerOnly(), {.kind = ChallengeKind::kInvalidToken,
-                                     .scheme = PresentedScheme::kBearer,
+  Challenge c = Build(BearerOnly(), {.kind = v1::CHALLENGE_KIND_INVALID_TOKEN,
+                                     .scheme = v1::PRESENTED_SCHEME_BEARER,
                                      .error_description = "Jwt is expired"});
   EXPECT_EQ(c.http_status, 401);
   EXPECT_EQ(c.error, "invalid_token");
@@ -101,13 +103,13 @@ TEST(InvalidTokenChallenge, ReportsTheErrorOnTheSchemeUsed) {
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read", error="invalid_token", error_description="Jwt is expired")"));
   // No description: no error_description parameter.
   EXPECT_THAT(
-      Build(BearerOnly(), {.kind = ChallengeKind::kInvalidToken, .scheme = PresentedScheme::kBearer}).www_authenticate,
+      Build(BearerOnly(), {.kind = v1::CHALLENGE_KIND_INVALID_TOKEN, .scheme = v1::PRESENTED_SCHEME_BEARER}).www_authenticate,
       ElementsAre(
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read", error="invalid_token")"));
 
   // Both schemes accepted, the token came as DPoP: the error is on the DPoP challenge.
-  Challenge dpop = Build(BearerAndDpop(), {.kind = ChallengeKind::kInvalidToken,
-                                           .scheme = PresentedScheme::kDpop,
+  Challenge dpop = Build(BearerAndDpop(), {.kind = v1::CHALLENGE_KIND_INVALID_TOKEN,
+                                           .scheme = v1::PRESENTED_SCHEME_DPOP,
                                            .error_description = "Invalid DPoP key binding"});
   EXPECT_THAT(
       dpop.www_authenticate,
@@ -115,7 +117,7 @@ TEST(InvalidTokenChallenge, ReportsTheErrorOnTheSchemeUsed) {
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read")",
           R"(DPoP algs="ES256 PS256", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read", error="invalid_token", error_description="Invalid DPoP key binding")"));
   // ... and came as Bearer: on the Bearer challenge.
-  Challenge bearer = Build(BearerAndDpop(), {.kind = ChallengeKind::kInvalidToken, .scheme = PresentedScheme::kBearer});
+  Challenge bearer = Build(BearerAndDpop(), {.kind = v1::CHALLENGE_KIND_INVALID_TOKEN, .scheme = v1::PRESENTED_SCHEME_BEARER});
   EXPECT_THAT(
       bearer.www_authenticate,
       ElementsAre(
@@ -124,8 +126,8 @@ TEST(InvalidTokenChallenge, ReportsTheErrorOnTheSchemeUsed) {
 }
 
 TEST(InvalidTokenChallenge, BearerWhereDpopIsRequiredGetsTheErrorOnTheDpopChallenge) {
-  Challenge c = Build(DpopRequired(), {.kind = ChallengeKind::kInvalidToken,
-                                       .scheme = PresentedScheme::kBearer,
+  Challenge c = Build(DpopRequired(), {.kind = v1::CHALLENGE_KIND_INVALID_TOKEN,
+                                       .scheme = v1::PRESENTED_SCHEME_BEARER,
                                        .error_description = "DPoP is required"});
   EXPECT_EQ(c.http_status, 401);
   EXPECT_THAT(
@@ -136,9 +138,9 @@ TEST(InvalidTokenChallenge, BearerWhereDpopIsRequiredGetsTheErrorOnTheDpopChalle
 
 TEST(InsufficientScopeChallenge, Is403WithEveryScopeTheOperationNeeds) {
   Challenge c =
-      Build(BearerOnly(ScopeEnforcement::kAuto), {.kind = ChallengeKind::kInsufficientScope,
+      Build(BearerOnly(v1::SCOPE_ENFORCEMENT_AUTO), {.kind = v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE,
                                                   .protocol_version = "2025-11-25",
-                                                  .scheme = PresentedScheme::kBearer,
+                                                  .scheme = v1::PRESENTED_SCHEME_BEARER,
                                                   .operation_scopes = {"files:delete", "files:read"},
                                                   .error_description = "Tool \"delete_file\" requires files:delete"});
   EXPECT_EQ(c.http_status, 403);
@@ -151,9 +153,9 @@ TEST(InsufficientScopeChallenge, Is403WithEveryScopeTheOperationNeeds) {
 
 TEST(InsufficientScopeChallenge, OlderClientsGet401InvalidTokenWithoutScope) {
   for (const char* version : {"2025-06-18", "2025-03-26", ""}) {
-    Challenge c = Build(BearerOnly(ScopeEnforcement::kAuto), {.kind = ChallengeKind::kInsufficientScope,
+    Challenge c = Build(BearerOnly(v1::SCOPE_ENFORCEMENT_AUTO), {.kind = v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE,
                                                               .protocol_version = version,
-                                                              .scheme = PresentedScheme::kBearer,
+                                                              .scheme = v1::PRESENTED_SCHEME_BEARER,
                                                               .operation_scopes = {"files:delete"},
                                                               .error_description = "insufficient scope"});
     EXPECT_EQ(c.http_status, 401) << version;
@@ -167,7 +169,7 @@ TEST(InsufficientScopeChallenge, OlderClientsGet401InvalidTokenWithoutScope) {
 }
 
 TEST(InvalidRequestChallenge, Is400WithTheErrorOnEveryChallengeWhenTheSchemeIsUnclear) {
-  Challenge c = Build(BearerAndDpop(), {.kind = ChallengeKind::kInvalidRequest,
+  Challenge c = Build(BearerAndDpop(), {.kind = v1::CHALLENGE_KIND_INVALID_REQUEST,
                                         .error_description = "Both Bearer and DPoP credentials were sent"});
   EXPECT_EQ(c.http_status, 400);
   EXPECT_EQ(c.error, "invalid_request");
@@ -179,8 +181,8 @@ TEST(InvalidRequestChallenge, Is400WithTheErrorOnEveryChallengeWhenTheSchemeIsUn
 }
 
 TEST(DpopChallenges, ProofErrorsAreDpopOnly) {
-  Challenge proof = Build(BearerAndDpop(), {.kind = ChallengeKind::kInvalidDpopProof,
-                                            .scheme = PresentedScheme::kDpop,
+  Challenge proof = Build(BearerAndDpop(), {.kind = v1::CHALLENGE_KIND_INVALID_DPOP_PROOF,
+                                            .scheme = v1::PRESENTED_SCHEME_DPOP,
                                             .error_description = "DPoP proof htu mismatch"});
   EXPECT_EQ(proof.http_status, 401);
   EXPECT_EQ(proof.error, "invalid_dpop_proof");
@@ -189,15 +191,15 @@ TEST(DpopChallenges, ProofErrorsAreDpopOnly) {
       ElementsAre(
           R"(DPoP algs="ES256 PS256", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read", error="invalid_dpop_proof", error_description="DPoP proof htu mismatch")"));
   // Even where DPoP is not offered, a proof problem is answered in DPoP terms.
-  EXPECT_EQ(Build(BearerOnly(), {.kind = ChallengeKind::kInvalidDpopProof,
-                                 .scheme = PresentedScheme::kDpop,
+  EXPECT_EQ(Build(BearerOnly(), {.kind = v1::CHALLENGE_KIND_INVALID_DPOP_PROOF,
+                                 .scheme = v1::PRESENTED_SCHEME_DPOP,
                                  .error_description = "DPoP proof htu mismatch"}),
             proof);
 }
 
 TEST(DpopChallenges, NonceRequestCarriesTheNonceHeader) {
-  Challenge c = Build(BearerAndDpop(), {.kind = ChallengeKind::kUseDpopNonce,
-                                        .scheme = PresentedScheme::kDpop,
+  Challenge c = Build(BearerAndDpop(), {.kind = v1::CHALLENGE_KIND_USE_DPOP_NONCE,
+                                        .scheme = v1::PRESENTED_SCHEME_DPOP,
                                         .error_description = "Resource server requires nonce in DPoP proof",
                                         .dpop_nonce = "eyJ7S_zG.eyJH0-Z.HX4w-7v"});
   EXPECT_EQ(c.http_status, 401);
@@ -210,8 +212,8 @@ TEST(DpopChallenges, NonceRequestCarriesTheNonceHeader) {
 }
 
 TEST(ChallengeEscaping, NonceKeepsOnlyNonceCharacters) {
-  Challenge c = Build(BearerAndDpop(), {.kind = ChallengeKind::kUseDpopNonce,
-                                        .scheme = PresentedScheme::kDpop,
+  Challenge c = Build(BearerAndDpop(), {.kind = v1::CHALLENGE_KIND_USE_DPOP_NONCE,
+                                        .scheme = v1::PRESENTED_SCHEME_DPOP,
                                         .dpop_nonce = "abc\r\nSet-Cookie: \"x\"\\1"});
   EXPECT_EQ(c.dpop_nonce, "abcSet-Cookie:x1");
 }
@@ -221,16 +223,16 @@ TEST(ChallengeEscaping, QuotesAndBackslashesAreEscapedAndControlsRemoved) {
   EXPECT_EQ(QuotedString("line\r\nbreak\ttab\x01\x7f end"), R"("linebreaktab end")");
   EXPECT_EQ(QuotedString("caf\xc3\xa9"), R"("caf")");  // non-ASCII is outside RFC 6750's set
   EXPECT_EQ(QuotedString(""), R"("")");
-  Challenge c = Build(BearerOnly(), {.kind = ChallengeKind::kInvalidToken,
-                                     .scheme = PresentedScheme::kBearer,
+  Challenge c = Build(BearerOnly(), {.kind = v1::CHALLENGE_KIND_INVALID_TOKEN,
+                                     .scheme = v1::PRESENTED_SCHEME_BEARER,
                                      .error_description = "bad \"kid\"\r\nSet-Cookie: x=1"});
   EXPECT_THAT(
       c.www_authenticate,
       ElementsAre(
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read", error="invalid_token", error_description="bad \"kid\"Set-Cookie: x=1")"));
   // Scopes from the caller are quoted the same way.
-  Challenge s = Build(BearerOnly(), {.kind = ChallengeKind::kInsufficientScope,
-                                     .scheme = PresentedScheme::kBearer,
+  Challenge s = Build(BearerOnly(), {.kind = v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE,
+                                     .scheme = v1::PRESENTED_SCHEME_BEARER,
                                      .operation_scopes = {"a\"b", "c\nd"}});
   EXPECT_THAT(
       s.www_authenticate,
@@ -239,38 +241,38 @@ TEST(ChallengeEscaping, QuotesAndBackslashesAreEscapedAndControlsRemoved) {
 }
 
 TEST(ScopeEnforcement, AutoFollowsTheProtocolVersion) {
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, ""));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2024-11-05"));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2025-03-26"));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2025-06-18"));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2025-11-24"));
-  EXPECT_TRUE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2025-11-25"));
-  EXPECT_TRUE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2025-12-01"));
-  EXPECT_TRUE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2026-06-30"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, ""));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2024-11-05"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2025-03-26"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2025-06-18"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2025-11-24"));
+  EXPECT_TRUE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2025-11-25"));
+  EXPECT_TRUE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2025-12-01"));
+  EXPECT_TRUE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2026-06-30"));
   // Not a dated version: read as absent, whatever it sorts like.
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "draft"));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "9999"));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2026-01-01x"));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, "2026-1-01"));
-  EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kAuto, " 2026-01-01"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "draft"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "9999"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2026-01-01x"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, "2026-1-01"));
+  EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, " 2026-01-01"));
 
   for (const char* version : {"", "2025-06-18", "2025-11-25", "junk"}) {
-    EXPECT_TRUE(ScopeChallengesEnabled(ScopeEnforcement::kAlways, version)) << version;
-    EXPECT_FALSE(ScopeChallengesEnabled(ScopeEnforcement::kNever, version)) << version;
+    EXPECT_TRUE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_ALWAYS, version)) << version;
+    EXPECT_FALSE(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_NEVER, version)) << version;
   }
 }
 
 TEST(ScopeEnforcement, DecidesScopeParametersAndStepUp) {
-  const ChallengeRequest no_token{.kind = ChallengeKind::kNoToken, .protocol_version = "2025-11-25"};
-  const ChallengeRequest insufficient{.kind = ChallengeKind::kInsufficientScope,
+  const ChallengeRequest no_token{.kind = v1::CHALLENGE_KIND_NO_TOKEN, .protocol_version = "2025-11-25"};
+  const ChallengeRequest insufficient{.kind = v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE,
                                       .protocol_version = "2025-11-25",
-                                      .scheme = PresentedScheme::kBearer,
+                                      .scheme = v1::PRESENTED_SCHEME_BEARER,
                                       .operation_scopes = {"files:delete"}};
   // never: even a 2025-11-25 client gets no scope and no 403.
   EXPECT_THAT(
-      Build(BearerOnly(ScopeEnforcement::kNever), no_token).www_authenticate,
+      Build(BearerOnly(v1::SCOPE_ENFORCEMENT_NEVER), no_token).www_authenticate,
       ElementsAre(R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp")"));
-  Challenge never = Build(BearerOnly(ScopeEnforcement::kNever), insufficient);
+  Challenge never = Build(BearerOnly(v1::SCOPE_ENFORCEMENT_NEVER), insufficient);
   EXPECT_EQ(never.http_status, 401);
   EXPECT_THAT(
       never.www_authenticate,
@@ -279,29 +281,29 @@ TEST(ScopeEnforcement, DecidesScopeParametersAndStepUp) {
   // always: even a client without the header gets both.
   ChallengeRequest old = insufficient;
   old.protocol_version = "";
-  Challenge always = Build(BearerOnly(ScopeEnforcement::kAlways), old);
+  Challenge always = Build(BearerOnly(v1::SCOPE_ENFORCEMENT_ALWAYS), old);
   EXPECT_EQ(always.http_status, 403);
   EXPECT_THAT(
       always.www_authenticate,
       ElementsAre(
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read files:delete", error="insufficient_scope")"));
   // auto: by version.
-  EXPECT_EQ(Build(BearerOnly(ScopeEnforcement::kAuto), insufficient).http_status, 403);
-  EXPECT_EQ(Build(BearerOnly(ScopeEnforcement::kAuto), old).http_status, 401);
+  EXPECT_EQ(Build(BearerOnly(v1::SCOPE_ENFORCEMENT_AUTO), insufficient).http_status, 403);
+  EXPECT_EQ(Build(BearerOnly(v1::SCOPE_ENFORCEMENT_AUTO), old).http_status, 401);
   EXPECT_THAT(
-      Build(BearerOnly(ScopeEnforcement::kAuto), {.kind = ChallengeKind::kNoToken}).www_authenticate,
+      Build(BearerOnly(v1::SCOPE_ENFORCEMENT_AUTO), {.kind = v1::CHALLENGE_KIND_NO_TOKEN}).www_authenticate,
       ElementsAre(R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp")"));
-  EXPECT_EQ(Build(BearerOnly(ScopeEnforcement::kAuto), no_token),
-            Build(BearerOnly(ScopeEnforcement::kAlways), no_token));
+  EXPECT_EQ(Build(BearerOnly(v1::SCOPE_ENFORCEMENT_AUTO), no_token),
+            Build(BearerOnly(v1::SCOPE_ENFORCEMENT_ALWAYS), no_token));
 }
 
 TEST(ChallengeKind, NamesAreMetricLabels) {
-  EXPECT_EQ(ChallengeKindName(ChallengeKind::kNoToken), "no_token");
-  EXPECT_EQ(ChallengeKindName(ChallengeKind::kInvalidToken), "invalid_token");
-  EXPECT_EQ(ChallengeKindName(ChallengeKind::kInsufficientScope), "insufficient_scope");
-  EXPECT_EQ(ChallengeKindName(ChallengeKind::kInvalidRequest), "invalid_request");
-  EXPECT_EQ(ChallengeKindName(ChallengeKind::kInvalidDpopProof), "invalid_dpop_proof");
-  EXPECT_EQ(ChallengeKindName(ChallengeKind::kUseDpopNonce), "use_dpop_nonce");
+  EXPECT_EQ(EnumLabel(v1::CHALLENGE_KIND_NO_TOKEN), "no_token");
+  EXPECT_EQ(EnumLabel(v1::CHALLENGE_KIND_INVALID_TOKEN), "invalid_token");
+  EXPECT_EQ(EnumLabel(v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE), "insufficient_scope");
+  EXPECT_EQ(EnumLabel(v1::CHALLENGE_KIND_INVALID_REQUEST), "invalid_request");
+  EXPECT_EQ(EnumLabel(v1::CHALLENGE_KIND_INVALID_DPOP_PROOF), "invalid_dpop_proof");
+  EXPECT_EQ(EnumLabel(v1::CHALLENGE_KIND_USE_DPOP_NONCE), "use_dpop_nonce");
 }
 
 }  // namespace

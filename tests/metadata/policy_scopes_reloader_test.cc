@@ -67,7 +67,7 @@ TEST_F(PolicyScopesReloaderTest, NewRequiredScopesMakeANewSnapshot) {
   ASSERT_TRUE(snapshot.has_value());
   EXPECT_THAT(snapshot->challenge.required_scopes, ElementsAre("mcp:use", "files:read"));
   EXPECT_NE(snapshot->version, initial.version);
-  auto challenge = snapshot->BuildChallenge({.kind = ChallengeKind::kNoToken});
+  auto challenge = snapshot->BuildChallenge({.kind = v1::CHALLENGE_KIND_NO_TOKEN});
   ASSERT_TRUE(challenge.ok());
   EXPECT_THAT(challenge->www_authenticate[0], HasSubstr(R"(scope="mcp:use files:read")"));
   EXPECT_THAT(snapshot->resources.documents()[0].document_json,

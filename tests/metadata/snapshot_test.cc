@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "services/common/strings.h"
+#include "services/metadata/challenge.h"
 #include "services/metadata/convert.h"
 #include "tests/support/temp_dir.h"
 
@@ -43,7 +44,7 @@ TEST(SnapshotFromConfig, SingleResourceBearerOnly) {
             R"("scopes_supported":["files:read"],"bearer_methods_supported":["header"],"resource_name":"Files"})");
   EXPECT_EQ(s.resources.cache_control(), "public, max-age=60");
   EXPECT_EQ(s.challenge.required_scopes, std::vector<std::string>{"files:read"});
-  EXPECT_EQ(s.challenge.scope_enforcement, ScopeEnforcement::kAuto);
+  EXPECT_EQ(s.challenge.scope_enforcement, v1::SCOPE_ENFORCEMENT_AUTO);
   EXPECT_TRUE(s.challenge.bearer_accepted);
   EXPECT_FALSE(s.challenge.dpop_accepted);
   EXPECT_EQ(s.version.size(), 16u);
@@ -148,7 +149,7 @@ TEST(SnapshotFromConfig, PolicyFileGivesTheRequiredScopes) {
                               "tools:\n  delete_file: {required_scopes: [files:delete]}\n"));
   const std::string config = StrCat("resource: https://mcp.example.com/mcp\npolicy_file: ", policy, "\n");
   SuiteConfig parsed = Parse(config);
-  ASSERT_TRUE(parsed.policy.required_scopes.empty());  // the main file holds no policy
+  ASSERT_EQ(parsed.policy.required_scopes_size(), 0);  // the main file holds no policy
   MetadataSnapshot s = SnapshotFromConfig(parsed);
   EXPECT_EQ(s.challenge.required_scopes, (std::vector<std::string>{"mcp:use", "files:read"}));
   EXPECT_EQ(Document(s).at("scopes_supported"), (boost::json::array{"mcp:use", "files:read"}));
@@ -168,7 +169,7 @@ TEST(SnapshotVersion, FollowsTheContent) {
   EXPECT_NE(FromYaml(kBasic).version,
             FromYaml(StrCat(kBasic, "  resource_documentation: https://d.example.com\n")).version);
   SuiteConfig a = Parse(kBasic);
-  a.authorization.scope_enforcement = ScopeEnforcement::kNever;
+  a.authorization.scope_enforcement = v1::SCOPE_ENFORCEMENT_NEVER;
   EXPECT_NE(SnapshotFromConfig(a).version, FromYaml(kBasic).version);
   SuiteConfig b = Parse(kBasic);
   b.authorization.cache_ttl = absl::Seconds(61);
@@ -183,19 +184,19 @@ gateway:
     - {path: /a, resource: https://mcp.example.com/a, upstream: http://127.0.0.1:3001/mcp}
     - {path: /b, resource: https://mcp.example.com/b, upstream: http://127.0.0.1:3002/mcp}
 )");
-  auto b = s.BuildChallenge({.kind = ChallengeKind::kNoToken, .resource = "https://mcp.example.com/b"});
+  auto b = s.BuildChallenge({.kind = v1::CHALLENGE_KIND_NO_TOKEN, .resource = "https://mcp.example.com/b"});
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_THAT(
       b->www_authenticate,
       ElementsAre(
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/b", scope="mcp")"));
-  auto def = s.BuildChallenge({.kind = ChallengeKind::kNoToken});
+  auto def = s.BuildChallenge({.kind = v1::CHALLENGE_KIND_NO_TOKEN});
   ASSERT_TRUE(def.ok());
   EXPECT_THAT(
       def->www_authenticate,
       ElementsAre(
           R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/a", scope="mcp")"));
-  auto unknown = s.BuildChallenge({.kind = ChallengeKind::kNoToken, .resource = "https://elsewhere.example.com"});
+  auto unknown = s.BuildChallenge({.kind = v1::CHALLENGE_KIND_NO_TOKEN, .resource = "https://elsewhere.example.com"});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
 }
@@ -234,7 +235,7 @@ gateway:
     EXPECT_EQ(copy->resources.FindByPath(path)->resource, original.resources.FindByPath(path)->resource);
   }
   const ChallengeRequest request{
-      .kind = ChallengeKind::kInvalidToken, .resource = "https://mcp.example.com/a", .scheme = PresentedScheme::kDpop};
+      .kind = v1::CHALLENGE_KIND_INVALID_TOKEN, .resource = "https://mcp.example.com/a", .scheme = v1::PRESENTED_SCHEME_DPOP};
   EXPECT_EQ(*copy->BuildChallenge(request), *original.BuildChallenge(request));
 
   v1::MetadataSnapshot unversioned = proto;
@@ -243,10 +244,10 @@ gateway:
 }
 
 TEST(Convert, ChallengeRequestAndResponseRoundTrip) {
-  const ChallengeRequest request{.kind = ChallengeKind::kUseDpopNonce,
+  const ChallengeRequest request{.kind = v1::CHALLENGE_KIND_USE_DPOP_NONCE,
                                  .resource = "https://mcp.example.com/mcp",
                                  .protocol_version = "2025-11-25",
-                                 .scheme = PresentedScheme::kDpop,
+                                 .scheme = v1::PRESENTED_SCHEME_DPOP,
                                  .operation_scopes = {"a", "b"},
                                  .error_description = "nonce",
                                  .dpop_nonce = "n-1"};
@@ -264,12 +265,11 @@ TEST(Convert, ChallengeRequestAndResponseRoundTrip) {
   EXPECT_EQ(back->error_description, request.error_description);
   EXPECT_EQ(back->dpop_nonce, request.dpop_nonce);
 
-  for (ChallengeKind kind :
-       {ChallengeKind::kNoToken, ChallengeKind::kInvalidToken, ChallengeKind::kInsufficientScope,
-        ChallengeKind::kInvalidRequest, ChallengeKind::kInvalidDpopProof, ChallengeKind::kUseDpopNonce}) {
-    EXPECT_EQ(*FromProto(ToProto(kind)), kind);
+  for (ChallengeKind kind : {v1::CHALLENGE_KIND_UNSPECIFIED, static_cast<ChallengeKind>(42)}) {
+    v1::BuildChallengeRequest not_a_kind = proto;
+    not_a_kind.set_kind(kind);
+    EXPECT_FALSE(FromProto(not_a_kind).ok()) << kind;
   }
-  EXPECT_FALSE(FromProto(v1::CHALLENGE_KIND_UNSPECIFIED).ok());
   v1::BuildChallengeRequest no_nonce = proto;
   no_nonce.clear_dpop_nonce();
   EXPECT_FALSE(FromProto(no_nonce).ok());
@@ -281,10 +281,11 @@ TEST(Convert, ChallengeRequestAndResponseRoundTrip) {
   EXPECT_EQ(FromProto(response), challenge);
 }
 
-TEST(Convert, UnspecifiedScopeEnforcementReadsAsAuto) {
-  EXPECT_EQ(FromProto(v1::SCOPE_ENFORCEMENT_UNSPECIFIED), ScopeEnforcement::kAuto);
-  for (ScopeEnforcement e : {ScopeEnforcement::kAuto, ScopeEnforcement::kAlways, ScopeEnforcement::kNever}) {
-    EXPECT_EQ(FromProto(ToProto(e)), e);
+TEST(Convert, UnspecifiedScopeEnforcementActsAsAuto) {
+  for (std::string_view version : {"2025-03-26", "2025-11-25", "", "not-a-date"}) {
+    EXPECT_EQ(ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_UNSPECIFIED, version),
+              ScopeChallengesEnabled(v1::SCOPE_ENFORCEMENT_AUTO, version))
+        << version;
   }
 }
 

@@ -48,8 +48,8 @@ class DecisionTest : public ::testing::Test {
 TEST_F(DecisionTest, SeedTextForADeniedTool) {
   const Decision d = Decide(*policy_, Scopes{"read"}, false, "tools/call", "delete_file");
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.reason, DecisionReason::kTargetScopesMissing);
-  EXPECT_EQ(d.target_kind, TargetKind::kTool);
+  EXPECT_EQ(d.reason, v1::DECISION_REASON_TARGET_SCOPES_MISSING);
+  EXPECT_EQ(d.target_kind, v1::TARGET_KIND_TOOL);
   EXPECT_EQ(d.matched_rule, "delete_file");
   EXPECT_EQ(d.message, "Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']");
   EXPECT_THAT(d.required_scopes, ElementsAre("files:delete", "read"));
@@ -60,7 +60,7 @@ TEST_F(DecisionTest, SeedTextForADeniedTool) {
 TEST_F(DecisionTest, AllowedDecisionsCarryNoExplanation) {
   const Decision d = Decide(*policy_, Scopes{"read", "files:delete"}, false, "tools/call", "delete_file");
   EXPECT_TRUE(d.allowed);
-  EXPECT_EQ(d.reason, DecisionReason::kAllowed);
+  EXPECT_EQ(d.reason, v1::DECISION_REASON_ALLOWED);
   EXPECT_EQ(d.message, "");
   EXPECT_THAT(d.missing_scopes, IsEmpty());
   EXPECT_THAT(d.required_scopes, ElementsAre("files:delete", "read"));
@@ -83,7 +83,7 @@ TEST_F(DecisionTest, SeedTextListsAreSortedAndQuotedLikePython) {
 TEST_F(DecisionTest, ResourcesAndPrompts) {
   Decision d = Decide(*policy_, Scopes{"read"}, false, "resources/read", "file:///secret/db.key");
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.target_kind, TargetKind::kResource);
+  EXPECT_EQ(d.target_kind, v1::TARGET_KIND_RESOURCE);
   EXPECT_EQ(d.matched_rule, "file:///secret/*");
   EXPECT_EQ(d.message,
             "Resource \"file:///secret/db.key\" requires scopes: ['secrets:read']. Missing: ['secrets:read']");
@@ -99,7 +99,7 @@ TEST_F(DecisionTest, ResourcesAndPrompts) {
   EXPECT_EQ(d.challenge_scope, "read");
 
   d = Decide(*policy_, Scopes{"read"}, false, "prompts/get", "deploy");
-  EXPECT_EQ(d.target_kind, TargetKind::kPrompt);
+  EXPECT_EQ(d.target_kind, v1::TARGET_KIND_PROMPT);
   EXPECT_EQ(d.message, "Prompt \"deploy\" requires scopes: ['deploy']. Missing: ['deploy']");
   EXPECT_TRUE(Decide(*policy_, Scopes{"read", "deploy"}, false, "prompts/get", "deploy").allowed);
   // prompts/get of "delete_file" is the prompt of that name, not the tool.
@@ -109,13 +109,13 @@ TEST_F(DecisionTest, ResourcesAndPrompts) {
 TEST_F(DecisionTest, ServerLevelScopesAreCheckedFirst) {
   Decision d = Decide(*policy_, Scopes{}, false, "tools/call", "delete_file");
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.reason, DecisionReason::kServerScopesMissing);
+  EXPECT_EQ(d.reason, v1::DECISION_REASON_SERVER_SCOPES_MISSING);
   EXPECT_EQ(d.message, "Server requires scopes: ['read']. Missing: ['read']");
   EXPECT_THAT(d.missing_scopes, ElementsAre("files:delete", "read"));
   EXPECT_EQ(d.challenge_scope, "files:delete read");
 
   d = Decide(*policy_, Scopes{"files:delete"}, false, "tools/call", "delete_file");
-  EXPECT_EQ(d.reason, DecisionReason::kServerScopesMissing);
+  EXPECT_EQ(d.reason, v1::DECISION_REASON_SERVER_SCOPES_MISSING);
   EXPECT_THAT(d.missing_scopes, ElementsAre("read"));
 }
 
@@ -124,12 +124,12 @@ TEST_F(DecisionTest, MethodsWithoutATargetNeedOnlyServerScopes) {
                              "notifications/initialized", "completion/complete"}) {
     Decision d = Decide(*policy_, Scopes{"read"}, false, method, "delete_file");
     EXPECT_TRUE(d.allowed) << method;
-    EXPECT_EQ(d.target_kind, TargetKind::kNone);
+    EXPECT_EQ(d.target_kind, v1::TARGET_KIND_NONE);
     EXPECT_EQ(d.matched_rule, "");
     EXPECT_EQ(d.challenge_scope, "read");
     d = Decide(*policy_, Scopes{}, false, method, "");
     EXPECT_FALSE(d.allowed) << method;
-    EXPECT_EQ(d.reason, DecisionReason::kServerScopesMissing);
+    EXPECT_EQ(d.reason, v1::DECISION_REASON_SERVER_SCOPES_MISSING);
   }
 }
 
@@ -201,7 +201,7 @@ TEST_F(DecisionTest, AnonymousCallerHoldsNoScopes) {
   // fail_open: past the server-level gate, but every target that needs scopes is denied.
   Decision d = Decide(*policy_, Scopes{}, true, "tools/call", "delete_file");
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.reason, DecisionReason::kTargetScopesMissing);
+  EXPECT_EQ(d.reason, v1::DECISION_REASON_TARGET_SCOPES_MISSING);
   EXPECT_EQ(d.message, "Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']");
   EXPECT_THAT(d.missing_scopes, ElementsAre("files:delete", "read"));
   // Scopes sent along with anonymous=true are ignored.
@@ -219,7 +219,7 @@ TEST_F(DecisionTest, AnonymousCallerHoldsNoScopes) {
   EXPECT_TRUE(Decide(*policy_, Scopes{}, true, "tools/list", "").allowed);
   // An authenticated caller with no scopes is not anonymous: the server level applies.
   EXPECT_EQ(Decide(*policy_, Scopes{}, false, "tools/call", "public_tool").reason,
-            DecisionReason::kServerScopesMissing);
+            v1::DECISION_REASON_SERVER_SCOPES_MISSING);
 }
 
 TEST(DecisionUnknownToolTest, AllowAndDeny) {
@@ -236,53 +236,68 @@ TEST(DecisionUnknownToolTest, AllowAndDeny) {
 
   d = Decide(*deny, Scopes{"read"}, false, "tools/call", "mystery");
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.reason, DecisionReason::kUnknownTool);
+  EXPECT_EQ(d.reason, v1::DECISION_REASON_UNKNOWN_TOOL);
   EXPECT_EQ(d.message, "Tool \"mystery\" is not in the policy, and unknown tools are denied");
   EXPECT_THAT(d.missing_scopes, IsEmpty());  // no scope would help
   EXPECT_TRUE(Decide(*deny, Scopes{"read", "k"}, false, "tools/call", "known").allowed);
   EXPECT_FALSE(Decide(*deny, Scopes{}, true, "tools/call", "mystery").allowed);
   // Server-level scopes are still checked first.
-  EXPECT_EQ(Decide(*deny, Scopes{}, false, "tools/call", "mystery").reason, DecisionReason::kServerScopesMissing);
+  EXPECT_EQ(Decide(*deny, Scopes{}, false, "tools/call", "mystery").reason, v1::DECISION_REASON_SERVER_SCOPES_MISSING);
   // unknown_tool is about tools: unnamed resources and prompts are not denied.
   EXPECT_TRUE(Decide(*deny, Scopes{"read"}, false, "resources/read", "file:///x").allowed);
   EXPECT_TRUE(Decide(*deny, Scopes{"read"}, false, "prompts/get", "p").allowed);
 }
 
 TEST(DecisionTargetKindTest, Methods) {
-  EXPECT_EQ(TargetKindOf("tools/call"), TargetKind::kTool);
-  EXPECT_EQ(TargetKindOf("resources/read"), TargetKind::kResource);
-  EXPECT_EQ(TargetKindOf("resources/subscribe"), TargetKind::kResource);
-  EXPECT_EQ(TargetKindOf("resources/unsubscribe"), TargetKind::kResource);
-  EXPECT_EQ(TargetKindOf("prompts/get"), TargetKind::kPrompt);
-  EXPECT_EQ(TargetKindOf("tools/list"), TargetKind::kNone);
-  EXPECT_EQ(TargetKindOf("Tools/Call"), TargetKind::kNone);  // JSON-RPC methods are case-sensitive
-  EXPECT_EQ(TargetKindOf(""), TargetKind::kNone);
+  EXPECT_EQ(TargetKindOf("tools/call"), v1::TARGET_KIND_TOOL);
+  EXPECT_EQ(TargetKindOf("resources/read"), v1::TARGET_KIND_RESOURCE);
+  EXPECT_EQ(TargetKindOf("resources/subscribe"), v1::TARGET_KIND_RESOURCE);
+  EXPECT_EQ(TargetKindOf("resources/unsubscribe"), v1::TARGET_KIND_RESOURCE);
+  EXPECT_EQ(TargetKindOf("prompts/get"), v1::TARGET_KIND_PROMPT);
+  EXPECT_EQ(TargetKindOf("tools/list"), v1::TARGET_KIND_NONE);
+  EXPECT_EQ(TargetKindOf("Tools/Call"), v1::TARGET_KIND_NONE);  // JSON-RPC methods are case-sensitive
+  EXPECT_EQ(TargetKindOf(""), v1::TARGET_KIND_NONE);
+}
+
+TEST(DecisionTargetKindTest, ListsAndTheMethodThatGovernsTheirItems) {
+  EXPECT_EQ(ListKindOf("tools/list"), v1::LIST_KIND_TOOLS);
+  EXPECT_EQ(ListKindOf("resources/list"), v1::LIST_KIND_RESOURCES);
+  EXPECT_EQ(ListKindOf("resources/templates/list"), v1::LIST_KIND_RESOURCE_TEMPLATES);
+  EXPECT_EQ(ListKindOf("prompts/list"), v1::LIST_KIND_PROMPTS);
+  EXPECT_EQ(ListKindOf("tools/call"), std::nullopt);
+  EXPECT_EQ(ListKindOf("Tools/List"), std::nullopt);
+  EXPECT_EQ(ListItemMethod(v1::LIST_KIND_TOOLS), "tools/call");
+  EXPECT_EQ(ListItemMethod(v1::LIST_KIND_RESOURCES), "resources/read");
+  EXPECT_EQ(ListItemMethod(v1::LIST_KIND_RESOURCE_TEMPLATES), "resources/read");
+  EXPECT_EQ(ListItemMethod(v1::LIST_KIND_PROMPTS), "prompts/get");
+  EXPECT_EQ(ListItemMethod(v1::LIST_KIND_UNSPECIFIED), "");
+  EXPECT_EQ(ListItemMethod(static_cast<v1::ListKind>(42)), "");
 }
 
 TEST_F(DecisionTest, FilterAllowedKeepsOrderAndUsesTheItemsDecision) {
   const std::vector<std::string> tools = {"public_tool", "delete_file", "admin_users", "other", "admin_audit"};
   const Scopes held = {"read", "audit"};
-  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kTools, tools),
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, v1::LIST_KIND_TOOLS, tools),
               ElementsAre("public_tool", "other", "admin_audit"));
   const Scopes more = {"read", "audit", "admin", "files:delete"};
-  EXPECT_EQ(FilterAllowed(*policy_, ScopeViews(more), false, ListKind::kTools, tools), tools);
+  EXPECT_EQ(FilterAllowed(*policy_, ScopeViews(more), false, v1::LIST_KIND_TOOLS, tools), tools);
   // Without the server-level scope nothing is usable.
-  EXPECT_THAT(FilterAllowed(*policy_, {}, false, ListKind::kTools, tools), IsEmpty());
+  EXPECT_THAT(FilterAllowed(*policy_, {}, false, v1::LIST_KIND_TOOLS, tools), IsEmpty());
   // Anonymous: only what needs no scope of its own.
-  EXPECT_THAT(FilterAllowed(*policy_, {}, true, ListKind::kTools, tools), ElementsAre("public_tool", "other"));
-  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kResources,
+  EXPECT_THAT(FilterAllowed(*policy_, {}, true, v1::LIST_KIND_TOOLS, tools), ElementsAre("public_tool", "other"));
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, v1::LIST_KIND_RESOURCES,
                             {"file:///secret/a", "file:///public/b"}),
               ElementsAre("file:///public/b"));
-  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kPrompts, {"deploy", "summarize"}),
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, v1::LIST_KIND_PROMPTS, {"deploy", "summarize"}),
               ElementsAre("summarize"));
-  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, ListKind::kTools, {}), IsEmpty());
+  EXPECT_THAT(FilterAllowed(*policy_, ScopeViews(held), false, v1::LIST_KIND_TOOLS, {}), IsEmpty());
 }
 
 TEST(DecisionFilterTest, UnknownToolsAreFilteredUnderDeny) {
   auto deny = MustCompile("tools: {known: {required_scopes: []}}\npolicy: {unknown_tool: deny, list_filtering: true}");
   ASSERT_NE(deny, nullptr);
   EXPECT_TRUE(deny->list_filtering());
-  EXPECT_THAT(FilterAllowed(*deny, {}, false, ListKind::kTools, {"known", "unknown"}), ElementsAre("known"));
+  EXPECT_THAT(FilterAllowed(*deny, {}, false, v1::LIST_KIND_TOOLS, {"known", "unknown"}), ElementsAre("known"));
 }
 
 TEST_F(DecisionTest, IsAllowedAgreesWithDecide) {
@@ -327,7 +342,7 @@ resources:
   for (std::string_view uri : {"file:///secret/key", "FILE:///secret/key", "file:///%73ecret/key",
                                "file:///public/../secret/key", "file://localhost/secret/key"}) {
     const Decision d = Decide(**policy, reader, false, "resources/read", uri);
-    EXPECT_EQ(d.reason, DecisionReason::kTargetScopesMissing) << uri;
+    EXPECT_EQ(d.reason, v1::DECISION_REASON_TARGET_SCOPES_MISSING) << uri;
     EXPECT_EQ(d.matched_rule, "file:///secret/*") << uri;
     EXPECT_EQ(d.message, StrCat("Resource \"", uri, "\" requires scopes: ['secrets:read']. Missing: ['secrets:read']"));
     EXPECT_TRUE(Decide(**policy, trusted, false, "resources/read", uri).allowed) << uri;
@@ -336,27 +351,27 @@ resources:
                                "not a uri"}) {
     for (const Scopes& scopes : {reader, trusted}) {
       const Decision d = Decide(**policy, scopes, false, "resources/subscribe", uri);
-      EXPECT_EQ(d.reason, DecisionReason::kTargetInvalid) << uri;
+      EXPECT_EQ(d.reason, v1::DECISION_REASON_TARGET_INVALID) << uri;
       EXPECT_THAT(d.message, ::testing::StartsWith(StrCat("Resource \"", uri, "\" cannot be decided on: "))) << uri;
     }
   }
   // Server-level scopes are still checked first.
   EXPECT_EQ(Decide(**policy, Scopes{}, false, "resources/read", "file:////x").reason,
-            DecisionReason::kServerScopesMissing);
+            v1::DECISION_REASON_SERVER_SCOPES_MISSING);
   // Listing: equivalent spellings are filtered alike, unnormalisable ones hidden.
-  EXPECT_THAT(FilterAllowed(**policy, ScopeViews(reader), false, ListKind::kResources,
+  EXPECT_THAT(FilterAllowed(**policy, ScopeViews(reader), false, v1::LIST_KIND_RESOURCES,
                             {"file:///public/a", "file:///%73ecret/b", "file:////secret/c", "FILE:///secret/d"}),
               ElementsAre("file:///public/a"));
   // Templates are matched as written (a template is not a URI).
-  EXPECT_EQ(DecideTarget(**policy, ScopeViews(reader), false, TargetKind::kResource, "file:///secret/{name}", true)
+  EXPECT_EQ(DecideTarget(**policy, ScopeViews(reader), false, v1::TARGET_KIND_RESOURCE, "file:///secret/{name}", true)
                 .reason,
-            DecisionReason::kTargetScopesMissing);
-  EXPECT_TRUE(DecideTarget(**policy, ScopeViews(reader), false, TargetKind::kResource, "file:///{path}", true).allowed);
-  EXPECT_EQ(DecideTarget(**policy, ScopeViews(reader), false, TargetKind::kResource, "file://localhost/secret/{f}",
+            v1::DECISION_REASON_TARGET_SCOPES_MISSING);
+  EXPECT_TRUE(DecideTarget(**policy, ScopeViews(reader), false, v1::TARGET_KIND_RESOURCE, "file:///{path}", true).allowed);
+  EXPECT_EQ(DecideTarget(**policy, ScopeViews(reader), false, v1::TARGET_KIND_RESOURCE, "file://localhost/secret/{f}",
                          true)
                 .reason,
-            DecisionReason::kTargetScopesMissing);
-  EXPECT_THAT(FilterAllowed(**policy, ScopeViews(reader), false, ListKind::kResourceTemplates,
+            v1::DECISION_REASON_TARGET_SCOPES_MISSING);
+  EXPECT_THAT(FilterAllowed(**policy, ScopeViews(reader), false, v1::LIST_KIND_RESOURCE_TEMPLATES,
                             {"file:///{path}", "file:///secret/{name}"}),
               ElementsAre("file:///{path}"));
 }

@@ -149,11 +149,5 @@ TEST_F(FileWatcherTest, ForgetReportsTheSameContentAgain) {
   EXPECT_EQ(Next(watcher).content, "one");
 }
 
-TEST(Sha256Test, KnownVectors) {
-  // FIPS 180-2 examples.
-  EXPECT_EQ(HexEncode(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(HexEncode(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-}
-
 }  // namespace
 }  // namespace mcpauth

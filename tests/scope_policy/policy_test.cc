@@ -26,9 +26,24 @@ std::string ErrorOf(std::string_view yaml) {
   return std::string(policy.status().message());
 }
 
-std::string ErrorOf(PolicyConfig config) {
-  auto policy = CompiledPolicy::Compile(std::move(config));
+std::string ErrorOf(v1::Policy source) {
+  auto policy = CompiledPolicy::Compile(std::move(source));
   return policy.ok() ? "compiled" : std::string(policy.status().message());
+}
+
+// A policy as a sender builds it: exact strategy, unknown tools allowed, no rules.
+v1::Policy NewPolicy() {
+  v1::Policy p;
+  p.set_scope_strategy(v1::SCOPE_STRATEGY_EXACT);
+  p.set_unknown_tool(v1::UNKNOWN_TOOL_ALLOW);
+  return p;
+}
+
+void AddRule(google::protobuf::RepeatedPtrField<v1::ScopeRule>* rules, std::string pattern,
+             std::vector<std::string> scopes) {
+  v1::ScopeRule* rule = rules->Add();
+  rule->set_pattern(std::move(pattern));
+  rule->mutable_required_scopes()->Assign(scopes.begin(), scopes.end());
 }
 
 std::string RuleFor(const CompiledPolicy& policy, TargetKind kind, std::string_view name) {
@@ -56,28 +71,28 @@ TEST(CompiledPolicyTest, CompilesTheIssuesExample) {
   auto p = MustCompile(kIssuePolicy);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->server_scopes(), std::vector<std::string>{"read"});
-  EXPECT_EQ(p->strategy(), ScopeStrategy::kExact);
+  EXPECT_EQ(p->strategy(), v1::SCOPE_STRATEGY_EXACT);
   EXPECT_FALSE(p->list_filtering());
   EXPECT_TRUE(p->unknown_tool_allowed());
-  EXPECT_EQ(p->rules(TargetKind::kTool).size(), 2u);
-  EXPECT_EQ(p->rules(TargetKind::kResource).size(), 1u);
-  EXPECT_EQ(p->rules(TargetKind::kPrompt).size(), 1u);
-  EXPECT_EQ(p->config().source, "test");
+  EXPECT_EQ(p->rules(v1::TARGET_KIND_TOOL).size(), 2u);
+  EXPECT_EQ(p->rules(v1::TARGET_KIND_RESOURCE).size(), 1u);
+  EXPECT_EQ(p->rules(v1::TARGET_KIND_PROMPT).size(), 1u);
+  EXPECT_EQ(p->source().source(), "test");
 
-  const CompiledRule* rule = p->rules(TargetKind::kTool).Find("delete_file");
+  const CompiledRule* rule = p->rules(v1::TARGET_KIND_TOOL).Find("delete_file");
   ASSERT_NE(rule, nullptr);
   EXPECT_EQ(rule->path, "tools.delete_file");
   EXPECT_EQ(rule->rule_scopes, std::vector<std::string>{"files:delete"});
   EXPECT_EQ(rule->operation_scopes, (std::vector<std::string>{"files:delete", "read"}));
   EXPECT_EQ(rule->challenge_scope, "files:delete read");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "admin_users"), "admin_*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "read_file"), "(none)");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kResource, "file:///secret/keys/a.pem"), "file:///secret/*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kResource, "file:///public/a"), "(none)");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kPrompt, "deploy"), "deploy");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "admin_users"), "admin_*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "read_file"), "(none)");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_RESOURCE, "file:///secret/keys/a.pem"), "file:///secret/*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_RESOURCE, "file:///public/a"), "(none)");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_PROMPT, "deploy"), "deploy");
   // Each kind has its own rules.
-  EXPECT_EQ(RuleFor(*p, TargetKind::kPrompt, "delete_file"), "(none)");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kNone, "delete_file"), "(none)");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_PROMPT, "delete_file"), "(none)");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_NONE, "delete_file"), "(none)");
 }
 
 TEST(CompiledPolicyTest, ScopesAreSortedAndDeduplicated) {
@@ -88,7 +103,7 @@ tools: {t: {required_scopes: [z, read, a, z]}}
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->server_scopes(), (std::vector<std::string>{"admin", "read"}));
   EXPECT_EQ(p->server_challenge_scope(), "admin read");
-  const CompiledRule* rule = p->rules(TargetKind::kTool).Find("t");
+  const CompiledRule* rule = p->rules(v1::TARGET_KIND_TOOL).Find("t");
   ASSERT_NE(rule, nullptr);
   EXPECT_EQ(rule->rule_scopes, (std::vector<std::string>{"a", "read", "z"}));
   EXPECT_EQ(rule->challenge_scope, "a admin read z");
@@ -103,8 +118,8 @@ tools:
   admin_audit_log: {required_scopes: []}
 )");
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "admin_audit_log"), "admin_audit_log");
-  EXPECT_EQ(p->rules(TargetKind::kTool).Find("admin_audit_log")->rule_scopes, std::vector<std::string>{});
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "admin_audit_log"), "admin_audit_log");
+  EXPECT_EQ(p->rules(v1::TARGET_KIND_TOOL).Find("admin_audit_log")->rule_scopes, std::vector<std::string>{});
 }
 
 TEST(CompiledPolicyTest, MoreLiteralCharactersWin) {
@@ -120,34 +135,34 @@ resources:
   "*.pem": {required_scopes: [keys]}
 )");
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "list"), "*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, ""), "*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "admin_users"), "admin_*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "admin_audit_x"), "admin_audit_*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "db_readonly"), "*_readonly");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "list"), "*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, ""), "*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "admin_users"), "admin_*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "admin_audit_x"), "admin_audit_*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "db_readonly"), "*_readonly");
   // "admin_*" (6 literal characters) and "*_readonly" (9) both match; 9 wins.
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "admin_readonly"), "*_readonly");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "admin_readonly"), "*_readonly");
   // 13 beats 9.
-  EXPECT_EQ(RuleFor(*p, TargetKind::kTool, "admin_audit_readonly"), "admin_audit_*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kResource, "file:///secret/a.pem"), "file:///secret/*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kResource, "file:///home/a.pem"), "file:///*");
-  EXPECT_EQ(RuleFor(*p, TargetKind::kResource, "https://x/a.pem"), "*.pem");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_TOOL, "admin_audit_readonly"), "admin_audit_*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_RESOURCE, "file:///secret/a.pem"), "file:///secret/*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_RESOURCE, "file:///home/a.pem"), "file:///*");
+  EXPECT_EQ(RuleFor(*p, v1::TARGET_KIND_RESOURCE, "https://x/a.pem"), "*.pem");
 }
 
 TEST(CompiledPolicyTest, ManyRulesAreFoundByIndex) {
-  PolicyConfig config;
+  v1::Policy config = NewPolicy();
   for (int i = 0; i < 5000; ++i) {
-    config.tools.push_back({.pattern = StrCat("tool_", i), .required_scopes = {StrCat("s", i)}});
-    config.tools.push_back({.pattern = StrCat("group_", i, "_*"), .required_scopes = {StrCat("g", i)}});
+    AddRule(config.mutable_tools(), StrCat("tool_", i), {StrCat("s", i)});
+    AddRule(config.mutable_tools(), StrCat("group_", i, "_*"), {StrCat("g", i)});
   }
   auto p = CompiledPolicy::Compile(config);
   ASSERT_TRUE(p.ok()) << p.status();
   for (int i = 0; i < 5000; i += 7) {
-    EXPECT_EQ(RuleFor(**p, TargetKind::kTool, StrCat("tool_", i)), StrCat("tool_", i));
-    EXPECT_EQ(RuleFor(**p, TargetKind::kTool, StrCat("group_", i, "_x")), StrCat("group_", i, "_*"));
-    EXPECT_EQ(RuleFor(**p, TargetKind::kTool, StrCat("group_", i)), "(none)");
+    EXPECT_EQ(RuleFor(**p, v1::TARGET_KIND_TOOL, StrCat("tool_", i)), StrCat("tool_", i));
+    EXPECT_EQ(RuleFor(**p, v1::TARGET_KIND_TOOL, StrCat("group_", i, "_x")), StrCat("group_", i, "_*"));
+    EXPECT_EQ(RuleFor(**p, v1::TARGET_KIND_TOOL, StrCat("group_", i)), "(none)");
   }
-  EXPECT_EQ(RuleFor(**p, TargetKind::kTool, "tool_5000"), "(none)");
+  EXPECT_EQ(RuleFor(**p, v1::TARGET_KIND_TOOL, "tool_5000"), "(none)");
 }
 
 TEST(CompiledPolicyErrorsTest, UnknownKeysAreNamed) {
@@ -178,18 +193,20 @@ TEST(CompiledPolicyErrorsTest, EmptyScopeStringsAreNamed) {
               StartsWith("prompts.deploy.required_scopes[0]: "));
 
   // The same checks hold for a policy that did not come from YAML (a proto).
-  PolicyConfig config;
-  config.resources.push_back({.pattern = "file:///x", .required_scopes = {"ok", ""}});
+  v1::Policy config = NewPolicy();
+  AddRule(config.mutable_resources(), "file:///x", {"ok", ""});
   EXPECT_EQ(ErrorOf(config),
             "resources.file:///x.required_scopes[1]: a scope must be non-empty printable ASCII without spaces, "
             "quotes or backslashes (RFC 6749 §3.3)");
-  config.resources[0].required_scopes = {"caf\xc3\xa9"};
+  config.clear_resources();
+  AddRule(config.mutable_resources(), "file:///x", {"caf\xc3\xa9"});
   EXPECT_THAT(ErrorOf(config), StartsWith("resources.file:///x.required_scopes[0]: "));
-  PolicyConfig server;
-  server.required_scopes = {"read", "wr ite"};
+  v1::Policy server = NewPolicy();
+  server.add_required_scopes("read");
+  server.add_required_scopes("wr ite");
   EXPECT_THAT(ErrorOf(server), StartsWith("authorization.required_scopes[1]: "));
-  PolicyConfig unnamed;
-  unnamed.tools.push_back({.pattern = "", .required_scopes = {"a"}});
+  v1::Policy unnamed = NewPolicy();
+  AddRule(unnamed.mutable_tools(), "", {"a"});
   EXPECT_EQ(ErrorOf(unnamed), "tools: a name or pattern must not be empty");
 }
 
@@ -230,11 +247,13 @@ prompts: {"*a": {required_scopes: [y]}})"),
 }
 
 TEST(CompiledPolicyErrorsTest, DuplicateRulesAreRefused) {
-  PolicyConfig config;
-  config.tools.push_back({.pattern = "x", .required_scopes = {"a"}});
-  config.tools.push_back({.pattern = "x", .required_scopes = {"b"}});
+  v1::Policy config = NewPolicy();
+  AddRule(config.mutable_tools(), "x", {"a"});
+  AddRule(config.mutable_tools(), "x", {"b"});
   EXPECT_EQ(ErrorOf(config), "tools.x: appears more than once");
-  config.tools = {{.pattern = "x*", .required_scopes = {"a"}}, {.pattern = "x*", .required_scopes = {"b"}}};
+  config.clear_tools();
+  AddRule(config.mutable_tools(), "x*", {"a"});
+  AddRule(config.mutable_tools(), "x*", {"b"});
   EXPECT_EQ(ErrorOf(config), "tools.x*: appears more than once");
 }
 

@@ -6,9 +6,9 @@
 namespace mcpauth::sp {
 namespace {
 
-constexpr ScopeStrategy kExact = ScopeStrategy::kExact;
-constexpr ScopeStrategy kWildcard = ScopeStrategy::kWildcard;
-constexpr ScopeStrategy kHierarchic = ScopeStrategy::kHierarchic;
+constexpr ScopeStrategy kExact = v1::SCOPE_STRATEGY_EXACT;
+constexpr ScopeStrategy kWildcard = v1::SCOPE_STRATEGY_WILDCARD;
+constexpr ScopeStrategy kHierarchic = v1::SCOPE_STRATEGY_HIERARCHIC;
 
 TEST(ScopeGrantTest, EveryStrategyGrantsTheScopeItself) {
   for (ScopeStrategy s : {kExact, kWildcard, kHierarchic}) {

@@ -19,14 +19,20 @@
 namespace mcpauth::sp {
 namespace {
 
-PolicyConfig ConfigWithRules(int64_t rules) {
-  PolicyConfig config;
-  config.required_scopes = {"mcp:read"};
+v1::Policy ConfigWithRules(int64_t rules) {
+  v1::Policy config;
+  config.set_scope_strategy(v1::SCOPE_STRATEGY_EXACT);
+  config.set_unknown_tool(v1::UNKNOWN_TOOL_ALLOW);
+  config.add_required_scopes("mcp:read");
   for (int64_t i = 0; i < rules; ++i) {
+    v1::ScopeRule* rule = config.add_tools();
     if (i % 2 == 0) {
-      config.tools.push_back({.pattern = StrCat("tool_", i), .required_scopes = {StrCat("tools:", i), "files:write"}});
+      rule->set_pattern(StrCat("tool_", i));
+      rule->add_required_scopes(StrCat("tools:", i));
+      rule->add_required_scopes("files:write");
     } else {
-      config.tools.push_back({.pattern = StrCat("group_", i, "_*"), .required_scopes = {StrCat("group:", i)}});
+      rule->set_pattern(StrCat("group_", i, "_*"));
+      rule->add_required_scopes(StrCat("group:", i));
     }
   }
   return config;
@@ -88,14 +94,14 @@ void BM_FilterList(benchmark::State& state) {
   for (int64_t i = 0; i < state.range(0); ++i) names.push_back(i % 2 == 0 ? StrCat("tool_", i) : StrCat("other_", i));
   const std::vector<std::string> held = {"mcp:read", "tools:0", "files:write"};
   const std::vector<std::string_view> scopes = ScopeViews(held);
-  for (auto _ : state) benchmark::DoNotOptimize(FilterAllowed(*policy, scopes, false, ListKind::kTools, names));
+  for (auto _ : state) benchmark::DoNotOptimize(FilterAllowed(*policy, scopes, false, v1::LIST_KIND_TOOLS, names));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
 // What a reload costs besides reading the file: validation (including the
 // pattern-conflict check) and indexing.
 void BM_Compile(benchmark::State& state) {
-  const PolicyConfig config = ConfigWithRules(state.range(0));
+  const v1::Policy config = ConfigWithRules(state.range(0));
   for (auto _ : state) {
     auto policy = CompiledPolicy::Compile(config);
     if (!policy.ok()) state.SkipWithError("did not compile");

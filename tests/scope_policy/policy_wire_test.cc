@@ -1,6 +1,7 @@
-// PolicyConfig ⇄ mcpauth.v1.Policy: what the gateway receives compiles into a
-// policy that decides exactly as the service's does.
-#include "services/scope_policy/policy_proto.h"
+// The policy on the wire (mcpauth.v1.Policy): what the gateway receives compiles
+// into a policy that decides exactly as the service's does.
+#include "services/scope_policy/decision.h"
+#include "services/scope_policy/policy.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -34,10 +35,10 @@ std::shared_ptr<const CompiledPolicy> MustCompile(std::string_view yaml) {
   return policy.ok() ? *policy : nullptr;
 }
 
-TEST(PolicyProtoTest, CarriesEveryField) {
+TEST(PolicyWireTest, CarriesEveryField) {
   auto policy = MustCompile(kPolicy);
   ASSERT_NE(policy, nullptr);
-  const v1::Policy p = PolicyToProto(policy->config());
+  const v1::Policy& p = policy->source();
   EXPECT_THAT(p.required_scopes(), ElementsAre("read", "mcp"));
   EXPECT_EQ(p.scope_strategy(), v1::SCOPE_STRATEGY_WILDCARD);
   ASSERT_EQ(p.tools_size(), 3);
@@ -53,19 +54,18 @@ TEST(PolicyProtoTest, CarriesEveryField) {
   EXPECT_EQ(p.source(), "/etc/mcpauth/policy.yaml");
 }
 
-TEST(PolicyProtoTest, RoundTripThroughTheWireDecidesTheSame) {
+TEST(PolicyWireTest, RoundTripThroughTheWireDecidesTheSame) {
   auto original = MustCompile(kPolicy);
   ASSERT_NE(original, nullptr);
-  const std::string wire = PolicyToProto(original->config()).SerializeAsString();
+  const std::string wire = original->source().SerializeAsString();
   v1::Policy received;
   ASSERT_TRUE(received.ParseFromString(wire));
-  auto config = PolicyFromProto(received);
-  ASSERT_TRUE(config.ok()) << config.status();
-  auto copy = CompiledPolicy::Compile(*config);
+  auto copy = CompiledPolicy::Compile(received);
   ASSERT_TRUE(copy.ok()) << copy.status();
 
-  EXPECT_EQ(PolicyToProto((*copy)->config()).SerializeAsString(), wire);
-  EXPECT_EQ((*copy)->config().tools[1].path, "tools.admin_*");
+  EXPECT_EQ((*copy)->source().SerializeAsString(), wire);
+  EXPECT_EQ((*copy)->Digest(), original->Digest());
+  EXPECT_EQ((*copy)->rules(v1::TARGET_KIND_TOOL).rules()[1].path, "tools.admin_*");
   const std::vector<std::vector<std::string>> callers = {
       {}, {"read", "mcp"}, {"read", "mcp", "files:*"}, {"*"}, {"read", "mcp", "admin"}, {"read", "mcp", "admin", "it's"}};
   const std::vector<std::pair<std::string, std::string>> operations = {
@@ -89,21 +89,25 @@ TEST(PolicyProtoTest, RoundTripThroughTheWireDecidesTheSame) {
   EXPECT_FALSE((*copy)->unknown_tool_allowed());
 }
 
-TEST(PolicyProtoTest, UnspecifiedEnumsAreRefused) {
+TEST(PolicyWireTest, UnspecifiedEnumsAreRefused) {
   v1::Policy p;
   p.set_unknown_tool(v1::UNKNOWN_TOOL_ALLOW);
-  EXPECT_THAT(std::string(PolicyFromProto(p).status().message()), StartsWith("authorization.scope_strategy: "));
+  EXPECT_THAT(std::string(CompiledPolicy::Compile(p).status().message()),
+              StartsWith("authorization.scope_strategy: "));
+  p.set_scope_strategy(static_cast<v1::ScopeStrategy>(42));
+  EXPECT_THAT(std::string(CompiledPolicy::Compile(p).status().message()),
+              StartsWith("authorization.scope_strategy: "));
   p.set_scope_strategy(v1::SCOPE_STRATEGY_HIERARCHIC);
   p.set_unknown_tool(v1::UNKNOWN_TOOL_UNSPECIFIED);
-  EXPECT_THAT(std::string(PolicyFromProto(p).status().message()), StartsWith("policy.unknown_tool: "));
+  EXPECT_THAT(std::string(CompiledPolicy::Compile(p).status().message()), StartsWith("policy.unknown_tool: "));
   p.set_unknown_tool(v1::UNKNOWN_TOOL_ALLOW);
-  auto config = PolicyFromProto(p);
-  ASSERT_TRUE(config.ok());
-  EXPECT_EQ(config->scope_strategy, ScopeStrategy::kHierarchic);
-  EXPECT_TRUE(config->unknown_tool_allowed);
+  auto policy = CompiledPolicy::Compile(p);
+  ASSERT_TRUE(policy.ok());
+  EXPECT_EQ((*policy)->strategy(), v1::SCOPE_STRATEGY_HIERARCHIC);
+  EXPECT_TRUE((*policy)->unknown_tool_allowed());
 }
 
-TEST(PolicyProtoTest, ABadPolicyFromTheWireIsRefusedNamingTheKey) {
+TEST(PolicyWireTest, ABadPolicyFromTheWireIsRefusedNamingTheKey) {
   v1::Policy p;
   p.set_scope_strategy(v1::SCOPE_STRATEGY_EXACT);
   p.set_unknown_tool(v1::UNKNOWN_TOOL_ALLOW);
@@ -113,45 +117,23 @@ TEST(PolicyProtoTest, ABadPolicyFromTheWireIsRefusedNamingTheKey) {
   v1::ScopeRule* b = p.add_tools();
   b->set_pattern("*_admin");
   b->add_required_scopes("");
-  auto config = PolicyFromProto(p);
-  ASSERT_TRUE(config.ok());
-  EXPECT_THAT(std::string(CompiledPolicy::Compile(*config).status().message()),
+  EXPECT_THAT(std::string(CompiledPolicy::Compile(p).status().message()),
               StartsWith("tools.*_admin.required_scopes[0]: "));
   b->set_required_scopes(0, "root");
-  config = PolicyFromProto(p);
-  EXPECT_THAT(std::string(CompiledPolicy::Compile(*config).status().message()),
+  EXPECT_THAT(std::string(CompiledPolicy::Compile(p).status().message()),
               StartsWith("tools.*_admin: conflicts with tools.admin_*"));
 }
 
-TEST(PolicyProtoTest, DigestIdentifiesThePolicy) {
+TEST(PolicyWireTest, DigestIdentifiesThePolicy) {
   auto a = MustCompile(kPolicy);
   auto b = MustCompile(std::string(kPolicy) + "# a comment changes nothing\n");
   auto c = MustCompile(std::string(kPolicy).replace(std::string(kPolicy).find("deploy]"), 7, "deploy, x]"));
   ASSERT_TRUE(a && b && c);
-  const std::string digest = PolicyDigest(PolicyToProto(a->config()));
+  const std::string digest = a->Digest();
   EXPECT_EQ(digest.size(), 64u);
   EXPECT_EQ(digest.find_first_not_of("0123456789abcdef"), std::string::npos);
-  EXPECT_EQ(PolicyDigest(PolicyToProto(b->config())), digest);
-  EXPECT_NE(PolicyDigest(PolicyToProto(c->config())), digest);
-}
-
-TEST(PolicyProtoTest, AuthorizeResponseFromDecision) {
-  auto policy = MustCompile(kPolicy);
-  ASSERT_NE(policy, nullptr);
-  const Decision d = Decide(*policy, std::vector<std::string>{"read", "mcp"}, false, "tools/call", "delete_file");
-  v1::AuthorizeResponse r;
-  FillAuthorizeResponse(d, &r);
-  EXPECT_FALSE(r.allowed());
-  EXPECT_EQ(r.reason(), v1::DECISION_REASON_TARGET_SCOPES_MISSING);
-  EXPECT_EQ(r.target_kind(), v1::TARGET_KIND_TOOL);
-  EXPECT_EQ(r.matched_rule(), "delete_file");
-  EXPECT_THAT(r.required_scopes(), ElementsAre("files:delete", "mcp", "read"));
-  EXPECT_THAT(r.missing_scopes(), ElementsAre("files:delete"));
-  EXPECT_EQ(r.message(), "Tool \"delete_file\" requires scopes: ['files:delete']. Missing: ['files:delete']");
-  EXPECT_EQ(r.challenge_scope(), "files:delete mcp read");
-  EXPECT_EQ(ListKindFromProto(v1::LIST_KIND_PROMPTS), ListKind::kPrompts);
-  EXPECT_EQ(ListKindFromProto(v1::LIST_KIND_UNSPECIFIED), std::nullopt);
-  EXPECT_EQ(ListKindFromProto(static_cast<v1::ListKind>(42)), std::nullopt);
+  EXPECT_EQ(b->Digest(), digest);
+  EXPECT_NE(c->Digest(), digest);
 }
 
 }  // namespace
