@@ -20,9 +20,6 @@ namespace {
 
 using metadata::ChallengeKind;
 
-// JSON-RPC error code for a resource or prompt the caller may not use (the
-// implementation-defined server error range; tools get the seed's tool result instead).
-
 metadata::PresentedScheme SchemeOf(std::string_view scheme) {
   if (scheme == "Bearer") return v1::PRESENTED_SCHEME_BEARER;
   if (scheme == "DPoP") return v1::PRESENTED_SCHEME_DPOP;
@@ -108,7 +105,6 @@ std::optional<std::string> FilterLists(std::string_view json, const sp::Compiled
   return ToJson(doc);
 }
 
-// The gateway's answer for a denied request: the seed's tool result for a tool, a
 // How a body that is not a valid JSON-RPC message is answered (HTTP 400).
 struct BodyErrorAnswer {
   JsonRpcCode code;
@@ -123,8 +119,9 @@ BodyErrorAnswer AnswerFor(JsonRpcBody::Error error) {
   }
 }
 
-// JSON-RPC error for a resource or prompt (invalid params when the target has no
-// normal form: no scope would help).
+// The gateway's answer for a denied request: a failed tool result naming the missing
+// scopes for a tool, a JSON-RPC error (kForbidden) for a resource or prompt, and
+// invalid params when the target has no normal form (no scope would help).
 std::string DeniedReply(const JsonRpcMessage& m, const sp::Decision& decision) {
   if (decision.reason == v1::DECISION_REASON_TARGET_INVALID) {
     return JsonRpcErrorMessage(m.id, JsonRpcCode::kInvalidParams, decision.message);

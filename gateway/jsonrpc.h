@@ -58,7 +58,7 @@ enum class JsonRpcCode : int {
 
 // {"jsonrpc":"2.0","id":…,"error":{"code":…,"message":…}}
 std::string JsonRpcErrorMessage(const boost::json::value& id, JsonRpcCode code, std::string_view message);
-// A tools/call result the client shows as a failed tool call (the seed's denial):
+// A tools/call result the client shows as a failed tool call (the denial text):
 // {"jsonrpc":"2.0","id":…,"result":{"content":[{"type":"text","text":…}],"isError":true}}
 std::string ToolErrorResult(const boost::json::value& id, std::string_view text);
 

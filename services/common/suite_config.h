@@ -1,7 +1,7 @@
 // The suite's one YAML configuration file. Every service loads the whole file with
 // the same schema (so a typo anywhere is caught by whichever service starts first)
-// and uses its own section. Names follow the seed's AuthorizationConfig and
-// JWTValidatorConfig so its users feel at home.
+// and uses its own section. Names follow Dedalus MCP's AuthorizationConfig and
+// JWTValidatorConfig, so their users find the keys they know.
 #pragma once
 
 #include <optional>
@@ -38,14 +38,14 @@ struct JwtValidatorConfig {
 using ScopeStrategy = v1::ScopeStrategy;
 using ScopeEnforcement = v1::ScopeEnforcement;
 enum class InsufficientScopeMode {
-  kToolError,  // a denied tools/call is a JSON-RPC result with isError and the seed's text
+  kToolError,  // a denied tools/call is a JSON-RPC result with isError and the denial text
   kHttp403,    // a 403 insufficient_scope challenge the client can step up from
 };
 
 struct AuthorizationConfig {
   bool enabled = false;
   std::vector<std::string> authorization_servers = {"https://as.dedaluslabs.ai"};
-  bool authorization_servers_set = false;  // written in the file, not the seed's default
+  bool authorization_servers_set = false;  // written in the file, not the default
   std::vector<std::string> required_scopes;
   std::string metadata_path = "/.well-known/oauth-protected-resource";
   absl::Duration cache_ttl = absl::Seconds(300);
@@ -158,8 +158,8 @@ struct SuiteConfig {
 
   // The authorization servers clients are sent to (RFC 9728 authorization_servers)
   // and whose tokens are trusted besides jwt_validators: authorization_servers when
-  // the file sets it; otherwise the validators' issuers; otherwise the seed's
-  // default. (Configuring validators never silently keeps trusting the default.)
+  // the file sets it; otherwise the validators' issuers; otherwise the default
+  // server. (Configuring validators never silently keeps trusting the default.)
   std::vector<std::string> EffectiveAuthorizationServers() const;
 };
 

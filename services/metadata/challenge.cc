@@ -20,7 +20,8 @@ bool IsDatedVersion(std::string_view v) {
 }
 
 // The error code is the kind's label (RFC 6750 §3.1, RFC 9449 §7.1), but for no
-// token (none) and insufficient scope where scope challenges are off (the seed's 401).
+// token (none) and insufficient scope where scope challenges are off (a 401
+// invalid_token, which clients before MCP 2025-11-25 understand).
 std::string_view ErrorCode(ChallengeKind kind, bool scope_challenges) {
   if (kind == v1::CHALLENGE_KIND_NO_TOKEN) return "";
   if (kind == v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE && !scope_challenges) return EnumLabel(v1::CHALLENGE_KIND_INVALID_TOKEN);

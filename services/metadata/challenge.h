@@ -13,7 +13,7 @@
 //   no token            401     (none)              every accepted scheme
 //   invalid token       401     invalid_token       every accepted scheme
 //   insufficient scope  403     insufficient_scope  every accepted scheme
-//                       401     invalid_token       (when scope challenges are off, as in the seed)
+//                       401     invalid_token       (when scope challenges are off: clients before 2025-11-25)
 //   invalid request     400     invalid_request     every accepted scheme
 //   invalid DPoP proof  401     invalid_dpop_proof  DPoP only
 //   use DPoP nonce      401     use_dpop_nonce      DPoP only, plus a DPoP-Nonce header

@@ -60,7 +60,7 @@ struct ResourceDocument {
 absl::StatusOr<std::string> MetadataUrlFor(std::string_view resource, std::string_view metadata_path);
 // The request path part of MetadataUrlFor (no query).
 absl::StatusOr<std::string> WellKnownPathFor(std::string_view resource, std::string_view metadata_path);
-// "public, max-age=<seconds>", as the seed serves its documents.
+// "public, max-age=<seconds>": the documents are public and change rarely.
 std::string CacheControlFor(absl::Duration cache_ttl);
 
 class ProtectedResourceMetadata {

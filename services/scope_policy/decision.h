@@ -46,7 +46,7 @@ struct Decision {
   std::vector<std::string> required_scopes;
   // Those the caller's scopes do not grant, sorted; empty when allowed.
   std::vector<std::string> missing_scopes;
-  // For the caller; "" when allowed. For a tool (the seed's text):
+  // For the caller; "" when allowed. For a tool (Dedalus MCP's denial text):
   //   Tool "delete_file" requires scopes: ['files:delete']. Missing: ['files:delete']
   // listing the tool's own scopes and those missing among them; "Resource" and
   // "Prompt" likewise; "Server requires scopes: [...]. Missing: [...]" for the

@@ -9,6 +9,7 @@
 #include "proto/enum_label.h"
 #include "services/common/sha256.h"
 #include "services/common/strings.h"
+#include "services/common/suite_config.h"
 #include "services/common/yaml_reader.h"
 #include "services/scope_policy/resource_uri.h"
 #include "services/scope_policy/scope_grant.h"

@@ -23,8 +23,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "mcpauth/v1/scope_policy.pb.h"
-#include "services/common/suite_config.h"
 #include "services/scope_policy/pattern.h"
+#include "services/scope_policy/scope_grant.h"
 
 namespace mcpauth::sp {
 

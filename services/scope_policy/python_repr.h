@@ -1,6 +1,6 @@
-// Python's repr() of strings and lists of strings, for the seed's denial text
-// (`Tool "x" requires scopes: ['files:delete']. Missing: ['files:delete']`), which
-// Dedalus builds by formatting Python lists.
+// Python's repr() of strings and lists of strings, for the denial text Dedalus MCP
+// users know (`Tool "x" requires scopes: ['files:delete']. Missing: ['files:delete']`),
+// which Dedalus builds by formatting Python lists.
 //
 // repr(str): single quotes, or double quotes when the text contains a single quote
 // and no double quote; backslash escapes for '\\', the chosen quote, \t \n \r, and

@@ -19,9 +19,11 @@
 #include <span>
 #include <string_view>
 
-#include "services/common/suite_config.h"
+#include "mcpauth/v1/scope_policy.pb.h"
 
 namespace mcpauth::sp {
+
+using ScopeStrategy = v1::ScopeStrategy;  // EXACT, WILDCARD, HIERARCHIC
 
 bool Grants(ScopeStrategy strategy, std::string_view held, std::string_view required);
 

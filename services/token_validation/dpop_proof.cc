@@ -61,14 +61,8 @@ Reason ParseClaims(std::string_view payload, DpopProof& out) {
 
 }  // namespace
 
-DpopKeyCache::DpopKeyCache(size_t capacity, prometheus::Registry* registry)
-    : per_shard_capacity_(std::max<size_t>(1, (capacity + kShards - 1) / kShards)) {
-  if (registry != nullptr) {
-    auto& family = CacheRequestsFamily(*registry);
-    hits_ = &family.Add({{"cache", "dpop_key"}, {"result", "hit"}});
-    misses_ = &family.Add({{"cache", "dpop_key"}, {"result", "miss"}});
-  }
-}
+DpopKeyCache::DpopKeyCache(size_t capacity, LookupObserver on_lookup)
+    : per_shard_capacity_(std::max<size_t>(1, (capacity + kShards - 1) / kShards)), on_lookup_(std::move(on_lookup)) {}
 
 DpopKeyCache::Shard& DpopKeyCache::ShardFor(const std::string& key_id) {
   return shards_[absl::HashOf(key_id) % kShards];
@@ -78,11 +72,9 @@ std::shared_ptr<const Jwk> DpopKeyCache::Find(const std::string& key_id) {
   Shard& shard = ShardFor(key_id);
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.index.find(std::string_view(key_id));
-  if (it == shard.index.end()) {
-    if (misses_) misses_->Increment();
-    return nullptr;
-  }
-  if (hits_) hits_->Increment();
+  const bool hit = it != shard.index.end();
+  if (on_lookup_) on_lookup_(hit);
+  if (!hit) return nullptr;
   shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
   return it->second->second;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -16,7 +17,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
-#include "services/common/metrics.h"
 #include "services/token_validation/alg.h"
 #include "services/token_validation/jwk.h"
 #include "services/token_validation/jws.h"
@@ -57,11 +57,13 @@ struct DpopProof {
 // point multiplication, for RSA far more) costs about as much as verifying the
 // proof, or more, and a client signs every proof with the same key, so the built
 // key is remembered; a client that spells its key differently each time (a new
-// kid per proof) still finds it. Bounded, least recently used first out; counted
+// kid per proof) still finds it. Bounded, least recently used first out; each
+// lookup reported to `on_lookup` (hit or not) when given, which the service counts
 // in mcpauth_cache_requests_total{cache="dpop_key"}.
 class DpopKeyCache {
  public:
-  explicit DpopKeyCache(size_t capacity = 4096, prometheus::Registry* registry = nullptr);
+  using LookupObserver = std::function<void(bool hit)>;
+  explicit DpopKeyCache(size_t capacity = 4096, LookupObserver on_lookup = nullptr);
   std::shared_ptr<const Jwk> Find(const std::string& key_id);
   void Insert(const std::string& key_id, std::shared_ptr<const Jwk> key);
 
@@ -76,8 +78,7 @@ class DpopKeyCache {
 
   const size_t per_shard_capacity_;
   std::array<Shard, kShards> shards_;
-  prometheus::Counter* hits_ = nullptr;
-  prometheus::Counter* misses_ = nullptr;
+  const LookupObserver on_lookup_;
 };
 
 // Parses `proof` and checks everything that needs only the proof itself, in this

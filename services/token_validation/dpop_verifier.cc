@@ -1,5 +1,6 @@
 #include "services/token_validation/dpop_verifier.h"
 
+#include "services/common/metrics.h"
 #include "services/common/strings.h"
 #include "services/common/yaml_reader.h"
 
@@ -29,9 +30,21 @@ DpopOptions DpopOptionsFromConfig(const AuthorizationConfig& config) {
   return options;
 }
 
+namespace {
+
+DpopKeyCache::LookupObserver CountLookups(prometheus::Registry* registry) {
+  if (registry == nullptr) return nullptr;
+  auto& family = CacheRequestsFamily(*registry);
+  prometheus::Counter* hits = &family.Add({{"cache", "dpop_key"}, {"result", "hit"}});
+  prometheus::Counter* misses = &family.Add({{"cache", "dpop_key"}, {"result", "miss"}});
+  return [hits, misses](bool hit) { (hit ? hits : misses)->Increment(); };
+}
+
+}  // namespace
+
 DpopVerifier::DpopVerifier(DpopOptions options, DpopReplayStore* replay, const DpopNonces* nonces,
                            prometheus::Registry* registry)
-    : options_(std::move(options)), replay_(replay), nonces_(nonces), keys_(options_.key_cache_size, registry) {}
+    : options_(std::move(options)), replay_(replay), nonces_(nonces), keys_(options_.key_cache_size, CountLookups(registry)) {}
 
 Reason DpopVerifier::Precheck(std::string_view scheme, const DpopRequest& request, std::string_view token,
                               absl::Time now, PendingDpop& out) const {

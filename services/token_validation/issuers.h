@@ -31,8 +31,9 @@ struct TrustedIssuer {
 class IssuerRegistry {
  public:
   // Issuers from `jwt_validators`, plus each of `authorization_servers` not already
-  // listed (their keys found by discovery). The seed's default authorization server
-  // is trusted only when no validator is configured. Throws ConfigError naming the
+  // listed (their keys found by discovery). The default authorization server
+  // (authorization.authorization_servers' default) is trusted only when no validator
+  // is configured. Throws ConfigError naming the
   // offending key.
   static IssuerRegistry FromConfig(const SuiteConfig& config);
 

@@ -11,15 +11,15 @@ namespace mcpauth::tv {
 
 void FillResponse(const ValidationResult& result, v1::ValidateResponse* response) {
   response->set_valid(result.valid());
-  response->set_reason(result.reason);
-  response->set_cached(result.cached);
+  response->set_reason(result.reason());
+  response->set_cached(result.cached());
   response->set_dpop_nonce(result.dpop_nonce);
   if (!result.valid()) {
-    response->set_error(std::string(ReasonErrorCode(result.reason)));
-    response->set_error_description(std::string(ReasonText(result.reason)));
+    response->set_error(std::string(ReasonErrorCode(result.reason())));
+    response->set_error_description(std::string(ReasonText(result.reason())));
     return;
   }
-  const JwtClaims& c = result.token->claims;
+  const JwtClaims& c = result.token()->claims;
   v1::Principal* p = response->mutable_principal();
   p->set_subject(c.subject.value_or(""));
   for (const std::string& s : c.scopes) p->add_scopes(s);
@@ -29,7 +29,7 @@ void FillResponse(const ValidationResult& result, v1::ValidateResponse* response
   p->set_expires_at(static_cast<int64_t>(std::floor(c.expires_at.value_or(0))));
   p->set_issued_at(static_cast<int64_t>(std::floor(c.issued_at.value_or(0))));
   p->set_token_id(c.token_id.value_or(""));
-  p->set_claims_json(result.token->claims_json);
+  p->set_claims_json(result.token()->claims_json);
   p->set_confirmation_jkt(c.confirmation_jkt.value_or(""));
 }
 
@@ -52,7 +52,7 @@ grpc::ServerUnaryReactor* TokenValidationService::Validate(grpc::CallbackServerC
   const auto start = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ValidationResult result = validator_->Validate(InputOf(*request, /*may_wait=*/false));
-  if (!result.must_wait) {
+  if (!result.must_wait()) {
     reactor->Finish(Answer(result, start, response));
     return reactor;
   }
@@ -130,7 +130,7 @@ class ValidateStreamReactor final
     std::vector<v1::ValidateStreamAnswer> answered;
     for (v1::ValidateStreamItem& item : items) {
       ValidationResult result = service_->validator_->Validate(InputOf(item.request(), /*may_wait=*/false));
-      if (!result.must_wait) {
+      if (!result.must_wait()) {
         answered.push_back(AnswerOf(item.id(), result, start));
         continue;
       }
@@ -258,16 +258,16 @@ grpc::Status TokenValidationService::Answer(const ValidationResult& result,
                                             std::chrono::steady_clock::time_point start,
                                             v1::ValidateResponse* response) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_->CountValidation(result.reason, !result.error.ok(), result.cached, seconds);
-  metrics_->CountDpop(result.dpop_proof_checked, result.reason, !result.error.ok(), !result.dpop_nonce.empty());
-  if (!result.error.ok()) {
-    log::Warn("could not validate token", {{"error", std::string(result.error.message())}});
+  metrics_->CountValidation(result.reason(), !result.error().ok(), result.cached(), seconds);
+  metrics_->CountDpop(result.dpop_proof_checked, result.reason(), !result.error().ok(), !result.dpop_nonce.empty());
+  if (!result.error().ok()) {
+    log::Warn("could not validate token", {{"error", std::string(result.error().message())}});
     // A full in-process replay store is an overload (RESOURCE_EXHAUSTED, never a
     // caller's fail_open); anything else is "could not reach / could not fetch".
-    const grpc::StatusCode code = result.error.code() == absl::StatusCode::kResourceExhausted
+    const grpc::StatusCode code = result.error().code() == absl::StatusCode::kResourceExhausted
                                       ? grpc::StatusCode::RESOURCE_EXHAUSTED
                                       : grpc::StatusCode::UNAVAILABLE;
-    return grpc::Status(code, std::string(result.error.message()));
+    return grpc::Status(code, std::string(result.error().message()));
   }
   FillResponse(result, response);
   return grpc::Status::OK;

@@ -7,25 +7,47 @@
 namespace mcpauth::tv {
 namespace {
 
-ValidationResult Invalid(Reason reason) {
-  ValidationResult r;
-  r.reason = reason;
-  return r;
-}
+ValidationResult Invalid(Reason reason) { return ValidationResult::Decided(reason); }
 
-ValidationResult CouldNotDecide(absl::Status error) {
-  ValidationResult r;
-  r.error = std::move(error);
-  return r;
-}
+ValidationResult CouldNotDecide(absl::Status error) { return ValidationResult::Undecidable(std::move(error)); }
 
-ValidationResult MustWait() {
-  ValidationResult r;
-  r.must_wait = true;
-  return r;
-}
+ValidationResult MustWait() { return ValidationResult::MustWait(); }
 
 }  // namespace
+
+ValidationResult ValidationResult::Decided(Reason reason, std::shared_ptr<const VerifiedToken> token, bool cached) {
+  if (reason != v1::REASON_OK) token = nullptr;
+  return ValidationResult(Decision{reason, std::move(token), cached});
+}
+
+ValidationResult ValidationResult::Undecidable(absl::Status error) {
+  if (error.ok()) error = absl::InternalError("undecidable without a reason");
+  return ValidationResult(std::move(error));
+}
+
+ValidationResult ValidationResult::MustWait() { return ValidationResult(Waiting{}); }
+
+Reason ValidationResult::reason() const {
+  const Decision* d = std::get_if<Decision>(&state_);
+  return d != nullptr ? d->reason : v1::REASON_UNSPECIFIED;
+}
+
+const absl::Status& ValidationResult::error() const {
+  static const absl::Status kOk;
+  const absl::Status* e = std::get_if<absl::Status>(&state_);
+  return e != nullptr ? *e : kOk;
+}
+
+const std::shared_ptr<const VerifiedToken>& ValidationResult::token() const {
+  static const std::shared_ptr<const VerifiedToken> kNone;
+  const Decision* d = std::get_if<Decision>(&state_);
+  return d != nullptr ? d->token : kNone;
+}
+
+bool ValidationResult::cached() const {
+  const Decision* d = std::get_if<Decision>(&state_);
+  return d != nullptr && d->cached;
+}
 
 TokenValidator::TokenValidator(ValidatorOptions options, const IssuerRegistry* issuers, JwksCache* jwks,
                                AuthorizationServerDirectory* directory, TokenCache* cache,
@@ -81,29 +103,28 @@ ValidationResult TokenValidator::Validate(const ValidationInput& input) {
   const absl::Time now = clock_->Now();
 
   PendingDpop dpop;
-  ValidationResult result;
+  ValidationResult result = ValidationResult::MustWait();
   if (Reason r = dpop_->Precheck(input.scheme, input.dpop, input.token, now, dpop); r != v1::REASON_OK) {
-    result.reason = r;
+    result = Invalid(r);
   } else {
     result = ValidateToken(input, now, dpop);
-    if (result.must_wait) return result;
+    if (result.must_wait()) return result;
     if (result.valid()) {
       // The token is genuine (or was, when the cache answered); the proof must
       // now be too, on every request.
-      const JwtClaims& claims = result.token->claims;
-      const std::string owner = StrCat(result.token->issuer->issuer, "\n", claims.subject.value_or(""), "\n",
+      const JwtClaims& claims = result.token()->claims;
+      const std::string owner = StrCat(result.token()->issuer->issuer, "\n", claims.subject.value_or(""), "\n",
                                        claims.subject ? "" : claims.client_id.value_or(""));
       absl::StatusOr<Reason> completed = dpop_->Complete(dpop, owner);
       if (!completed.ok()) {
         result = CouldNotDecide(completed.status());
       } else if (*completed != v1::REASON_OK) {
-        result.reason = *completed;
-        result.token = nullptr;
+        result = ValidationResult::Decided(*completed, nullptr, result.cached());
       }
     }
   }
   result.dpop_proof_checked = dpop.proof.has_value();
-  if (result.error.ok()) result.dpop_nonce = dpop_->NonceFor(dpop, result.reason);
+  if (result.decided()) result.dpop_nonce = dpop_->NonceFor(dpop, result.reason());
   return result;
 }
 
@@ -113,18 +134,13 @@ ValidationResult TokenValidator::ValidateToken(const ValidationInput& input, abs
 
   if (std::shared_ptr<const VerifiedToken> hit = cache_ ? cache_->Find(input.token) : nullptr) {
     if (metrics_) metrics_->CountCache("token", "hit");
-    ValidationResult r;
-    r.cached = true;
-    r.reason = CheckTimes(hit->claims, now, hit->issuer->leeway);
-    if (r.reason == v1::REASON_OK) {
-      r.reason = CheckAudience(hit->claims, AcceptedAudiences(*hit->issuer, input, scratch));
-    }
-    if (r.reason == v1::REASON_OK) r.reason = dpop_->CheckBinding(dpop, hit->claims.confirmation_jkt);
-    if (r.reason == v1::REASON_OK) r.token = std::move(hit);
-    return r;
+    Reason reason = CheckTimes(hit->claims, now, hit->issuer->leeway);
+    if (reason == v1::REASON_OK) reason = CheckAudience(hit->claims, AcceptedAudiences(*hit->issuer, input, scratch));
+    if (reason == v1::REASON_OK) reason = dpop_->CheckBinding(dpop, hit->claims.confirmation_jkt);
+    return ValidationResult::Decided(reason, std::move(hit), /*cached=*/true);
   }
   ValidationResult result = ValidateUncached(input, now, dpop);
-  if (metrics_ && cache_ && !result.must_wait) metrics_->CountCache("token", "miss");
+  if (metrics_ && cache_ && !result.must_wait()) metrics_->CountCache("token", "miss");
   return result;
 }
 
@@ -148,8 +164,8 @@ ValidationResult TokenValidator::ValidateUncached(const ValidationInput& input, 
   // Refutes only: the claims are not trusted until the signature below verifies.
   if (Reason r = dpop_->CheckBinding(dpop, claims.confirmation_jkt); r != v1::REASON_OK) return Invalid(r);
 
-  ValidationResult result = VerifyWithIssuerKeys(*issuer, jws, input.may_wait);
-  if (!result.valid()) return result;
+  ValidationResult signature = VerifyWithIssuerKeys(*issuer, jws, input.may_wait);
+  if (signature.reason() != v1::REASON_OK) return signature;  // refused, undecidable or must wait
 
   verified->issuer = issuer;
   verified->claims_json = std::move(jws.payload);
@@ -157,8 +173,7 @@ ValidationResult TokenValidator::ValidateUncached(const ValidationInput& input, 
     const absl::Time exp = absl::FromUnixMicros(static_cast<int64_t>(*claims.expires_at * 1e6));
     cache_->Insert(input.token, verified, std::min(exp + issuer->leeway, now + options_.token_cache_ttl));
   }
-  result.token = std::move(verified);
-  return result;
+  return ValidationResult::Decided(v1::REASON_OK, std::move(verified));
 }
 
 std::shared_ptr<const KeySet> TokenValidator::KeysAtHand(const TrustedIssuer& issuer) {

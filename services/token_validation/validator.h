@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -31,29 +32,54 @@ struct ValidationInput {
   DpopRequest dpop;           // the DPoP proof and the request it came with, if any
   // False: answer only what can be answered without waiting on the network or
   // Redis (keys and discovery fresh in memory, no shared replay store to ask);
-  // anything else comes back as `must_wait`. For callers on threads that must
+  // anything else comes back as must_wait(). For callers on threads that must
   // not block, such as gRPC's callback threads.
   bool may_wait = true;
 };
 
-struct ValidationResult {
-  Reason reason = v1::REASON_UNSPECIFIED;
-  // Not OK only when the token could not be judged (keys unavailable); then
-  // `reason` is meaningless and callers must not treat the token as invalid.
-  absl::Status error;
-  std::shared_ptr<const VerifiedToken> token;  // set when reason is REASON_OK
-  bool cached = false;
-  // A fresh DPoP-Nonce for the answer (server nonces on and DPoP in use), or "".
-  std::string dpop_nonce;
-  // A DPoP proof came with the request and was examined (it is not with the
-  // Bearer scheme). For metrics: the proof's outcome is `reason` when that is OK
-  // or a DPoP reason.
-  bool dpop_proof_checked = false;
-  // Only with may_wait false: nothing was decided (and nothing counted); ask again
-  // with may_wait true from a thread that may block.
-  bool must_wait = false;
+// What Validate found: exactly one of
+//   decided      the token is valid (reason() OK, token() set) or refused for reason()
+//   undecidable  it could not be judged (keys unavailable, replay store full):
+//                error() says why, and callers must not treat the token as invalid
+//   must wait    (may_wait false only) nothing was decided or counted: ask again
+//                with may_wait true from a thread that may block
+class ValidationResult {
+ public:
+  static ValidationResult Decided(Reason reason, std::shared_ptr<const VerifiedToken> token = nullptr,
+                                  bool cached = false);
+  static ValidationResult Undecidable(absl::Status error);
+  static ValidationResult MustWait();
 
-  bool valid() const { return error.ok() && reason == v1::REASON_OK; }
+  bool decided() const { return std::holds_alternative<Decision>(state_); }
+  bool must_wait() const { return std::holds_alternative<Waiting>(state_); }
+  // Decided, REASON_OK, with the verified token.
+  bool valid() const { return reason() == v1::REASON_OK && token() != nullptr; }
+  // REASON_UNSPECIFIED unless decided.
+  Reason reason() const;
+  // OK unless undecidable.
+  const absl::Status& error() const;
+  // Set only when valid.
+  const std::shared_ptr<const VerifiedToken>& token() const;
+  // Decided from the validated-token cache.
+  bool cached() const;
+
+  // Added to a decided or undecidable result by Validate:
+  // a fresh DPoP-Nonce for the answer (server nonces on and DPoP in use), or "";
+  std::string dpop_nonce;
+  // a DPoP proof came with the request and was examined (it is not with the Bearer
+  // scheme). For metrics: the proof's outcome is reason() when that is OK or a DPoP
+  // reason.
+  bool dpop_proof_checked = false;
+
+ private:
+  struct Decision {
+    Reason reason;
+    std::shared_ptr<const VerifiedToken> token;
+    bool cached;
+  };
+  struct Waiting {};
+  explicit ValidationResult(std::variant<Decision, absl::Status, Waiting> state) : state_(std::move(state)) {}
+  std::variant<Decision, absl::Status, Waiting> state_;
 };
 
 struct ValidatorOptions {

@@ -222,8 +222,8 @@ jwt_validators:
   // The reason `token` gets, or a description of why no reason came back.
   std::string Judge(const std::string& token, const std::string& resource = "") {
     ValidationResult r = validator_->Validate({token, resource});
-    if (!r.error.ok()) return StrCat("could not decide: ", r.error.ToString());
-    return v1::Reason_Name(r.reason);
+    if (!r.error().ok()) return StrCat("could not decide: ", r.error().ToString());
+    return v1::Reason_Name(r.reason());
   }
 
   static AttackerOrigin* attacker_;

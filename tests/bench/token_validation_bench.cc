@@ -79,7 +79,7 @@ void BM_ValidateCached(benchmark::State& state) {
   (void)p.validator.Validate({token, ""});
   for (auto _ : state) {
     ValidationResult r = p.validator.Validate({token, ""});
-    if (!r.cached) state.SkipWithError("token cache did not answer");
+    if (!r.cached()) state.SkipWithError("token cache did not answer");
   }
   state.SetLabel(kAlgs[state.range(0)]);
 }

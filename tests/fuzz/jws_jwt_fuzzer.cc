@@ -81,6 +81,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ValidationResult r = world->validator.Validate({token, ""});
   // An accepted token must be a genuine one: its issuer trusted and claims present.
-  if (r.valid() && (r.token == nullptr || !r.token->claims.issuer)) __builtin_trap();
+  if (r.valid() && (r.token() == nullptr || !r.token()->claims.issuer)) __builtin_trap();
   return 0;
 }

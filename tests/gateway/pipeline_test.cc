@@ -309,7 +309,7 @@ TEST_F(PipelineTest, CouldNotDecideIsA503WithoutFailOpen) {
   EXPECT_TRUE(Upstreamed().empty());
 }
 
-// fail_open (seed name) only when no decision could be made: the request goes on as
+// fail_open (Dedalus MCP's name) only when no decision could be made: the request goes on as
 // anonymous, marked, with per-tool scopes still enforced.
 TEST_F(PipelineTest, FailOpenGoesOnAsAnonymousWithToolScopesEnforced) {
   Start(kPolicy, /*fail_open=*/true);

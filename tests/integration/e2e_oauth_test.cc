@@ -294,7 +294,7 @@ World* E2eOAuth::world_ = nullptr;
 
 // 401 → RFC 9728 metadata → RFC 8414 metadata → RFC 7591 registration → authorization
 // (PKCE, RFC 8707 resource) → token → retry, all done by the SDK; then tools work, and
-// a tool needing a scope the client was not granted is denied with the seed's text.
+// a tool needing a scope the client was not granted is denied with the denial text.
 TEST_F(E2eOAuth, SdkClientGoesFromNoTokenToToolCalls) {
   const size_t as_log_before = AsLog().size();
   Suite suite(*world_, "flow", "");
@@ -360,7 +360,7 @@ TEST_F(E2eOAuth, SdkClientGoesFromNoTokenToToolCalls) {
   EXPECT_EQ(Str(At(At(t, "claims"), "scope")), "mcp");
   EXPECT_EQ(Str(At(At(t, "claims"), "sub")), "e2e-user");
 
-  // Then the session works, and the seed's denial for a scope not granted.
+  // Then the session works, and the denial text for a scope not granted.
   const boost::json::array& results = out["results"].as_array();
   ASSERT_EQ(results.size(), 3u) << ToJson(results);
   EXPECT_THAT(ToJson(At(results[0], "tools")), AllOf(HasSubstr(R"("echo")"), HasSubstr(R"("get-sum")")));
@@ -398,7 +398,7 @@ TEST_F(E2eOAuth, SdkClientGoesFromNoTokenToToolCalls) {
     Record("token", "code + code_verifier + resource → JWT access token (RFC 9068 at+jwt), aud = the resource");
     Record("retry", "Authorization: Bearer (RFC 6750), tools/list and tools/call through the gateway");
     Record("tool scope denied",
-           "seed text as a tool error result: Tool \"get-sum\" requires scopes: ['math']. "
+           "denial text as a tool error result: Tool \"get-sum\" requires scopes: ['math']. "
            "Missing: ['math']");
   }
 }

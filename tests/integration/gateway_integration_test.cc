@@ -222,7 +222,7 @@ TEST_F(GatewaySuite, InvalidTokensAndMissingServerScopes) {
   const std::string scope = Raw(Post("/mcp", Initialize(), StrCat("Authorization: Bearer ", Token("bob", "other"), "\r\n")));
   ASSERT_THAT(scope, StartsWith("HTTP/1.1 403"));
   EXPECT_THAT(test::RawHeader(scope, "WWW-Authenticate"), HasSubstr(R"(scope="mcp", error="insufficient_scope")"));
-  // For a client older than 2025-11-25 the seed's answer: 401 invalid_token.
+  // For a client older than 2025-11-25 the answer it understands: 401 invalid_token.
   const std::string old = Raw(Post("/mcp", Initialize("2025-06-18"), StrCat("Authorization: Bearer ", Token("bob", "other"), "\r\n")));
   ASSERT_THAT(old, StartsWith("HTTP/1.1 401"));
   EXPECT_THAT(test::RawHeader(old, "WWW-Authenticate"), HasSubstr(R"(error="invalid_token")"));

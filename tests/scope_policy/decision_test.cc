@@ -1,4 +1,4 @@
-// Decisions: strategies, precedence, the seed's text, the challenge scope, the
+// Decisions: strategies, precedence, the denial text, the challenge scope, the
 // anonymous caller, unknown tools, methods without a target, list filtering.
 #include "services/scope_policy/decision.h"
 
@@ -146,7 +146,7 @@ TEST_F(DecisionTest, PatternPrecedence) {
 }
 
 TEST_F(DecisionTest, ToolNamesAppearAsSent) {
-  // The seed puts the name between double quotes as is.
+  // The name goes between double quotes as is (as Dedalus MCP writes it).
   auto p = MustCompile(R"(tools: {"*": {required_scopes: [x]}})");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(Decide(*p, Scopes{}, false, "tools/call", "say \"hi\"").message,

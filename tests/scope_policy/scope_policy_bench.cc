@@ -1,7 +1,7 @@
 // Costs of scope-policy decisions, for docs/benchmarks.md:
 //   BM_Decide/RULES/CASE       — Decide() in-process with RULES tool rules (half exact
 //                                names, half patterns); CASE: 0 exact name allowed,
-//                                1 exact name denied (builds the seed text), 2 pattern
+//                                1 exact name denied (builds the denial text), 2 pattern
 //                                allowed, 3 tool in no rule (allowed)
 //   BM_IsAllowed/RULES/CASE    — the same decision without the explanation
 //   BM_FilterList/NAMES        — FilterAllowed over NAMES tool names, 1,000 rules

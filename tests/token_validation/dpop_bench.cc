@@ -99,7 +99,7 @@ void BM_Bearer(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     ValidationResult r = p.validator.Validate({.token = tokens[i++ % tokens.size()], .scheme = "Bearer"});
-    if (!r.valid() || r.cached != cached) state.SkipWithError("unexpected result");
+    if (!r.valid() || r.cached() != cached) state.SkipWithError("unexpected result");
   }
   state.SetLabel(cached ? "cached" : "uncached");
 }
@@ -161,8 +161,8 @@ void BM_Dpop(benchmark::State& state) {
                                                .scheme = "DPoP",
                                                .dpop = {.proof = proofs[next], .method = "POST", .uri = kResource}});
     ++next;
-    if (!r.valid() || r.cached != cached) {
-      state.SkipWithError(StrCat("unexpected result: ", ReasonLabel(r.reason), " ", r.error.message()).c_str());
+    if (!r.valid() || r.cached() != cached) {
+      state.SkipWithError(StrCat("unexpected result: ", ReasonLabel(r.reason()), " ", r.error().message()).c_str());
       break;
     }
   }

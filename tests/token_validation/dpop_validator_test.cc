@@ -108,8 +108,8 @@ class DpopValidatorTest : public ::testing::Test {
   Reason ReasonOf(const std::string& token, std::string_view scheme, const std::string& proof,
                   std::string_view method = "POST", std::string_view uri = kResource) {
     ValidationResult r = Validate(token, scheme, proof, method, uri);
-    EXPECT_TRUE(r.error.ok()) << r.error;
-    return r.reason;
+    EXPECT_TRUE(r.error().ok()) << r.error();
+    return r.reason();
   }
 
   mutable int serial_ = 0;
@@ -134,8 +134,8 @@ class DpopValidatorTest : public ::testing::Test {
 TEST_F(DpopValidatorTest, BoundTokenWithAValidProof) {
   const std::string token = BoundToken(client_);
   ValidationResult r = Validate(token, "DPoP", Proof(token));
-  ASSERT_TRUE(r.valid()) << ReasonText(r.reason);
-  EXPECT_EQ(r.token->claims.confirmation_jkt, client_.private_key->Thumbprint());
+  ASSERT_TRUE(r.valid()) << ReasonText(r.reason());
+  EXPECT_EQ(r.token()->claims.confirmation_jkt, client_.private_key->Thumbprint());
   EXPECT_TRUE(r.dpop_proof_checked);
   EXPECT_EQ(r.dpop_nonce, "");  // nonces are off
   EXPECT_EQ(replay_.writes, 1);
@@ -157,14 +157,14 @@ TEST_F(DpopValidatorTest, AProofForAReplayStoreThatWaitsMustWait) {
   ValidationResult r = validator_->Validate(
       {.token = token, .scheme = "DPoP", .dpop = {.proof = Proof(token), .method = "POST", .uri = kResource},
        .may_wait = false});
-  EXPECT_TRUE(r.must_wait);
+  EXPECT_TRUE(r.must_wait());
   EXPECT_EQ(replay_.writes, 1);
   // Without a proof there is nothing to ask the store: a cached bearer token is answered.
   const std::string plain = PlainToken();
   ASSERT_TRUE(Validate(plain, "Bearer", "").valid());
   r = validator_->Validate({.token = plain, .scheme = "Bearer", .may_wait = false});
-  EXPECT_FALSE(r.must_wait);
-  EXPECT_TRUE(r.cached);
+  EXPECT_FALSE(r.must_wait());
+  EXPECT_TRUE(r.cached());
 }
 
 TEST_F(DpopValidatorTest, BoundTokenPresentedAsBearerIsRefused) {
@@ -280,15 +280,15 @@ TEST_F(DpopValidatorTest, CachedTokenStillNeedsAFreshValidProof) {
   const std::string first = Proof(token);
   ValidationResult r = Validate(token, "DPoP", first);
   ASSERT_TRUE(r.valid());
-  EXPECT_FALSE(r.cached);
+  EXPECT_FALSE(r.cached());
   r = Validate(token, "DPoP", Proof(token));
   EXPECT_TRUE(r.valid());
-  EXPECT_TRUE(r.cached);
+  EXPECT_TRUE(r.cached());
   // The cache answers for the token only.
   r = Validate(token, "DPoP", first);
-  EXPECT_TRUE(r.cached);
-  EXPECT_EQ(r.reason, v1::REASON_DPOP_REPLAYED);
-  EXPECT_EQ(r.token, nullptr);
+  EXPECT_TRUE(r.cached());
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_REPLAYED);
+  EXPECT_EQ(r.token(), nullptr);
   EXPECT_EQ(ReasonOf(token, "DPoP", ""), v1::REASON_DPOP_PROOF_MISSING);
   EXPECT_EQ(ReasonOf(token, "", ""), v1::REASON_DPOP_PROOF_MISSING);
   EXPECT_EQ(ReasonOf(token, "Bearer", ""), v1::REASON_DPOP_BOUND_TOKEN_AS_BEARER);
@@ -300,7 +300,7 @@ TEST_F(DpopValidatorTest, CachedTokenStillNeedsAFreshValidProof) {
             v1::REASON_DPOP_PROOF_INVALID);
   r = Validate(token, "DPoP", Proof(token));
   EXPECT_TRUE(r.valid());
-  EXPECT_TRUE(r.cached);
+  EXPECT_TRUE(r.cached());
 }
 
 TEST_F(DpopValidatorTest, ReplayStoreDownCannotBeDecided) {
@@ -310,8 +310,8 @@ TEST_F(DpopValidatorTest, ReplayStoreDownCannotBeDecided) {
   for (int i = 0; i < 3; ++i) {
     ValidationResult r = Validate(token, "DPoP", Proof(token));
     EXPECT_FALSE(r.valid());
-    EXPECT_EQ(r.error.code(), absl::StatusCode::kUnavailable) << r.error;
-    EXPECT_EQ(r.token, nullptr);
+    EXPECT_EQ(r.error().code(), absl::StatusCode::kUnavailable) << r.error();
+    EXPECT_EQ(r.token(), nullptr);
   }
   // Requests that need no replay store are still answered.
   EXPECT_EQ(ReasonOf(PlainToken(), "Bearer", ""), v1::REASON_OK);
@@ -326,32 +326,32 @@ TEST_F(DpopValidatorTest, ServerNonces) {
   const std::string token = BoundToken(client_);
   // The first request has no nonce: use_dpop_nonce with a fresh one.
   ValidationResult r = Validate(token, "DPoP", Proof(token));
-  EXPECT_EQ(r.reason, v1::REASON_DPOP_NONCE_REQUIRED);
-  EXPECT_EQ(ReasonErrorCode(r.reason), "use_dpop_nonce");
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_NONCE_REQUIRED);
+  EXPECT_EQ(ReasonErrorCode(r.reason()), "use_dpop_nonce");
   ASSERT_FALSE(r.dpop_nonce.empty());
   EXPECT_TRUE(nonces_->Accepts(r.dpop_nonce));
   const std::string nonce = r.dpop_nonce;
   EXPECT_EQ(replay_.writes, 0);
   // Retried with it: accepted, and the answer carries the current nonce.
   r = Validate(token, "DPoP", Proof(client_, token, {.nonce = nonce}));
-  EXPECT_TRUE(r.valid()) << ReasonText(r.reason);
+  EXPECT_TRUE(r.valid()) << ReasonText(r.reason());
   EXPECT_EQ(r.dpop_nonce, nonce);
   // The previous step's nonce still works.
   clock_.Advance(absl::Seconds(60));
   r = Validate(token, "DPoP", Proof(client_, token, {.iat = kNow + 60, .nonce = nonce}));
-  EXPECT_TRUE(r.valid()) << ReasonText(r.reason);
+  EXPECT_TRUE(r.valid()) << ReasonText(r.reason());
   EXPECT_NE(r.dpop_nonce, nonce);  // the client is handed the next one
   // Two steps on it is stale.
   clock_.Advance(absl::Seconds(60));
   r = Validate(token, "DPoP", Proof(client_, token, {.iat = kNow + 120, .nonce = nonce}));
-  EXPECT_EQ(r.reason, v1::REASON_DPOP_NONCE_REQUIRED);
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_NONCE_REQUIRED);
   EXPECT_NE(r.dpop_nonce, nonce);
   EXPECT_TRUE(nonces_->Accepts(r.dpop_nonce));
   EXPECT_EQ(ReasonOf(token, "DPoP", Proof(client_, token, {.iat = kNow + 120, .nonce = "made-up"})),
             v1::REASON_DPOP_NONCE_REQUIRED);
   // Other DPoP refusals carry a nonce too; plain Bearer answers do not.
   r = Validate(token, "DPoP", "");
-  EXPECT_EQ(r.reason, v1::REASON_DPOP_PROOF_MISSING);
+  EXPECT_EQ(r.reason(), v1::REASON_DPOP_PROOF_MISSING);
   EXPECT_FALSE(r.dpop_nonce.empty());
   r = Validate(PlainToken(), "Bearer", "");
   EXPECT_TRUE(r.valid());
@@ -388,14 +388,14 @@ TEST_F(DpopValidatorTest, DefaultVerifierStillProtectsBoundTokens) {
   TokenValidator plain(ValidatorOptions{.default_resource = kResource}, &issuers_, &jwks_, nullptr, &cache_, &metrics_,
                        &clock_);
   const std::string token = BoundToken(client_);
-  EXPECT_EQ(plain.Validate({.token = token}).reason, v1::REASON_DPOP_PROOF_MISSING);
-  EXPECT_EQ(plain.Validate({.token = token, .scheme = "Bearer"}).reason, v1::REASON_DPOP_BOUND_TOKEN_AS_BEARER);
+  EXPECT_EQ(plain.Validate({.token = token}).reason(), v1::REASON_DPOP_PROOF_MISSING);
+  EXPECT_EQ(plain.Validate({.token = token, .scheme = "Bearer"}).reason(), v1::REASON_DPOP_BOUND_TOKEN_AS_BEARER);
   const std::string proof = Proof(token);
-  EXPECT_EQ(plain.Validate({.token = token, .scheme = "DPoP", .dpop = {proof, "POST", kResource}}).reason,
+  EXPECT_EQ(plain.Validate({.token = token, .scheme = "DPoP", .dpop = {proof, "POST", kResource}}).reason(),
             v1::REASON_OK);
-  EXPECT_EQ(plain.Validate({.token = token, .scheme = "DPoP", .dpop = {proof, "POST", kResource}}).reason,
+  EXPECT_EQ(plain.Validate({.token = token, .scheme = "DPoP", .dpop = {proof, "POST", kResource}}).reason(),
             v1::REASON_DPOP_REPLAYED);
-  EXPECT_EQ(plain.Validate({.token = PlainToken()}).reason, v1::REASON_OK);
+  EXPECT_EQ(plain.Validate({.token = PlainToken()}).reason(), v1::REASON_OK);
 }
 
 }  // namespace

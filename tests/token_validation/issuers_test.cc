@@ -26,7 +26,7 @@ TEST(Issuers, SeedDefaultAuthorizationServerWhenNothingConfigured) {
   EXPECT_TRUE(r.issuers()[0]->jwks_source.empty());  // found by discovery
 }
 
-// Configuring validators does not silently keep trusting the seed's default server.
+// Configuring validators does not silently keep trusting the default authorization server.
 TEST(Issuers, ValidatorsReplaceTheDefaultServer) {
   IssuerRegistry r = FromYaml(R"(
 resource: https://mcp.example.com/mcp

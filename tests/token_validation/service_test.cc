@@ -6,8 +6,7 @@ namespace mcpauth::tv {
 namespace {
 
 TEST(FillResponse, InvalidCarriesReasonAndRfc6750Texts) {
-  ValidationResult r;
-  r.reason = v1::REASON_EXPIRED;
+  const auto r = ValidationResult::Decided(v1::REASON_EXPIRED);
   v1::ValidateResponse response;
   FillResponse(r, &response);
   EXPECT_FALSE(response.valid());
@@ -26,10 +25,7 @@ TEST(FillResponse, ValidCarriesThePrincipal) {
   token->claims.expires_at = 1700000100.9;
   token->claims.confirmation_jkt = "jkt";
   token->claims_json = R"({"sub":"alice"})";
-  ValidationResult r;
-  r.reason = v1::REASON_OK;
-  r.token = token;
-  r.cached = true;
+  const auto r = ValidationResult::Decided(v1::REASON_OK, token, /*cached=*/true);
   v1::ValidateResponse response;
   FillResponse(r, &response);
   EXPECT_TRUE(response.valid());

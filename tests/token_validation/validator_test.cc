@@ -48,8 +48,8 @@ jwt_validators:
   }
   Reason ReasonOf(const std::string& token, const std::string& resource = "") {
     ValidationResult r = Validate(token, resource);
-    EXPECT_TRUE(r.error.ok()) << r.error;
-    return r.reason;
+    EXPECT_TRUE(r.error().ok()) << r.error();
+    return r.reason();
   }
 
   ManualClock clock_;
@@ -71,12 +71,12 @@ jwt_validators:
 
 TEST_F(ValidatorTest, ValidTokenYieldsThePrincipal) {
   ValidationResult r = Validate(Mint(a_es_, Claims()));
-  ASSERT_TRUE(r.valid()) << ReasonText(r.reason);
-  EXPECT_FALSE(r.cached);
-  EXPECT_EQ(r.token->claims.subject, std::optional<std::string>("alice"));
-  EXPECT_EQ(r.token->claims.scopes, (std::vector<std::string>{"read", "files:delete"}));
-  EXPECT_EQ(r.token->issuer->issuer, kIssuerA);
-  EXPECT_NE(r.token->claims_json.find("\"jti\":\"j1\""), std::string::npos);
+  ASSERT_TRUE(r.valid()) << ReasonText(r.reason());
+  EXPECT_FALSE(r.cached());
+  EXPECT_EQ(r.token()->claims.subject, std::optional<std::string>("alice"));
+  EXPECT_EQ(r.token()->claims.scopes, (std::vector<std::string>{"read", "files:delete"}));
+  EXPECT_EQ(r.token()->issuer->issuer, kIssuerA);
+  EXPECT_NE(r.token()->claims_json.find("\"jti\":\"j1\""), std::string::npos);
 }
 
 TEST_F(ValidatorTest, EachAlgorithmOfTheIssuer) {
@@ -89,15 +89,15 @@ TEST_F(ValidatorTest, SecondValidationComesFromTheCacheAndIsRechecked) {
   ASSERT_TRUE(Validate(token).valid());
   ValidationResult again = Validate(token);
   EXPECT_TRUE(again.valid());
-  EXPECT_TRUE(again.cached);
+  EXPECT_TRUE(again.cached());
   // The audience depends on the request, so it is checked on every hit.
   ValidationResult elsewhere = Validate(token, "https://other.example.com/mcp");
-  EXPECT_TRUE(elsewhere.cached);
-  EXPECT_EQ(elsewhere.reason, v1::REASON_AUDIENCE_MISMATCH);
+  EXPECT_TRUE(elsewhere.cached());
+  EXPECT_EQ(elsewhere.reason(), v1::REASON_AUDIENCE_MISMATCH);
   // And expiry depends on the clock.
   clock_.Advance(absl::Seconds(600 + 60));
   ValidationResult expired = Validate(token);
-  EXPECT_EQ(expired.reason, v1::REASON_EXPIRED);
+  EXPECT_EQ(expired.reason(), v1::REASON_EXPIRED);
 }
 
 TEST_F(ValidatorTest, SizeLimits) {
@@ -144,15 +144,15 @@ TEST_F(ValidatorTest, AnIssuerAudienceVouchesOnlyForTheDefaultResource) {
   EXPECT_EQ(ReasonOf(for_default, route_b), v1::REASON_AUDIENCE_MISMATCH);
   // From the token cache too (the token was verified above).
   ValidationResult cached = Validate(for_default, route_b);
-  EXPECT_TRUE(cached.cached);
-  EXPECT_EQ(cached.reason, v1::REASON_AUDIENCE_MISMATCH);
+  EXPECT_TRUE(cached.cached());
+  EXPECT_EQ(cached.reason(), v1::REASON_AUDIENCE_MISMATCH);
   // The route names the audience it accepts: then that is what counts, for the
   // default resource as well.
   const std::vector<std::string_view> api_b = {"api://b"};
-  EXPECT_EQ(validator_.Validate({.token = for_default, .resource = route_b, .audiences = api_b}).reason,
+  EXPECT_EQ(validator_.Validate({.token = for_default, .resource = route_b, .audiences = api_b}).reason(),
             v1::REASON_OK);
   const std::vector<std::string_view> api_c = {"api://c"};
-  EXPECT_EQ(validator_.Validate({.token = for_default, .resource = kResource, .audiences = api_c}).reason,
+  EXPECT_EQ(validator_.Validate({.token = for_default, .resource = kResource, .audiences = api_c}).reason(),
             v1::REASON_AUDIENCE_MISMATCH);
   // A token whose aud is the route's own URI is good there, issuer audience or not.
   claims["aud"] = route_b;
@@ -228,8 +228,8 @@ TEST_F(ValidatorTest, EmbeddedKeysAreNeverUsed) {
 TEST_F(ValidatorTest, KeysUnavailableIsNotAnInvalidToken) {
   fetcher_.Fail(kJwksA);
   ValidationResult r = Validate(Mint(a_es_, Claims()));
-  EXPECT_FALSE(r.error.ok());
-  EXPECT_EQ(r.error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(r.error().ok());
+  EXPECT_EQ(r.error().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(r.valid());
 }
 
@@ -244,7 +244,7 @@ TEST_F(ValidatorTest, DiscoveredIssuerKeys) {
 TEST_F(ValidatorTest, DiscoveryFailureIsNotAnInvalidToken) {
   auto d = MakeKey("ES256", "d1");
   ValidationResult r = Validate(Mint(d, Claims("https://discovered.example.com")));
-  EXPECT_FALSE(r.error.ok());
+  EXPECT_FALSE(r.error().ok());
 }
 
 TEST_F(ValidatorTest, CacheEntriesAreCappedByTheKeyCacheLifetime) {
@@ -255,7 +255,7 @@ TEST_F(ValidatorTest, CacheEntriesAreCappedByTheKeyCacheLifetime) {
   clock_.Advance(absl::Seconds(301));
   ValidationResult r = Validate(token);
   EXPECT_TRUE(r.valid());
-  EXPECT_FALSE(r.cached);
+  EXPECT_FALSE(r.cached());
 }
 
 // may_wait false answers whatever memory can (a cached token, a signature against
@@ -265,23 +265,23 @@ TEST_F(ValidatorTest, WithoutWaitingOnlyMemoryAnswers) {
     return validator_.Validate({.token = token, .may_wait = false});
   };
   const std::string first = Mint(a_es_, Claims());
-  EXPECT_TRUE(no_wait(first).must_wait);  // keys never loaded
+  EXPECT_TRUE(no_wait(first).must_wait());  // keys never loaded
   EXPECT_EQ(fetcher_.Total(), 0);
   ASSERT_TRUE(Validate(first).valid());
   EXPECT_EQ(fetcher_.Count(kJwksA), 1);
 
   ValidationResult fresh = no_wait(Mint(a_rs_, Claims()));
-  EXPECT_FALSE(fresh.must_wait);
+  EXPECT_FALSE(fresh.must_wait());
   EXPECT_TRUE(fresh.valid());
-  EXPECT_FALSE(fresh.cached);
-  EXPECT_TRUE(no_wait(first).cached);
+  EXPECT_FALSE(fresh.cached());
+  EXPECT_TRUE(no_wait(first).cached());
   // Refusals that need no keys are answered too.
-  EXPECT_EQ(no_wait(Mint(a_es_, Claims(kIssuerB))).reason, v1::REASON_AUDIENCE_MISMATCH);
+  EXPECT_EQ(no_wait(Mint(a_es_, Claims(kIssuerB))).reason(), v1::REASON_AUDIENCE_MISMATCH);
   // An unknown kid would mean a refetch.
-  EXPECT_TRUE(no_wait(Mint(MakeKey("ES256", "a-es-2"), Claims())).must_wait);
+  EXPECT_TRUE(no_wait(Mint(MakeKey("ES256", "a-es-2"), Claims())).must_wait());
   // Keys past their lifetime would mean a refresh.
   clock_.Advance(absl::Seconds(301));
-  EXPECT_TRUE(no_wait(Mint(a_es_, Claims())).must_wait);
+  EXPECT_TRUE(no_wait(Mint(a_es_, Claims())).must_wait());
   EXPECT_EQ(fetcher_.Count(kJwksA), 1);
 }
 
@@ -291,11 +291,11 @@ TEST_F(ValidatorTest, WithoutWaitingDiscoveredKeysNeedDiscoveryInMemory) {
                  R"({"issuer":"https://discovered.example.com","jwks_uri":"https://discovered.example.com/keys"})");
   fetcher_.Serve("https://discovered.example.com/keys", testing::JwksOf({&d}));
   const std::string token = Mint(d, Claims("https://discovered.example.com"));
-  EXPECT_TRUE(validator_.Validate({.token = token, .may_wait = false}).must_wait);
+  EXPECT_TRUE(validator_.Validate({.token = token, .may_wait = false}).must_wait());
   EXPECT_EQ(fetcher_.Total(), 0);
   ASSERT_EQ(ReasonOf(token), v1::REASON_OK);
   ValidationResult r = validator_.Validate({.token = Mint(d, Claims("https://discovered.example.com")), .may_wait = false});
-  EXPECT_FALSE(r.must_wait);
+  EXPECT_FALSE(r.must_wait());
   EXPECT_TRUE(r.valid());
 }
 

@@ -10,17 +10,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bin="$root/build/bin"
 duration="${1:-10}"; shift || true
 connections=("$@"); ((${#connections[@]})) || connections=(1 4 16 64)
-work="$(mktemp -d /tmp/mcpauth-bench.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-source "$root/tools/benchmarks/ports.sh"
+source "$root/tools/benchmarks/lib.sh"
+bench_workspace mcpauth-bench
 up=$(free_port); gw_open=$(free_port); gw_auth=$(free_port); tv=$(free_port); sp=$(free_port); md=$(free_port)
-
-"$bin/mcpauth-bench-upstream" "$up" 1 & pids+=($!)
-"$bin/mcpauth" keys generate --alg ES256 --kid bench --out "$work/key.json" >/dev/null
-"$bin/mcpauth" keys jwks "$work/key.json" >"$work/jwks.json"
+bench_upstream_and_key "$up"
 cat >"$work/open.yaml" <<YAML
 resource: "http://127.0.0.1:$gw_open/mcp"
 logging: {level: warn}

@@ -1,5 +1,5 @@
-// `mcpauth mcp`: a small MCP client for users and tests (the seed tests with
-// MCPClient.connect(url, auth=BearerAuth(...))). It performs initialize, then the
+// `mcpauth mcp`: a small MCP client for users and tests (what Dedalus MCP users do
+// with MCPClient.connect(url, auth=BearerAuth(...))). It performs initialize, then the
 // call, over Streamable HTTP (JSON or SSE replies), with a bearer token or a
 // DPoP-bound one (a fresh proof per request, following DPoP-Nonce). On 401 it prints
 // the challenge and the protected resource metadata it points to.

@@ -255,16 +255,16 @@ TEST_P(DpopCaseTest, GivesTheExpectedReason) {
   SCOPED_TRACE(c.description);
   Harness harness(GetFixtures(), c.nonces);
   const ValidationResult r = harness.Validate(c);
-  ASSERT_TRUE(r.error.ok()) << r.error;
-  EXPECT_EQ(v1::Reason_Name(r.reason), c.expected_reason);
+  ASSERT_TRUE(r.error().ok()) << r.error();
+  EXPECT_EQ(v1::Reason_Name(r.reason()), c.expected_reason);
   if (c.expected_reason == "REASON_OK") {
-    ASSERT_NE(r.token, nullptr);
-    EXPECT_EQ(r.token->claims.subject.value_or(""), "user-1234");
+    ASSERT_NE(r.token(), nullptr);
+    EXPECT_EQ(r.token()->claims.subject.value_or(""), "user-1234");
     if (!c.expected_jkt.empty()) {
-      EXPECT_EQ(r.token->claims.confirmation_jkt.value_or(""), c.expected_jkt);
+      EXPECT_EQ(r.token()->claims.confirmation_jkt.value_or(""), c.expected_jkt);
     }
   } else {
-    EXPECT_EQ(r.token, nullptr);
+    EXPECT_EQ(r.token(), nullptr);
   }
   if (!c.expected_nonce.empty()) {
     EXPECT_EQ(r.dpop_nonce, c.expected_nonce);
@@ -299,11 +299,11 @@ TEST(DpopFixtures, EveryValidProofIsAcceptedOnlyOnce) {
     ++valid;
     Harness harness(f, c.nonces);
     const ValidationResult first = harness.Validate(c);
-    ASSERT_TRUE(first.valid()) << v1::Reason_Name(first.reason);
+    ASSERT_TRUE(first.valid()) << v1::Reason_Name(first.reason());
     const ValidationResult second = harness.Validate(c);
-    ASSERT_TRUE(second.error.ok());
-    EXPECT_EQ(v1::Reason_Name(second.reason), "REASON_DPOP_REPLAYED");
-    EXPECT_TRUE(second.cached);
+    ASSERT_TRUE(second.error().ok());
+    EXPECT_EQ(v1::Reason_Name(second.reason()), "REASON_DPOP_REPLAYED");
+    EXPECT_TRUE(second.cached());
   }
   EXPECT_GE(valid, 10);
 }

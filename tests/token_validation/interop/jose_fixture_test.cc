@@ -238,25 +238,25 @@ TEST_P(JoseCaseTest, GivesTheExpectedReason) {
 
   ValidatorHarness harness(GetFixtures());
   const ValidationResult result = harness.Validate(c.token);
-  ASSERT_TRUE(result.error.ok()) << "could not decide: " << result.error;
-  EXPECT_EQ(ReasonName(result.reason), c.expected_reason);
-  EXPECT_FALSE(result.cached);
+  ASSERT_TRUE(result.error().ok()) << "could not decide: " << result.error();
+  EXPECT_EQ(ReasonName(result.reason()), c.expected_reason);
+  EXPECT_FALSE(result.cached());
   EXPECT_EQ(harness.fetcher().Total(), 0) << "a file key set must never be fetched over HTTP";
 
   if (expected == v1::REASON_OK) {
     ASSERT_TRUE(result.valid());
-    ASSERT_NE(result.token, nullptr);
-    const JwtClaims& claims = result.token->claims;
+    ASSERT_NE(result.token(), nullptr);
+    const JwtClaims& claims = result.token()->claims;
     EXPECT_EQ(claims.subject.value_or("<none>"), c.expected_subject);
     EXPECT_EQ(claims.issuer.value_or("<none>"), c.expected_issuer);
     EXPECT_EQ(claims.client_id.value_or("<none>"), c.expected_client_id);
     EXPECT_THAT(claims.scopes, ::testing::ElementsAreArray(c.expected_scopes));
     EXPECT_THAT(claims.audiences, ::testing::Contains(GetFixtures().audience));
-    ASSERT_NE(result.token->issuer, nullptr);
-    EXPECT_EQ(result.token->issuer->issuer, GetFixtures().issuer);
+    ASSERT_NE(result.token()->issuer, nullptr);
+    EXPECT_EQ(result.token()->issuer->issuer, GetFixtures().issuer);
   } else {
     EXPECT_FALSE(result.valid());
-    EXPECT_TRUE(result.token == nullptr);
+    EXPECT_TRUE(result.token() == nullptr);
   }
 }
 
@@ -290,16 +290,16 @@ TEST(JoseFixtures, ValidTokenIsServedFromTheTokenCacheTheSecondTime) {
     ASSERT_NE(c, nullptr);
     ValidatorHarness harness(f);
     const ValidationResult first = harness.Validate(c->token);
-    ASSERT_EQ(ReasonName(first.reason), "REASON_OK");
-    EXPECT_FALSE(first.cached);
+    ASSERT_EQ(ReasonName(first.reason()), "REASON_OK");
+    EXPECT_FALSE(first.cached());
 
     const ValidationResult second = harness.Validate(c->token);
-    ASSERT_TRUE(second.error.ok()) << second.error;
-    EXPECT_EQ(ReasonName(second.reason), "REASON_OK");
-    EXPECT_TRUE(second.cached);
-    ASSERT_NE(second.token, nullptr);
-    EXPECT_EQ(second.token->claims.subject.value_or(""), c->expected_subject);
-    EXPECT_THAT(second.token->claims.scopes, ::testing::ElementsAreArray(c->expected_scopes));
+    ASSERT_TRUE(second.error().ok()) << second.error();
+    EXPECT_EQ(ReasonName(second.reason()), "REASON_OK");
+    EXPECT_TRUE(second.cached());
+    ASSERT_NE(second.token(), nullptr);
+    EXPECT_EQ(second.token()->claims.subject.value_or(""), c->expected_subject);
+    EXPECT_THAT(second.token()->claims.scopes, ::testing::ElementsAreArray(c->expected_scopes));
   }
 }
 
@@ -311,8 +311,8 @@ TEST(JoseFixtures, InvalidTokenIsNeverCached) {
   ValidatorHarness harness(f);
   for (int i = 0; i < 2; ++i) {
     const ValidationResult r = harness.Validate(c->token);
-    EXPECT_EQ(ReasonName(r.reason), "REASON_SIGNATURE_INVALID");
-    EXPECT_FALSE(r.cached);
+    EXPECT_EQ(ReasonName(r.reason()), "REASON_SIGNATURE_INVALID");
+    EXPECT_FALSE(r.cached());
   }
 }
 
