@@ -158,13 +158,12 @@ std::string VerbName(http::verb v) { return std::string(View(http::to_string(v))
 // The MCP protocol version the client speaks: its MCP-Protocol-Version header, or,
 // on an initialize request (which is sent before any version is agreed and so
 // carries no header), the version it asks for in params.protocolVersion.
-std::string ClientProtocolVersion(const Request& request) {
+std::string ClientProtocolVersion(const Request& request, const RequestInfo& info) {
   const std::string_view header = View(request["MCP-Protocol-Version"]);
   if (!header.empty() || request.method() != http::verb::post) return std::string(header);
   // An initialize request is small; a larger body is not read for a version.
   if (request.body().size() > AuthPipeline::kUnauthenticatedBodyBytes) return "";
-  const JsonRpcBody body = ParseJsonRpcBody(request.body());
-  for (const JsonRpcMessage& m : body.messages) {
+  for (const JsonRpcMessage& m : info.Body(request).messages) {
     if (m.method != sp::kInitialize || !m.raw.is_object()) continue;
     const boost::json::value* params = m.raw.get_object().if_contains("params");
     const boost::json::value* version =
@@ -192,77 +191,37 @@ AuthPipeline::AuthPipeline(PipelineOptions options, SuiteView* view, std::shared
       known_good_tokens_(50'000),
       cache_requests_(&CacheRequestsFamily(metrics->registry())) {}
 
-Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestInfo& info,
-                                          const Credentials& credentials, v1::ValidateResponse& validated,
-                                          Shed& shed) {
-  // Only plain bearer requests: a DPoP request carries a new proof every time.
-  const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
+AuthPipeline::Admission AuthPipeline::Admit(const std::string& key, const RequestInfo& info) {
+  Admission admission;
+  admission.client = ClientKey(info.client_address);
+  // Unless the token has been seen valid (DPoP tokens too: their proofs are new each
+  // time), a call spends the client's and the process's budgets of failed
+  // authentications: a caller whose token is good is never shed for others' failures.
+  const bool known_good = known_good_tokens_.Find(key) != nullptr;
+  if (!known_good && !client_failures_.TryReserve(admission.client)) {
+    admission.shed = Shed::kClientOverBudget;
+    return admission;
+  }
+  admission.ticket = validations_.TryAcquire();
+  if (!admission.ticket || (!known_good && !total_failures_.TryReserve(""))) {
+    if (!known_good) client_failures_.Refund(admission.client);
+    admission.shed = Shed::kOverloaded;
+    return admission;
+  }
+  admission.reserved = !known_good;
+  return admission;
+}
+
+void AuthPipeline::Refund(Admission& admission) {
+  if (!admission.reserved) return;
+  client_failures_.Refund(admission.client);
+  total_failures_.Refund("");
+  admission.reserved = false;
+}
+
+Task<grpc::Status> AuthPipeline::CallTokenValidation(const Request& request, const RequestInfo& info,
+                                                     const Credentials& credentials, v1::ValidateResponse& validated) {
   const GatewayRoute& route = info.route->config;
-  const std::string key = StrCat(route.resource, "\n", StrJoin(route.audiences, " "), "\n", credentials.token);
-  std::shared_ptr<InFlightValidation> shared;  // bearer tokens: the call this request leads or joins
-  std::string flight_key;                      // its key in in_flight_: the digest, not the token
-  bool leader = false;
-  if (cacheable) {
-    if (auto hit = validation_cache_.Find(key)) {
-      cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "hit"}}).Increment();
-      validated = *hit;
-      co_return grpc::Status::OK;
-    }
-    // One call per bearer token at a time: join the one in flight, or lead a new one.
-    flight_key = SecretDigest(key);
-    std::lock_guard<std::mutex> lock(in_flight_mu_);
-    auto it = in_flight_.find(flight_key);
-    if (it != in_flight_.end()) {
-      shared = it->second;
-    } else {
-      leader = true;
-    }
-  }
-  // A call to make: admitted within the process's cap on calls in flight (joining
-  // one costs nothing and is not counted) and, unless the token has been seen valid
-  // (DPoP tokens too: their proofs are new each time), within the client's and the
-  // process's budgets of failed authentications: a caller whose token is good is
-  // never shed for other callers' failures.
-  InFlightLimit::Ticket ticket;
-  const std::string client = ClientKey(info.client_address);
-  bool reserved = false;
-  if (shared == nullptr) {
-    const bool known_good = known_good_tokens_.Find(key) != nullptr;
-    if (!known_good && !client_failures_.TryReserve(client)) {
-      shed = Shed::kClientOverBudget;
-      co_return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "client over its failed-authentication budget");
-    }
-    ticket = validations_.TryAcquire();
-    if (!ticket || (!known_good && !total_failures_.TryReserve(""))) {
-      if (!known_good) client_failures_.Refund(client);
-      shed = Shed::kOverloaded;
-      co_return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many validations failing or in flight");
-    }
-    reserved = !known_good;
-  }
-  if (leader) {
-    std::lock_guard<std::mutex> lock(in_flight_mu_);
-    auto [it, inserted] = in_flight_.try_emplace(flight_key, nullptr);
-    if (inserted) it->second = std::make_shared<InFlightValidation>();
-    shared = it->second;
-    leader = inserted;  // another request may have led meanwhile: then this one joins
-  }
-  if (cacheable && !leader) {
-    cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "joined"}}).Increment();
-    const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
-      std::unique_lock<std::mutex> lock(shared->mu);
-      if (!shared->done) {
-        shared->waiters.push_back(std::move(done));
-        return;
-      }
-      const grpc::Status finished = shared->status;
-      lock.unlock();
-      done(finished);
-    });
-    validated = shared->response;
-    co_return status;
-  }
-  if (leader) cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
   v1::ValidateRequest validate;
   validate.set_token(credentials.token);
   validate.set_resource(route.resource);
@@ -280,36 +239,64 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
   const grpc::Status status = co_await AwaitGrpc([&](std::function<void(grpc::Status)> done) {
     token_validation_->async()->Validate(&context, &validate, &validated, std::move(done));
   });
-  if (status.ok() && validated.valid()) {
-    known_good_tokens_.Insert(key, std::make_shared<const bool>(true),
-                              std::min(absl::FromUnixSeconds(validated.principal().expires_at()),
-                                       absl::Now() + absl::Hours(1)));
+  co_return status;
+}
+
+void AuthPipeline::Remember(const std::string& key, bool cacheable, const grpc::Status& status,
+                            const v1::ValidateResponse& validated) {
+  if (!status.ok() || !validated.valid()) return;
+  const absl::Time expires_at = absl::FromUnixSeconds(validated.principal().expires_at());
+  known_good_tokens_.Insert(key, std::make_shared<const bool>(true), std::min(expires_at, absl::Now() + absl::Hours(1)));
+  if (cacheable && validated.principal().confirmation_jkt().empty()) {
+    validation_cache_.Insert(key, std::make_shared<const v1::ValidateResponse>(validated),
+                             std::min(expires_at, absl::Now() + options_.validation_cache_ttl));
   }
-  if (reserved && !(status.ok() && !validated.valid())) {
-    // Not a failed authentication (valid, or not judged): the reservation goes back.
-    client_failures_.Refund(client);
-    total_failures_.Refund("");
-  }
-  if (cacheable && status.ok() && validated.valid() && validated.principal().confirmation_jkt().empty()) {
-    const absl::Time expires = std::min(absl::FromUnixSeconds(validated.principal().expires_at()),
-                                        absl::Now() + options_.validation_cache_ttl);
-    validation_cache_.Insert(key, std::make_shared<const v1::ValidateResponse>(validated), expires);
-  }
-  if (leader) {
-    {
-      std::lock_guard<std::mutex> lock(in_flight_mu_);
-      in_flight_.erase(flight_key);
+}
+
+Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestInfo& info,
+                                          const Credentials& credentials, v1::ValidateResponse& validated,
+                                          Shed& shed) {
+  // Only plain bearer answers are kept and shared: a DPoP request carries a new
+  // proof every time.
+  const bool cacheable = credentials.scheme == "Bearer" && credentials.proof.empty();
+  const GatewayRoute& route = info.route->config;
+  const std::string key = StrCat(route.resource, "\n", StrJoin(route.audiences, " "), "\n", credentials.token);
+  std::string flight_key;  // the digest, never the token
+  std::shared_ptr<ValidationFlights::Flight> flight;
+  if (cacheable) {
+    if (auto hit = validation_cache_.Find(key)) {
+      cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "hit"}}).Increment();
+      validated = *hit;
+      co_return grpc::Status::OK;
     }
-    std::vector<std::function<void(grpc::Status)>> waiters;
-    {
-      std::lock_guard<std::mutex> lock(shared->mu);
-      shared->status = status;
-      shared->response = validated;
-      shared->done = true;
-      waiters.swap(shared->waiters);
-    }
-    for (auto& wake : waiters) wake(status);  // each resumes on its own executor
+    flight_key = SecretDigest(key);
+    flight = flights_.Find(flight_key);
   }
+  // A call of its own (joining one costs nothing and is not admitted).
+  Admission admission;
+  bool leader = !cacheable;
+  if (flight == nullptr) {
+    admission = Admit(key, info);
+    if (admission.shed != Shed::kNone) {
+      shed = admission.shed;
+      co_return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, admission.shed == Shed::kClientOverBudget
+                                                                       ? "client over its failed-authentication budget"
+                                                                       : "too many validations failing or in flight");
+    }
+    if (cacheable) std::tie(flight, leader) = flights_.Lead(flight_key);
+  }
+  if (!leader) {
+    Refund(admission);  // another request began the same call meanwhile
+    cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "joined"}}).Increment();
+    const grpc::Status status = co_await ValidationFlights::Await(*flight, validated);
+    co_return status;
+  }
+  if (cacheable) cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
+  const grpc::Status status = co_await CallTokenValidation(request, info, credentials, validated);
+  Remember(key, cacheable, status, validated);
+  // Only a failed authentication spends the budgets (not a valid token, nor one not judged).
+  if (!status.ok() || validated.valid()) Refund(admission);
+  if (flight != nullptr) flights_.Land(flight_key, *flight, status, validated);
   co_return status;
 }
 
@@ -345,7 +332,7 @@ McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& i
   metadata::ChallengeRequest cr;
   cr.kind = kind;
   cr.resource = info.route->config.resource;
-  cr.protocol_version = ClientProtocolVersion(request);
+  cr.protocol_version = ClientProtocolVersion(request, info);
   cr.scheme = SchemeOf(scheme);
   cr.operation_scopes = std::move(operation_scopes);
   cr.error_description = std::string(description);
@@ -364,19 +351,101 @@ McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& i
   return d;
 }
 
+McpDecision AuthPipeline::Refusal(const Request& request, http::status status, std::string reason, JsonRpcCode code,
+                                  std::string_view message, int retry_after_seconds) {
+  McpDecision d;
+  d.reason = std::move(reason);
+  d.local = Gateway::JsonResponse(status, JsonRpcErrorMessage(nullptr, code, message), request.keep_alive());
+  if (retry_after_seconds > 0) d.local->set(http::field::retry_after, std::to_string(retry_after_seconds));
+  return d;
+}
+
+std::optional<McpDecision> AuthPipeline::Identify(const Request& request, const RequestInfo& info,
+                                                  const Credentials& credentials, const grpc::Status& status,
+                                                  const v1::ValidateResponse& validated, CallerIdentity& caller) {
+  if (!status.ok()) {
+    // fail_open is for "could not reach the validator, or it could not fetch keys"
+    // (UNAVAILABLE). A deadline hit or an overload is not that: whoever can make
+    // the validator slow must not turn invalid tokens into anonymous requests.
+    if (!options_.fail_open || status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      metrics_->CountDenial("validation_unavailable");
+      log::Warn(options_.fail_open ? "token validation overloaded or too slow; refusing (fail_open covers only an unreachable validator)"
+                                   : "token validation unavailable; refusing (fail_open is off)",
+                {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
+      return Refusal(request, http::status::service_unavailable, "validation_unavailable", JsonRpcCode::kRetryLater,
+                     "Authorization is temporarily unavailable; retry", 5);
+    }
+    // fail_open: only because no decision could be made. Server-level scopes are
+    // waived; every tool, resource or prompt that needs scopes stays denied.
+    metrics_->CountDenial("fail_open");
+    log::Warn("token validation unavailable; continuing as anonymous (fail_open)",
+              {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
+    caller.anonymous = true;
+    caller.owner = "anonymous";
+    return std::nullopt;
+  }
+  if (validated.reason() == v1::REASON_DPOP_PROOF_QUOTA) {
+    // A rate limit on this caller alone (token-validation without Redis).
+    metrics_->CountDenial("dpop_proof_quota");
+    McpDecision d = Refusal(request, http::status::too_many_requests, "dpop_proof_quota", JsonRpcCode::kRetryLater,
+                            validated.error_description(), 10);
+    if (!validated.dpop_nonce().empty()) d.local->set("DPoP-Nonce", validated.dpop_nonce());
+    return d;
+  }
+  if (!validated.valid()) {
+    return Challenge(request, info, tv::ReasonChallengeKind(validated.reason()), credentials.scheme,
+                     validated.error_description(), {}, validated.dpop_nonce());
+  }
+  caller.principal = validated.principal();
+  // The identity goes upstream in headers and owns sessions: a principal with no
+  // subject or client cannot own one, and one with control characters cannot be
+  // written (token-validation refuses those; this gateway does not rely on it).
+  const v1::Principal& p = caller.principal;
+  const bool writable = IsHttpFieldValue(p.subject()) && IsHttpFieldValue(p.client_id()) &&
+                        std::all_of(p.scopes().begin(), p.scopes().end(),
+                                    [](const std::string& s) { return IsHttpFieldValue(s); });
+  caller.owner = SessionBindings::OwnerKey(p.issuer(), p.subject(), p.client_id());
+  if (!writable || caller.owner.empty()) {
+    return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_TOKEN, credentials.scheme,
+                     writable ? "The access token names no subject (sub) and no client (client_id)"
+                              : "The access token's identity holds characters a header cannot carry");
+  }
+  for (const std::string& s : p.scopes()) caller.scope_views.push_back(s);
+  caller.dpop_nonce = validated.dpop_nonce();
+  return std::nullopt;
+}
+
+void AuthPipeline::Forward(McpDecision& d, const CallerIdentity& caller, const std::string& session_id) {
+  const IdentityHeaders& ids = options_.identity_headers;
+  if (caller.anonymous) {
+    d.upstream_headers.emplace_back(ids.anonymous, "true");
+  } else {
+    d.upstream_headers.emplace_back(ids.subject, caller.principal.subject());
+    d.upstream_headers.emplace_back(ids.scopes, StrJoin({caller.principal.scopes().begin(), caller.principal.scopes().end()}, " "));
+    d.upstream_headers.emplace_back(ids.claims, Base64UrlEncode(caller.principal.claims_json()));
+  }
+  if (!caller.dpop_nonce.empty()) d.client_headers.emplace_back("DPoP-Nonce", caller.dpop_nonce);
+  d.on_upstream_response = [sessions = sessions_, owner = caller.owner,
+                            session_id](const http::response_header<>& h) -> absl::Status {
+    const std::string_view assigned = View(h["Mcp-Session-Id"]);
+    if (assigned.empty() || assigned == session_id) return absl::OkStatus();
+    // A session the upstream hands this caller is bound to them; one already bound
+    // to someone else never reaches them.
+    if (sessions->Bind(assigned, owner) == SessionBindings::Owner::kOther) {
+      log::Error("the upstream assigned a session id that belongs to another principal; not relayed");
+      return absl::FailedPreconditionError("Upstream MCP server assigned a session that belongs to another principal");
+    }
+    return absl::OkStatus();
+  };
+}
+
+// credentials → validation → identity → server-level scopes → session → messages.
 Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info) {
   auto policy = view_->policy();
-  auto snapshot = view_->metadata();
-  if (policy == nullptr || snapshot == nullptr) {
-    McpDecision d;
-    d.reason = "not_ready";
-    d.local = Gateway::JsonResponse(http::status::service_unavailable,
-                                    JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, "Authorization is not ready yet; retry"),
-                                    request.keep_alive());
-    d.local->set(http::field::retry_after, "5");
-    co_return d;
+  if (policy == nullptr || view_->metadata() == nullptr) {
+    co_return Refusal(request, http::status::service_unavailable, "not_ready", JsonRpcCode::kRetryLater,
+                      "Authorization is not ready yet; retry", 5);
   }
-
   const Credentials credentials = ExtractCredentials(request);
   switch (credentials.outcome) {
     case Credentials::Outcome::kNone:
@@ -393,66 +462,10 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   Shed shed = Shed::kNone;
   const grpc::Status status = co_await Validate(request, info, credentials, validated, shed);
   if (shed != Shed::kNone) co_return ShedAnswer(request, info, shed);
-
   CallerIdentity caller;
-  std::string dpop_nonce;
-  if (!status.ok()) {
-    // fail_open is for "could not reach the validator, or it could not fetch keys"
-    // (UNAVAILABLE). A deadline hit or an overload is not that: whoever can make
-    // the validator slow must not turn invalid tokens into anonymous requests.
-    if (!options_.fail_open || status.error_code() != grpc::StatusCode::UNAVAILABLE) {
-      metrics_->CountDenial("validation_unavailable");
-      log::Warn(options_.fail_open ? "token validation overloaded or too slow; refusing (fail_open covers only an unreachable validator)"
-                                   : "token validation unavailable; refusing (fail_open is off)",
-                {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
-      McpDecision d;
-      d.reason = "validation_unavailable";
-      d.local = Gateway::JsonResponse(
-          http::status::service_unavailable,
-          JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, "Authorization is temporarily unavailable; retry"), request.keep_alive());
-      d.local->set(http::field::retry_after, "5");
-      co_return d;
-    }
-    // fail_open: only because no decision could be made. Server-level scopes are
-    // waived; every tool, resource or prompt that needs scopes stays denied.
-    metrics_->CountDenial("fail_open");
-    log::Warn("token validation unavailable; continuing as anonymous (fail_open)",
-              {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
-    caller.anonymous = true;
-    caller.owner = "anonymous";
-  } else if (validated.reason() == v1::REASON_DPOP_PROOF_QUOTA) {
-    // A rate limit on this caller alone (token-validation without Redis).
-    metrics_->CountDenial("dpop_proof_quota");
-    McpDecision d;
-    d.reason = "dpop_proof_quota";
-    d.local = Gateway::JsonResponse(http::status::too_many_requests,
-                                    JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, validated.error_description()),
-                                    request.keep_alive());
-    d.local->set(http::field::retry_after, "10");
-    if (!validated.dpop_nonce().empty()) d.local->set("DPoP-Nonce", validated.dpop_nonce());
-    co_return d;
-  } else if (!validated.valid()) {
-    co_return Challenge(request, info, tv::ReasonChallengeKind(validated.reason()), credentials.scheme,
-                        validated.error_description(), {}, validated.dpop_nonce());
-  } else {
-    caller.principal = validated.principal();
-    // The identity goes upstream in headers and owns sessions: a principal with no
-    // subject or client cannot own one, and one with control characters cannot be
-    // written (token-validation refuses those; this gateway does not rely on it).
-    const v1::Principal& p = caller.principal;
-    const bool writable = IsHttpFieldValue(p.subject()) && IsHttpFieldValue(p.client_id()) &&
-                          std::all_of(p.scopes().begin(), p.scopes().end(),
-                                      [](const std::string& s) { return IsHttpFieldValue(s); });
-    caller.owner = SessionBindings::OwnerKey(p.issuer(), p.subject(), p.client_id());
-    if (!writable || caller.owner.empty()) {
-      co_return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_TOKEN, credentials.scheme,
-                          writable ? "The access token names no subject (sub) and no client (client_id)"
-                                   : "The access token's identity holds characters a header cannot carry");
-    }
-    for (const std::string& s : p.scopes()) caller.scope_views.push_back(s);
-    dpop_nonce = validated.dpop_nonce();
+  if (std::optional<McpDecision> refused = Identify(request, info, credentials, status, validated, caller)) {
+    co_return std::move(*refused);
   }
-
   if (!caller.anonymous) {
     const sp::Decision server = sp::Decide(*policy, std::span<const std::string_view>(caller.scope_views), false, "", "");
     if (!server.allowed) {
@@ -460,10 +473,9 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
                           server.required_scopes);
     }
   }
-
   const std::string session_id(View(request["Mcp-Session-Id"]));
   if (!session_id.empty()) {
-    if (std::optional<McpDecision> refused = CheckSession(request, session_id, caller.owner)) co_return *refused;
+    if (std::optional<McpDecision> refused = CheckSession(request, session_id, caller.owner)) co_return std::move(*refused);
   }
 
   McpDecision d;
@@ -475,43 +487,19 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
     // on resumption with Last-Event-ID): filtered by their shape.
     d.transform = ListFilter(caller, std::nullopt);
   }
-  const IdentityHeaders& ids = options_.identity_headers;
-  if (caller.anonymous) {
-    d.upstream_headers.emplace_back(ids.anonymous, "true");
-  } else {
-    d.upstream_headers.emplace_back(ids.subject, caller.principal.subject());
-    d.upstream_headers.emplace_back(ids.scopes, StrJoin({caller.principal.scopes().begin(), caller.principal.scopes().end()}, " "));
-    d.upstream_headers.emplace_back(ids.claims, Base64UrlEncode(caller.principal.claims_json()));
-  }
-  if (!dpop_nonce.empty()) d.client_headers.emplace_back("DPoP-Nonce", dpop_nonce);
-  d.on_upstream_response = [sessions = sessions_, owner = caller.owner,
-                             session_id](const http::response_header<>& h) -> absl::Status {
-    const std::string_view assigned = View(h["Mcp-Session-Id"]);
-    if (assigned.empty() || assigned == session_id) return absl::OkStatus();
-    // A session the upstream hands this caller is bound to them; one already bound
-    // to someone else never reaches them.
-    if (sessions->Bind(assigned, owner) == SessionBindings::Owner::kOther) {
-      log::Error("the upstream assigned a session id that belongs to another principal; not relayed");
-      return absl::FailedPreconditionError("Upstream MCP server assigned a session that belongs to another principal");
-    }
-    return absl::OkStatus();
-  };
+  Forward(d, caller, session_id);
   co_return d;
 }
 
 McpDecision AuthPipeline::ShedAnswer(const Request& request, const RequestInfo& info, Shed shed) {
-  McpDecision d;
   const bool client = shed == Shed::kClientOverBudget;
-  d.reason = client ? "failed_auth_budget" : "overloaded";
-  metrics_->CountDenial(d.reason);
-  d.local = Gateway::JsonResponse(
-      client ? http::status::too_many_requests : http::status::service_unavailable,
-      JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater,
-                          client ? "Too many failed authentications from this client; retry later"
-                                 : "Authorization is overloaded; retry"),
-      request.keep_alive());
   const int retry_after = client ? client_failures_.SecondsUntilAvailable(ClientKey(info.client_address)) : 1;
-  d.local->set(http::field::retry_after, std::to_string(retry_after));
+  McpDecision d = Refusal(request, client ? http::status::too_many_requests : http::status::service_unavailable,
+                          client ? "failed_auth_budget" : "overloaded", JsonRpcCode::kRetryLater,
+                          client ? "Too many failed authentications from this client; retry later"
+                                 : "Authorization is overloaded; retry",
+                          retry_after);
+  metrics_->CountDenial(d.reason);
   // Shedding is for floods: the answer waits out the time the caller is asked to
   // wait (at most 2 s), so a flood's connections slow it down instead of taking
   // the gateway's time from everyone else (a held answer costs a timer).
@@ -533,25 +521,18 @@ std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, co
     case SessionBindings::Owner::kSame:
       return std::nullopt;
     case SessionBindings::Owner::kOther:
-      d.reason = "session_hijack";
-      d.local = Gateway::JsonResponse(http::status::forbidden,
-                                      JsonRpcErrorMessage(nullptr, JsonRpcCode::kInvalidRequest, "This session belongs to another principal"),
-                                      request.keep_alive());
+      d = Refusal(request, http::status::forbidden, "session_hijack", JsonRpcCode::kInvalidRequest,
+                  "This session belongs to another principal");
       break;
     case SessionBindings::Owner::kUnknown:
       // MCP Streamable HTTP: a session the server does not know is 404; the client
       // starts a new one (which is then bound to it).
-      d.reason = "session_unknown";
-      d.local = Gateway::JsonResponse(http::status::not_found,
-                                      JsonRpcErrorMessage(nullptr, JsonRpcCode::kSessionNotFound, "Session not found"), request.keep_alive());
+      d = Refusal(request, http::status::not_found, "session_unknown", JsonRpcCode::kSessionNotFound,
+                  "Session not found");
       break;
     case SessionBindings::Owner::kUnavailable:
-      d.reason = "session_store_unavailable";
-      d.local = Gateway::JsonResponse(
-          http::status::service_unavailable,
-          JsonRpcErrorMessage(nullptr, JsonRpcCode::kRetryLater, "Session bindings are temporarily unavailable; retry"),
-          request.keep_alive());
-      d.local->set(http::field::retry_after, "5");
+      d = Refusal(request, http::status::service_unavailable, "session_store_unavailable", JsonRpcCode::kRetryLater,
+                  "Session bindings are temporarily unavailable; retry", 5);
       break;
   }
   metrics_->CountDenial(d.reason);
@@ -564,27 +545,25 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
   if (const std::string why = UnreadableBody(request); !why.empty()) {
     // The decision reads the body as UTF-8 JSON; the upstream must not read other
     // bytes in it (a charset such as UTF-7 turns "tools+AC8-call" into tools/call).
-    d.reason = "unsupported_media_type";
+    d = Refusal(request, http::status::unsupported_media_type, "unsupported_media_type", JsonRpcCode::kInvalidRequest,
+                StrCat("Unsupported Media Type: ", why));
     metrics_->CountDenial(d.reason);
-    d.local = Gateway::JsonResponse(http::status::unsupported_media_type,
-                                    JsonRpcErrorMessage(nullptr, JsonRpcCode::kInvalidRequest, StrCat("Unsupported Media Type: ", why)),
-                                    request.keep_alive());
     return d;
   }
-  JsonRpcBody body = ParseJsonRpcBody(request.body());
+  const JsonRpcBody& body = info.Body(request);
   if (body.error != JsonRpcBody::Error::kNone) {
     const BodyErrorAnswer answer = AnswerFor(body.error);
     d.reason = answer.reason;
     metrics_->CountDenial(d.reason);
     d.local = Gateway::JsonResponse(http::status::bad_request,
                                     JsonRpcErrorMessage(body.error_id, answer.code, StrCat(answer.prefix, body.error_detail)),
-        request.keep_alive());
+                                    request.keep_alive());
     return d;
   }
   auto snapshot = view_->metadata();
   const bool step_up = options_.insufficient_scope == InsufficientScopeMode::kHttp403 &&
                        metadata::ScopeChallengesEnabled(snapshot->challenge.scope_enforcement,
-                                                        ClientProtocolVersion(request));
+                                                        ClientProtocolVersion(request, info));
   std::vector<std::string> own;
   std::vector<const JsonRpcMessage*> forward;
   std::map<std::string, sp::ListKind> lists;

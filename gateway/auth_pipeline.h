@@ -24,6 +24,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/jsonrpc.h"
 #include "gateway/session_binding.h"
+#include "gateway/single_flight.h"
 #include "gateway/suite_view.h"
 #include "mcpauth/v1/token_validation.grpc.pb.h"
 #include "services/common/suite_config.h"
@@ -38,6 +39,7 @@ struct CallerIdentity {
   v1::Principal principal;
   std::vector<std::string_view> scope_views;  // views into principal.scopes
   std::string owner;                          // the session-binding key
+  std::string dpop_nonce;                     // a fresh DPoP-Nonce for the answer, or ""
 };
 
 struct PipelineOptions {
@@ -74,23 +76,42 @@ class AuthPipeline final : public McpPipeline {
   McpDecision Challenge(const Request& request, const RequestInfo& info, metadata::ChallengeKind kind,
                         std::string_view scheme, std::string_view description,
                         std::vector<std::string> operation_scopes = {}, std::string dpop_nonce = {});
-  // The token-validation answer for these credentials: from the gateway's cache for
-  // bearer tokens seen recently, else over gRPC (the one call per request). Requests
-  // that miss the cache with a bearer token whose call is already in flight wait for
-  // that call's answer instead of making their own: a client opening a thousand
-  // streams at once costs one validation, not a thousand queued ones.
-  struct InFlightValidation {
-    std::mutex mu;
-    bool done = false;
-    grpc::Status status;
-    v1::ValidateResponse response;                        // set once, before done
-    std::vector<std::function<void(grpc::Status)>> waiters;  // until done
-  };
   // Why a validation was not even attempted.
   enum class Shed { kNone, kClientOverBudget, kOverloaded };
+  // The token-validation answer for these credentials: from the gateway's cache for
+  // bearer tokens seen recently, joined to the same call in flight, else one call
+  // over gRPC (the one call per request), if admitted.
   Task<grpc::Status> Validate(const Request& request, const RequestInfo& info, const struct Credentials& credentials,
                               v1::ValidateResponse& validated, Shed& shed);
+  // Admission for a call of one's own (admission.h): a slot within the process's cap
+  // on calls in flight, and, for tokens not seen valid, a failed authentication
+  // reserved in the client's and the process's budgets.
+  struct Admission {
+    Shed shed = Shed::kNone;
+    InFlightLimit::Ticket ticket;
+    std::string client;
+    bool reserved = false;
+  };
+  Admission Admit(const std::string& key, const RequestInfo& info);
+  void Refund(Admission& admission);  // the reservation goes back: no failed authentication
+  Task<grpc::Status> CallTokenValidation(const Request& request, const RequestInfo& info,
+                                         const struct Credentials& credentials, v1::ValidateResponse& validated);
+  // A valid answer: the token is known good, and a bearer answer is kept.
+  void Remember(const std::string& key, bool cacheable, const grpc::Status& status,
+                const v1::ValidateResponse& validated);
   McpDecision ShedAnswer(const Request& request, const RequestInfo& info, Shed shed);
+  // A local JSON-RPC error answer (id null) with `reason` as its metrics label.
+  static McpDecision Refusal(const Request& request, http::status status, std::string reason, JsonRpcCode code,
+                             std::string_view message, int retry_after_seconds = 0);
+  // Who the validation's outcome says the caller is (`caller` filled), or the
+  // answer when it is nobody the request may go on as: validator unavailable
+  // (fail_open aside), the token refused, an identity that cannot be written.
+  std::optional<McpDecision> Identify(const Request& request, const RequestInfo& info,
+                                      const struct Credentials& credentials, const grpc::Status& status,
+                                      const v1::ValidateResponse& validated, CallerIdentity& caller);
+  // The request goes upstream as `caller`: identity headers, the DPoP nonce for the
+  // client, and the binding of a session the upstream assigns.
+  void Forward(McpDecision& d, const CallerIdentity& caller, const std::string& session_id);
   // The JSON-RPC part: per-message decisions, replies for denied members, list filtering.
   McpDecision DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
                              const sp::CompiledPolicy& policy, std::string_view scheme);
@@ -118,8 +139,8 @@ class AuthPipeline final : public McpPipeline {
   DigestCache<bool> known_good_tokens_;
   absl::BitGen jitter_;  // shed answers' hold times (touched only under shed_mu_)
   std::mutex shed_mu_;
-  std::mutex in_flight_mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<InFlightValidation>> in_flight_;  // by SecretDigest(cache key)
+  using ValidationFlights = SingleFlight<v1::ValidateResponse>;
+  ValidationFlights flights_;  // by SecretDigest(cache key)
   prometheus::Family<prometheus::Counter>* cache_requests_;
 };
 

@@ -17,6 +17,9 @@ namespace {
 using asio::as_tuple;
 using asio::use_awaitable;
 
+constexpr std::string_view kHealthPath = "/healthz";
+constexpr std::string_view kReadyPath = "/readyz";
+
 std::string_view MethodLabel(http::verb v) {
   switch (v) {
     case http::verb::get: return "GET";
@@ -65,6 +68,26 @@ bool IsIdempotent(http::verb v) {
          v == http::verb::put;
 }
 
+// Why an upstream's answer head is not relayed, or nullopt.
+std::optional<UpstreamFailure> RefusedAnswerHead(const http::response_header<>& head, const McpDecision& decision) {
+  const std::string_view encoding = TrimAsciiWhitespace(View(head[http::field::content_encoding]));
+  if ((decision.transform || !decision.own_messages.empty()) && !encoding.empty() &&
+      !EqualsIgnoreCase(encoding, "identity")) {
+    // Relaying it unread would fail open (an unfiltered list): refused instead.
+    return UpstreamFailure{http::status::bad_gateway, "protocol",
+                           "Upstream MCP server encoded an answer the gateway must read"};
+  }
+  if (head.count("Mcp-Session-Id") > 1) {
+    return UpstreamFailure{http::status::bad_gateway, "protocol", "Upstream MCP server sent more than one Mcp-Session-Id"};
+  }
+  if (decision.on_upstream_response) {
+    if (absl::Status refused = decision.on_upstream_response(head); !refused.ok()) {
+      return UpstreamFailure{http::status::bad_gateway, "protocol", std::string(refused.message())};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& options, GatewayMetrics* metrics,
@@ -74,6 +97,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& o
     return absl::InvalidArgumentError("gateway.routes: at least one route (path, resource, upstream) is required");
   }
   for (size_t i = 0; i < options.routes.size(); ++i) {
+    if (options.routes[i].path == kHealthPath || options.routes[i].path == kReadyPath) {
+      return absl::InvalidArgumentError(
+          StrCat("gateway.routes[", i, "].path: ", options.routes[i].path, " is the gateway's own probe"));
+    }
     auto upstream = UpstreamTarget::Parse(options.routes[i].upstream);
     if (!upstream.ok()) {
       return absl::InvalidArgumentError(StrCat("gateway.routes[", i, "].upstream: ", upstream.status().message()));
@@ -220,274 +247,215 @@ uint64_t Gateway::BodyBytesToRead(const http::request_header<>& header) const {
   return needed ? std::min(*needed, limit) : limit;
 }
 
+LocalReply Gateway::AnswerOffRoute(const Request& request, std::string_view path) const {
+  const bool keep_alive = request.keep_alive();
+  if (path == kHealthPath) return LocalReply{JsonResponse(http::status::ok, R"({"status":"ok"})", keep_alive), "health"};
+  if (path == kReadyPath) {
+    const bool ready = ready_();
+    return LocalReply{JsonResponse(ready ? http::status::ok : http::status::service_unavailable,
+                                   ready ? R"({"status":"ready"})" : R"({"status":"not ready"})", keep_alive),
+                      "health"};
+  }
+  if (auto served = pipeline_->Serve(request, path)) {
+    served->set(http::field::access_control_allow_origin, "*");
+    return LocalReply{std::move(*served), "metadata"};
+  }
+  return LocalReply{JsonResponse(http::status::not_found, R"({"error":"not_found"})", keep_alive), "not_found"};
+}
+
+std::optional<LocalReply> Gateway::Screen(const Request& request, const RouteState& route) const {
+  const bool keep_alive = request.keep_alive();
+  auto refuse = [&](http::status status, std::string message, std::string reason) {
+    return LocalReply{JsonResponse(status, JsonRpcError(request, JsonRpcCode::kInvalidRequest, message), keep_alive),
+                      std::move(reason)};
+  };
+  if (const std::string anomaly = HeaderAnomaly(request); !anomaly.empty()) {
+    metrics_->CountDenial("bad_header");
+    return refuse(http::status::bad_request, StrCat("Bad request: ", anomaly), "bad_header");
+  }
+  const std::string_view origin = View(request[http::field::origin]);
+  if (!origin.empty() && !OriginAllowed(origin, route)) {
+    metrics_->CountDenial("origin_not_allowed");
+    return refuse(http::status::forbidden, "Origin not allowed", "origin_not_allowed");
+  }
+  switch (request.method()) {
+    case http::verb::options: {
+      Response res = JsonResponse(http::status::no_content, "", keep_alive);
+      res.erase(http::field::content_type);
+      res.erase(http::field::content_length);  // RFC 9110 §8.6: never on a 204
+      const auto cors = CorsHeaders(request, route);
+      for (const auto& [name, value] : cors) res.set(name, value);
+      if (!cors.empty()) {
+        res.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+        res.set("Access-Control-Allow-Headers",
+                "Authorization, DPoP, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
+        res.set("Access-Control-Max-Age", "600");
+      }
+      return LocalReply{std::move(res), "preflight"};
+    }
+    case http::verb::get:
+      if (metrics_->open_streams() >= options_.limits.max_streams) {
+        LocalReply reply{JsonResponse(http::status::service_unavailable,
+                                      JsonRpcError(request, JsonRpcCode::kRetryLater, "Too many open streams; retry later"),
+                                      keep_alive),
+                         "too_many_streams"};
+        reply.response.set(http::field::retry_after, "5");
+        return reply;
+      }
+      return std::nullopt;
+    case http::verb::post:
+    case http::verb::delete_:
+      return std::nullopt;
+    default: {
+      LocalReply reply = refuse(http::status::method_not_allowed, "Method not allowed", "method_not_allowed");
+      reply.response.set(http::field::allow, "GET, POST, DELETE, OPTIONS");
+      return reply;
+    }
+  }
+}
+
+Task<bool> Gateway::SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply) {
+  if (reply.hold > absl::ZeroDuration()) {
+    // Held without the request's body (up to max_body_bytes), which is not needed.
+    request.body().clear();
+    request.body().shrink_to_fit();
+    asio::steady_timer hold(client.get_executor(), absl::ToChronoNanoseconds(reply.hold));
+    co_await hold.async_wait(as_tuple(use_awaitable));
+  }
+  reply.response.keep_alive(request.keep_alive() && reply.response.keep_alive());
+  const bool keep = co_await Send(client, reply.response, request.method());
+  co_return keep;
+}
+
+// extract (route, screen) → decide (the pipeline) → answer or relay.
 Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer,
                            UpstreamPool& pool, bool body_complete) {
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = TargetPath(View(request.target()));
-  const bool keep_alive = request.keep_alive();
-  std::string route_label = "other";
-  auto finish = [&](unsigned status, std::string_view reason) {
-    metrics_->CountRequest(route_label, MethodLabel(request.method()), status, reason,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  };
-  auto answer = [&](Response response, std::string_view reason) -> Task<bool> {
-    response.keep_alive(keep_alive && response.keep_alive());
-    finish(response.result_int(), reason);
-    {
-      const bool awaited = co_await Send(client, response, request.method());
-      co_return awaited;
-    }
-  };
-
-  if (path == "/healthz") {
-    const bool keep = co_await answer(JsonResponse(http::status::ok, R"({"status":"ok"})", keep_alive), "health");
-    co_return keep;
-  }
-  if (path == "/readyz") {
-    const bool ready = ready_();
-    {
-      const bool awaited = co_await answer(JsonResponse(ready ? http::status::ok : http::status::service_unavailable,
-                                           ready ? R"({"status":"ready"})" : R"({"status":"not ready"})", keep_alive),
-                              "health");
-      co_return awaited;
-    }
-  }
   const RouteState* route = FindRoute(path);
-  if (route == nullptr) {
-    if (auto served = pipeline_->Serve(request, path)) {
-      served->set(http::field::access_control_allow_origin, "*");
-      {
-        const bool awaited = co_await answer(std::move(*served), "metadata");
-        co_return awaited;
-      }
-    }
-    {
-      const bool awaited = co_await answer(JsonResponse(http::status::not_found, R"({"error":"not_found"})", keep_alive),
-                              "not_found");
-      co_return awaited;
-    }
-  }
-  route_label = route->config.path;
-  if (const std::string anomaly = HeaderAnomaly(request); !anomaly.empty()) {
-    metrics_->CountDenial("bad_header");
-    {
-      const bool awaited = co_await answer(
-          JsonResponse(http::status::bad_request, JsonRpcError(request, JsonRpcCode::kInvalidRequest, StrCat("Bad request: ", anomaly)),
-                       keep_alive),
-          "bad_header");
-      co_return awaited;
+  std::optional<LocalReply> reply = route == nullptr ? AnswerOffRoute(request, path) : Screen(request, *route);
+  McpDecision decision;
+  if (!reply) {
+    decision = co_await pipeline_->Decide(request, RequestInfo{route, ClientAddress(request, peer)});
+    if (decision.local) {
+      for (const auto& [name, value] : CorsHeaders(request, *route)) decision.local->set(name, value);
+      reply = LocalReply{std::move(*decision.local), decision.reason, decision.local_delay};
+    } else if (!body_complete) {
+      // Unreachable while pipelines answer every request whose body they did not
+      // want; a request is never forwarded without its body.
+      log::Error("refusing to forward a request whose body was not read", {{"route", route->config.path}});
+      reply = LocalReply{JsonResponse(http::status::payload_too_large,
+                                      JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Request body too large"), false),
+                         "body_not_read"};
     }
   }
-
-  const std::string_view origin = View(request[http::field::origin]);
-  if (!origin.empty() && !OriginAllowed(origin, *route)) {
-    metrics_->CountDenial("origin_not_allowed");
-    {
-      const bool awaited = co_await answer(JsonResponse(http::status::forbidden,
-                                           JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Origin not allowed"), keep_alive),
-                              "origin_not_allowed");
-      co_return awaited;
-    }
-  }
-  const auto cors = CorsHeaders(request, *route);
-  if (request.method() == http::verb::options) {
-    Response res = JsonResponse(http::status::no_content, "", keep_alive);
-    res.erase(http::field::content_type);
-    res.erase(http::field::content_length);  // RFC 9110 §8.6: never on a 204
-    for (const auto& [name, value] : cors) res.set(name, value);
-    if (!cors.empty()) {
-      res.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-      res.set("Access-Control-Allow-Headers",
-              "Authorization, DPoP, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
-      res.set("Access-Control-Max-Age", "600");
-    }
-    {
-      const bool awaited = co_await answer(std::move(res), "preflight");
-      co_return awaited;
-    }
-  }
-  if (request.method() != http::verb::get && request.method() != http::verb::post &&
-      request.method() != http::verb::delete_) {
-    Response res = JsonResponse(http::status::method_not_allowed,
-                                JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Method not allowed"), keep_alive);
-    res.set(http::field::allow, "GET, POST, DELETE, OPTIONS");
-    {
-      const bool awaited = co_await answer(std::move(res), "method_not_allowed");
-      co_return awaited;
-    }
-  }
-
-  if (request.method() == http::verb::get && metrics_->open_streams() >= options_.limits.max_streams) {
-    Response res = JsonResponse(http::status::service_unavailable,
-                                JsonRpcError(request, JsonRpcCode::kRetryLater, "Too many open streams; retry later"), keep_alive);
-    res.set(http::field::retry_after, "5");
-    {
-      const bool awaited = co_await answer(std::move(res), "too_many_streams");
-      co_return awaited;
-    }
-  }
-  RequestInfo info{route, ClientAddress(request, peer)};
-  McpDecision decision = co_await pipeline_->Decide(request, info);
-  if (decision.local) {
-    for (const auto& [name, value] : cors) decision.local->set(name, value);
-    if (decision.local_delay > absl::ZeroDuration()) {
-      // Held without the request's body (up to max_body_bytes), which is not needed.
-      request.body().clear();
-      request.body().shrink_to_fit();
-      asio::steady_timer hold(client.get_executor(), absl::ToChronoNanoseconds(decision.local_delay));
-      co_await hold.async_wait(as_tuple(use_awaitable));
-    }
-    {
-      const bool awaited = co_await answer(std::move(*decision.local), decision.reason);
-      co_return awaited;
-    }
-  }
-  if (!body_complete) {
-    // Unreachable while pipelines answer every request whose body they did not
-    // want; a request is never forwarded without its body.
-    log::Error("refusing to forward a request whose body was not read", {{"route", route->config.path}});
-    {
-      const bool awaited = co_await answer(
-          JsonResponse(http::status::payload_too_large, JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Request body too large"), false),
-          "body_not_read");
-      co_return awaited;
-    }
-  }
+  bool keep = false;
   unsigned status = 0;
-  const bool keep = co_await Proxy(request, *route, decision, client, peer, pool, status);
-  finish(status, decision.reason);
+  if (reply) {
+    keep = co_await SendReply(client, request, *reply);
+    status = reply->response.result_int();
+  } else {
+    keep = co_await Proxy(request, *route, decision, client, peer, pool, status);
+  }
+  static const std::string kOffRoute = "other";
+  metrics_->CountRequest(route != nullptr ? route->config.path : kOffRoute, MethodLabel(request.method()),
+                         status, reply ? std::string_view(reply->reason) : std::string_view(decision.reason),
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   co_return keep;
 }
 
-Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision& decision,
-                          beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status) {
-  const bool keep_alive = request.keep_alive();
+Task<std::optional<UpstreamFailure>> Gateway::Exchange(const Request& up, const RouteState& route, UpstreamPool& pool,
+                                                       UpstreamExchange& exchange) {
   const GatewayLimits& limits = options_.limits;
-  auto fail = [&](http::status code, std::string_view kind, std::string_view message) -> Task<bool> {
-    metrics_->CountUpstreamError(route.config.path, kind);
-    log::Warn("upstream failed", {{"route", route.config.path},
-                                  {"upstream", route.config.upstream},
-                                  {"kind", kind},
-                                  {"error", message}});
-    Response res = JsonResponse(code, JsonRpcError(request, JsonRpcCode::kInternalError, message), keep_alive);
-    for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
-    status = res.result_int();
-    {
-      const bool awaited = co_await Send(client, res, request.method());
-      co_return awaited;
-    }
-  };
-  absl::StatusOr<Request> up = UpstreamRequest(request, route, decision, peer);
-  if (!up.ok()) {
-    log::Error("refusing to send an unsafe request upstream",
-               {{"route", route.config.path}, {"error", std::string(up.status().message())}});
-    {
-      const bool awaited = co_await fail(http::status::internal_server_error, "unsafe_request", "Internal error");
-      co_return awaited;
-    }
-  }
-
+  const UpstreamFailure unavailable{http::status::bad_gateway, "broken", "Upstream MCP server unavailable"};
   // A request goes out a second time only when the first try cannot have reached
   // the upstream's application: its write failed on a pooled connection, or (for
   // idempotent methods only) a pooled connection closed without a byte of answer.
   // A POST whose connection closed after it was sent may have run: never resent.
   for (int attempt = 0; attempt < 2; ++attempt) {
     const auto start = std::chrono::steady_clock::now();
-    std::optional<beast::tcp_stream> upstream;
+    exchange.stream.reset();
+    exchange.buffer.clear();
+    exchange.parser.reset();
     bool reused = false;
-    beast::error_code ec = co_await pool.Acquire(route.upstream, limits.upstream_connect_timeout, upstream, reused);
+    beast::error_code ec = co_await pool.Acquire(route.upstream, limits.upstream_connect_timeout, exchange.stream, reused);
     if (ec) {
-      {
-        const bool awaited = co_await fail(
-            ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway, "connect",
-            "Upstream MCP server unavailable");
-        co_return awaited;
-      }
+      co_return UpstreamFailure{ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway,
+                                "connect", "Upstream MCP server unavailable"};
     }
-    upstream->expires_after(absl::ToChronoNanoseconds(limits.upstream_timeout));
-    auto [wec, wn] = co_await http::async_write(*upstream, *up, as_tuple(use_awaitable));
+    exchange.stream->expires_after(absl::ToChronoNanoseconds(limits.upstream_timeout));
+    auto [wec, wn] = co_await http::async_write(*exchange.stream, up, as_tuple(use_awaitable));
     if (wec) {
       if (reused) continue;
-      {
-        const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
-        co_return awaited;
-      }
+      co_return unavailable;
     }
-    beast::flat_buffer upstream_buffer;
-    std::optional<http::response_parser<http::buffer_body>> parser;
-    const bool head_request = request.method() == http::verb::head;
-    switch (co_await ReadFinalResponseHead(*upstream, upstream_buffer, parser, head_request)) {
+    switch (co_await ReadFinalResponseHead(*exchange.stream, exchange.buffer, exchange.parser,
+                                           up.method() == http::verb::head)) {
       case ResponseHeadOutcome::kFinal:
-        break;
+        metrics_->ObserveUpstream(route.config.path,
+                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        co_return std::nullopt;
       case ResponseHeadOutcome::kClosedUnread:
-        if (reused && IsIdempotent(request.method())) continue;
-        {
-          const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
-          co_return awaited;
-        }
-      case ResponseHeadOutcome::kTimeout: {
-        const bool awaited = co_await fail(http::status::gateway_timeout, "timeout", "Upstream MCP server timed out");
-        co_return awaited;
-      }
-      case ResponseHeadOutcome::kBroken: {
-        const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
-        co_return awaited;
-      }
-      case ResponseHeadOutcome::kUnexpected: {
-        const bool awaited = co_await fail(http::status::bad_gateway, "protocol",
-                                           "Upstream MCP server sent an answer the gateway never asked for");
-        co_return awaited;
-      }
+        if (reused && IsIdempotent(up.method())) continue;
+        co_return unavailable;
+      case ResponseHeadOutcome::kTimeout:
+        co_return UpstreamFailure{http::status::gateway_timeout, "timeout", "Upstream MCP server timed out"};
+      case ResponseHeadOutcome::kBroken:
+        co_return unavailable;
+      case ResponseHeadOutcome::kUnexpected:
+        co_return UpstreamFailure{http::status::bad_gateway, "protocol",
+                                  "Upstream MCP server sent an answer the gateway never asked for"};
     }
-    const http::response_header<>& head = parser->get().base();
-    const std::string_view encoding = TrimAsciiWhitespace(View(head[http::field::content_encoding]));
-    if ((decision.transform || !decision.own_messages.empty()) && !encoding.empty() &&
-        !EqualsIgnoreCase(encoding, "identity")) {
-      // Relaying it unread would fail open (an unfiltered list): refused instead.
-      const bool awaited = co_await fail(http::status::bad_gateway, "protocol",
-                                         "Upstream MCP server encoded an answer the gateway must read");
-      co_return awaited;
-    }
-    if (head.count("Mcp-Session-Id") > 1) {
-      const bool awaited = co_await fail(http::status::bad_gateway, "protocol",
-                                         "Upstream MCP server sent more than one Mcp-Session-Id");
-      co_return awaited;
-    }
-    metrics_->ObserveUpstream(route.config.path,
-                              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    if (decision.on_upstream_response) {
-      if (absl::Status refused = decision.on_upstream_response(head); !refused.ok()) {
-        const std::string message(refused.message());
-        const bool awaited = co_await fail(http::status::bad_gateway, "protocol", message);
-        co_return awaited;
-      }
-    }
+  }
+  co_return unavailable;
+}
 
-    RelayOptions relay;
-    relay.write_timeout = limits.write_timeout;
-    relay.transform = decision.transform;
-    relay.own_messages = decision.own_messages;
-    relay.head_request = head_request;
-    relay.extra_headers = CorsHeaders(request, route);
-    relay.extra_headers.insert(relay.extra_headers.end(), decision.client_headers.begin(),
-                               decision.client_headers.end());
-    relay.on_stream = [this](bool opened) {
-      if (opened) {
-        metrics_->StreamOpened();
-      } else {
-        metrics_->StreamClosed();
-      }
-    };
-    RelayResult result = co_await RelayResponse(*upstream, upstream_buffer, *parser, client, keep_alive, relay);
-    status = result.status;
-    if (result.upstream_failed) metrics_->CountUpstreamError(route.config.path, "broken");
-    if (result.upstream_reusable) pool.Release(route.upstream, std::move(*upstream));
-    co_return result.client_ok;
+Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision& decision,
+                          beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status) {
+  std::optional<UpstreamFailure> failure;
+  UpstreamExchange exchange;
+  if (absl::StatusOr<Request> up = UpstreamRequest(request, route, decision, peer); !up.ok()) {
+    log::Error("refusing to send an unsafe request upstream",
+               {{"route", route.config.path}, {"error", std::string(up.status().message())}});
+    failure = UpstreamFailure{http::status::internal_server_error, "unsafe_request", "Internal error"};
+  } else {
+    failure = co_await Exchange(*up, route, pool, exchange);
   }
-  {
-    const bool awaited = co_await fail(http::status::bad_gateway, "broken", "Upstream MCP server unavailable");
-    co_return awaited;
+  if (!failure) failure = RefusedAnswerHead(exchange.parser->get().base(), decision);
+  if (failure) {
+    metrics_->CountUpstreamError(route.config.path, failure->kind);
+    log::Warn("upstream failed", {{"route", route.config.path},
+                                  {"upstream", route.config.upstream},
+                                  {"kind", failure->kind},
+                                  {"error", failure->message}});
+    Response res = JsonResponse(failure->status, JsonRpcError(request, JsonRpcCode::kInternalError, failure->message),
+                                request.keep_alive());
+    for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
+    status = res.result_int();
+    const bool keep = co_await Send(client, res, request.method());
+    co_return keep;
   }
+
+  RelayOptions relay;
+  relay.write_timeout = options_.limits.write_timeout;
+  relay.transform = decision.transform;
+  relay.own_messages = decision.own_messages;
+  relay.head_request = request.method() == http::verb::head;
+  relay.extra_headers = CorsHeaders(request, route);
+  relay.extra_headers.insert(relay.extra_headers.end(), decision.client_headers.begin(), decision.client_headers.end());
+  relay.on_stream = [this](bool opened) {
+    if (opened) {
+      metrics_->StreamOpened();
+    } else {
+      metrics_->StreamClosed();
+    }
+  };
+  const RelayResult result = co_await RelayResponse(*exchange.stream, exchange.buffer, *exchange.parser, client,
+                                                    request.keep_alive(), relay);
+  status = result.status;
+  if (result.upstream_failed) metrics_->CountUpstreamError(route.config.path, "broken");
+  if (result.upstream_reusable) pool.Release(route.upstream, std::move(*exchange.stream));
+  co_return result.client_ok;
 }
 
 }  // namespace mcpauth::gw

@@ -14,6 +14,7 @@
 #include "gateway/cidr.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/http.h"
+#include "gateway/jsonrpc.h"
 #include "gateway/relay.h"
 #include "gateway/upstream.h"
 #include "services/common/suite_config.h"
@@ -30,6 +31,12 @@ struct RouteState {
 struct RequestInfo {
   const RouteState* route = nullptr;
   asio::ip::address client_address;  // the real client, after trusted-proxy processing
+  // The body as JSON-RPC, parsed on first use: once per request.
+  const JsonRpcBody& Body(const Request& request) const {
+    if (!parsed_body) parsed_body = ParseJsonRpcBody(request.body());
+    return *parsed_body;
+  }
+  mutable std::optional<JsonRpcBody> parsed_body;
 };
 
 // The authorization pipeline's answer for one request on an MCP route.
@@ -49,6 +56,29 @@ struct McpDecision {
   // Sees the upstream's response header (e.g. to bind a new Mcp-Session-Id); an
   // error refuses the response (502, nothing of it relayed).
   std::function<absl::Status(const http::response_header<>&)> on_upstream_response;
+};
+
+// An answer the gateway gives itself, without the upstream.
+struct LocalReply {
+  Response response;
+  std::string reason;  // metrics label
+  absl::Duration hold = absl::ZeroDuration();  // McpDecision::local_delay
+};
+
+// Why no answer of the upstream's is relayed: the status and JSON-RPC error message
+// the client gets, and the upstream-error metric's kind.
+struct UpstreamFailure {
+  http::status status;
+  std::string_view kind;
+  std::string message;
+};
+
+// One request's trip to the upstream: the connection, and the final answer's head
+// read into `parser` (its body not yet).
+struct UpstreamExchange {
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+  std::optional<http::response_parser<http::buffer_body>> parser;
 };
 
 class McpPipeline {
@@ -120,8 +150,21 @@ class Gateway {
   // not be written safely.
   absl::StatusOr<Request> UpstreamRequest(const Request& request, const RouteState& route,
                                           const McpDecision& decision, const tcp::endpoint& peer) const;
+  // The answers that need no pipeline: health, readiness, the pipeline's documents
+  // (protected resource metadata), else 404.
+  LocalReply AnswerOffRoute(const Request& request, std::string_view path) const;
+  // The edge rules of an MCP route before any decision: header anomalies, origins,
+  // CORS preflight, methods, the open-stream limit. nullopt: on to the pipeline.
+  std::optional<LocalReply> Screen(const Request& request, const RouteState& route) const;
+  // Sends `up` and reads the final answer's head, sending again only when the first
+  // try cannot have reached the upstream's application.
+  Task<std::optional<UpstreamFailure>> Exchange(const Request& up, const RouteState& route, UpstreamPool& pool,
+                                                UpstreamExchange& exchange);
+  // Forwards the request as the decision says and relays the answer; `status` is
+  // the one the client got.
   Task<bool> Proxy(Request& request, const RouteState& route, McpDecision& decision, beast::tcp_stream& client,
                    const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status);
+  Task<bool> SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply);
   Task<bool> Send(beast::tcp_stream& client, Response& response, http::verb method);
 
   GatewayOptions options_;

@@ -24,9 +24,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "services/common/base64url.h"
@@ -42,20 +40,16 @@
 #include "services/token_validation/tv_metrics.h"
 #include "services/token_validation/validator.h"
 #include "tests/support/loopback_http_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace mcpauth::tv {
 namespace {
 
+using test::ReadFile;
+
 std::string CorpusDir() {
   if (const char* dir = std::getenv("MCPAUTH_ATTACK_CORPUS"); dir != nullptr && *dir != '\0') return dir;
   return MCPAUTH_SOURCE_DIR "/tests/attack/corpus";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Accepts connections on a fixed address and counts them; answers each with the

@@ -156,6 +156,16 @@ TEST_F(ProxyTest, RoutingHealthAndMethods) {
                   .starts_with("HTTP/1.1 405"));
 }
 
+TEST_F(ProxyTest, ARouteCannotTakeAProbePath) {
+  for (const char* probe : {"/healthz", "/readyz"}) {
+    GatewayOptions options;
+    options.routes = {GatewayRoute{probe, "https://mcp.example.com/mcp", upstream_.Url("/mcp")}};
+    auto gw = Gateway::Create(options, &metrics_, &pipeline_, [] { return true; });
+    ASSERT_FALSE(gw.ok()) << probe;
+    EXPECT_EQ(gw.status().message(), StrCat("gateway.routes[0].path: ", probe, " is the gateway's own probe"));
+  }
+}
+
 TEST_F(ProxyTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   const std::string one = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
   std::string two_requests = StrCat("POST /mcp HTTP/1.1\r\nHost: gw\r\nContent-Length: ", one.size(), "\r\n\r\n", one,

@@ -9,7 +9,6 @@
 // Tokens and proofs are signed here with the JOSE library; in the CLI test by
 // the `mcpauth` binary.
 #include <atomic>
-#include <cstdlib>
 #include <iostream>
 
 #include <boost/json.hpp>
@@ -23,20 +22,19 @@
 #include "services/token_validation/dpop_sign.h"
 #include "services/token_validation/keygen.h"
 #include "tests/support/child_process.h"
-#include "tests/support/grpc_health.h"
 #include "tests/support/loopback_http_server.h"
-#include "tests/support/metrics_scrape.h"
-#include "tests/support/ports.h"
 #include "tests/support/redis_server_process.h"
+#include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
 
 namespace mcpauth::tv {
 namespace {
 
+using test::Binary;
 using test::ChildProcess;
-using test::GrpcHealthServing;
 using test::HttpReply;
+using test::LogTail;
 using test::LoopbackHttpServer;
 using test::RedisServerProcess;
 using test::TempDir;
@@ -46,18 +44,7 @@ using ::testing::HasSubstr;
 constexpr char kIssuer[] = "https://issuer.example.test";
 constexpr char kResource[] = "https://mcp.example.test/mcp";
 constexpr char kJwksPath[] = "/jwks.json";
-const absl::Duration kStartTimeout = absl::Seconds(20);
 const absl::Duration kPollTimeout = absl::Seconds(20);
-
-std::string Binary(std::string_view name) {
-  const char* dir = std::getenv("MCPAUTH_TEST_BIN_DIR");
-  if (dir != nullptr && *dir != '\0') return StrCat(dir, "/", name);
-  return StrCat(MCPAUTH_BINARY_DIR, "/bin/", name);
-}
-
-std::string Tail(const std::string& text, size_t max_chars = 6000) {
-  return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
-}
 
 struct Key {
   boost::json::object private_json;
@@ -95,36 +82,19 @@ std::string Proof(const Key& client, const std::string& token, std::optional<std
   return *proof;
 }
 
-// One mcpauth-token-validation replica: its own ports and config file.
-class Replica {
+// One mcpauth-token-validation replica (the suite's shared config plus its
+// token_validation section) with a gRPC stub.
+class Replica : public test::ServiceProcess {
  public:
   Replica(const TempDir& dir, const std::string& name, const std::string& shared_config)
-      : name_(name),
-        grpc_port_(test::PickFreePort()),
-        metrics_port_(test::PickFreePort()),
-        config_path_(dir.File(name + ".yaml")),
-        log_path_(dir.File(name + ".log")) {
-    test::WriteFile(config_path_, StrCat(shared_config, "token_validation:\n  listen: 127.0.0.1:", grpc_port_,
-                                         "\n  metrics_listen: 127.0.0.1:", metrics_port_,
-                                         "\n  fetch_timeout: 2\n  shutdown_grace: 1\n"));
-  }
+      : ServiceProcess(dir, name, "mcpauth-token-validation", shared_config, "token_validation",
+                       "  fetch_timeout: 2\n") {}
 
   absl::Status Start() {
-    auto process = ChildProcess::Start(
-        {.argv = {Binary("mcpauth-token-validation"), "--config", config_path_}, .log_path = log_path_});
-    if (!process.ok()) return process.status();
-    process_ = std::move(*process);
-    const bool up = WaitFor([this] { return !process_->Running() || GrpcHealthServing(address()); }, kStartTimeout,
-                            absl::Milliseconds(50));
-    if (!up || !process_->Running()) {
-      const int status = process_->Stop();
-      return absl::UnavailableError(
-          StrCat(name_, " did not become SERVING (exit status ", status, "); log:\n", Tail(process_->LogText())));
-    }
-    stub_ = v1::TokenValidation::NewStub(grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
-    return absl::OkStatus();
+    absl::Status started = ServiceProcess::Start();
+    if (started.ok()) stub_ = v1::TokenValidation::NewStub(channel());
+    return started;
   }
-  int Stop() { return process_ ? process_->Stop() : -1; }
 
   grpc::Status Validate(const std::string& token, const std::string& scheme, const std::string& proof,
                         v1::ValidateResponse* response) {
@@ -144,22 +114,12 @@ class Replica {
   v1::ValidateResponse Answer(const std::string& token, const std::string& scheme, const std::string& proof) {
     v1::ValidateResponse response;
     grpc::Status status = Validate(token, scheme, proof, &response);
-    EXPECT_TRUE(status.ok()) << name_ << ": " << status.error_code() << " " << status.error_message();
+    EXPECT_TRUE(status.ok()) << name() << ": " << status.error_code() << " " << status.error_message();
     return response;
   }
-  double Metric(const std::string& sample) const {
-    return test::ScrapeMetric(StrCat("http://127.0.0.1:", metrics_port_, "/metrics"), sample).value_or(0);
-  }
-
-  std::string address() const { return StrCat("127.0.0.1:", grpc_port_); }
-  std::string LogText() const { return process_ ? process_->LogText() : ""; }
-  const std::string& name() const { return name_; }
+  double Metric(const std::string& sample) const { return ServiceProcess::Metric(sample).value_or(0); }
 
  private:
-  std::string name_;
-  int grpc_port_, metrics_port_;
-  std::string config_path_, log_path_;
-  std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<v1::TokenValidation::Stub> stub_;
 };
 
@@ -212,7 +172,7 @@ class DpopIntegrationTest : public ::testing::Test {
     if (world_ != nullptr) {
       for (auto* replica : {&world_->a, &world_->b}) {
         if (*replica) {
-          EXPECT_EQ((*replica)->Stop(), 0) << Tail((*replica)->LogText());
+          EXPECT_EQ((*replica)->Stop(), 0) << LogTail((*replica)->LogText());
         }
       }
     }
@@ -228,7 +188,7 @@ class DpopIntegrationTest : public ::testing::Test {
     if (HasFailure() && world_ != nullptr) {
       for (auto* replica : {world_->a.get(), world_->b.get()}) {
         if (replica) {
-          std::cerr << "--- " << replica->name() << " log (tail) ---\n" << Tail(replica->LogText()) << "\n";
+          std::cerr << "--- " << replica->name() << " log (tail) ---\n" << LogTail(replica->LogText()) << "\n";
         }
       }
     }

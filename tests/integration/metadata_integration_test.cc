@@ -10,7 +10,6 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
-#include <cstdlib>
 #include <iostream>
 
 #include "mcpauth/v1/metadata.grpc.pb.h"
@@ -20,21 +19,22 @@
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
 #include "tests/support/loopback_http_server.h"
-#include "tests/support/metrics_scrape.h"
 #include "tests/support/ports.h"
 #include "tests/support/redis_server_process.h"
+#include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
 
 namespace mcpauth::metadata {
 namespace {
 
+using test::Binary;
 using test::ChildProcess;
 using test::GrpcHealthServing;
 using test::HttpReply;
+using test::LogTail;
 using test::LoopbackHttpServer;
 using test::RedisServerProcess;
-using test::ScrapeMetric;
 using test::TempDir;
 using test::WaitFor;
 using ::testing::ElementsAre;
@@ -43,7 +43,6 @@ using ::testing::HasSubstr;
 constexpr char kFilesResource[] = "https://mcp.example.test/files";
 // Kept exactly in documents; its URLs use the lower-cased host.
 constexpr char kSearchResource[] = "https://MCP.example.test/tools/search/";
-const absl::Duration kStartTimeout = absl::Seconds(20);
 const absl::Duration kPollTimeout = absl::Seconds(20);
 const absl::Duration kPollInterval = absl::Milliseconds(50);
 
@@ -55,54 +54,18 @@ constexpr char kOidcRfc8414Path[] = "/.well-known/oauth-authorization-server/oid
 constexpr char kOidcInsertedPath[] = "/.well-known/openid-configuration/oidc";
 constexpr char kMixMetadataPath[] = "/.well-known/oauth-authorization-server/mix";
 
-std::string Binary(std::string_view name) {
-  const char* dir = std::getenv("MCPAUTH_TEST_BIN_DIR");
-  if (dir != nullptr && *dir != '\0') return StrCat(dir, "/", name);
-  return StrCat(MCPAUTH_BINARY_DIR, "/bin/", name);
-}
-
-std::string Tail(const std::string& text, size_t max_chars = 6000) {
-  return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
-}
-
-// One mcpauth-metadata process: its own ports and config file (the suite's shared
-// part plus its metadata section), a gRPC stub.
-class MetadataProcess {
+// One mcpauth-metadata process (the suite's shared config plus its metadata
+// section) with a gRPC stub.
+class MetadataProcess : public test::ServiceProcess {
  public:
   MetadataProcess(const TempDir& dir, const std::string& name, const std::string& shared_config)
-      : name_(name),
-        grpc_port_(test::PickFreePort()),
-        metrics_port_(test::PickFreePort()),
-        config_path_(dir.File(name + ".yaml")),
-        log_path_(dir.File(name + ".log")) {
-    // clang-format off
-    test::WriteFile(config_path_, StrCat(
-        shared_config,
-        "metadata:\n"
-        "  resource_name: Test files\n"
-        "  listen: 127.0.0.1:", grpc_port_, "\n"
-        "  metrics_listen: 127.0.0.1:", metrics_port_, "\n"
-        "  shutdown_grace: 1\n"));
-    // clang-format on
-  }
+      : ServiceProcess(dir, name, "mcpauth-metadata", shared_config, "metadata", "  resource_name: Test files\n") {}
 
   absl::Status Start() {
-    auto process =
-        ChildProcess::Start({.argv = {Binary("mcpauth-metadata"), "--config", config_path_}, .log_path = log_path_});
-    if (!process.ok()) return process.status();
-    process_ = std::move(*process);
-    const bool up =
-        WaitFor([this] { return !process_->Running() || GrpcHealthServing(address()); }, kStartTimeout, kPollInterval);
-    if (!up || !process_->Running()) {
-      const int status = process_->Stop();
-      return absl::UnavailableError(
-          StrCat(name_, " did not become SERVING (exit status ", status, "); log:\n", Tail(process_->LogText())));
-    }
-    stub_ = v1::Metadata::NewStub(grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
-    return absl::OkStatus();
+    absl::Status started = ServiceProcess::Start();
+    if (started.ok()) stub_ = v1::Metadata::NewStub(channel());
+    return started;
   }
-
-  int Stop() { return process_ ? process_->Stop() : -1; }
 
   template <typename Request, typename Response, typename Method>
   grpc::Status Call(Method method, const Request& request, Response* response) {
@@ -117,19 +80,9 @@ class MetadataProcess {
     return Call(&v1::Metadata::Stub::GetAuthorizationServerMetadata, request, response);
   }
 
-  double Metric(const std::string& sample) const {
-    return ScrapeMetric(StrCat("http://127.0.0.1:", metrics_port_, "/metrics"), sample).value_or(0);
-  }
-
-  std::string address() const { return StrCat("127.0.0.1:", grpc_port_); }
-  std::string LogText() const { return process_ ? process_->LogText() : ""; }
-  ChildProcess* process() { return process_.get(); }
+  double Metric(const std::string& sample) const { return ServiceProcess::Metric(sample).value_or(0); }
 
  private:
-  std::string name_;
-  int grpc_port_, metrics_port_;
-  std::string config_path_, log_path_;
-  std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<v1::Metadata::Stub> stub_;
 };
 
@@ -205,7 +158,7 @@ class MetadataIntegrationTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     if (world_ != nullptr && world_->service) {
-      EXPECT_EQ(world_->service->Stop(), 0) << Tail(world_->service->LogText());
+      EXPECT_EQ(world_->service->Stop(), 0) << LogTail(world_->service->LogText());
     }
     delete world_;
     world_ = nullptr;
@@ -217,7 +170,7 @@ class MetadataIntegrationTest : public ::testing::Test {
 
   void TearDown() override {
     if (HasFailure() && world_ != nullptr && world_->service != nullptr) {
-      std::cerr << "--- metadata log (tail) ---\n" << Tail(world_->service->LogText()) << "\n";
+      std::cerr << "--- metadata log (tail) ---\n" << LogTail(world_->service->LogText()) << "\n";
     }
   }
 
@@ -346,7 +299,7 @@ TEST_F(MetadataIntegrationTest, SecondProcessReadsTheCachedDocumentsFromRedis) {
   EXPECT_EQ(w.as.RequestCount(kOidcRfc8414Path) + w.as.RequestCount(kOidcInsertedPath), oidc_probes);
   EXPECT_GE(replica.Metric(R"(mcpauth_cache_requests_total{cache="discovery",result="shared_hit"})"), 2);
   EXPECT_EQ(replica.Metric(R"(mcpauth_discovery_fetches_total{result="success"})"), 0);
-  EXPECT_EQ(replica.Stop(), 0) << Tail(replica.LogText());
+  EXPECT_EQ(replica.Stop(), 0) << LogTail(replica.LogText());
 }
 
 TEST_F(MetadataIntegrationTest, ServesProtectedResourceMetadataByResourceAndPath) {
@@ -509,7 +462,7 @@ TEST_F(MetadataIntegrationTest, ServesStaleMetadataWhileRefreshesFail) {
         return shortlived.AuthorizationServer(w.rfc_issuer, &response).ok() && !response.stale();
       },
       kPollTimeout, kPollInterval));
-  EXPECT_EQ(shortlived.Stop(), 0) << Tail(shortlived.LogText());
+  EXPECT_EQ(shortlived.Stop(), 0) << LogTail(shortlived.LogText());
 }
 
 // With policy_file (relative: next to the configuration file), challenges and
@@ -532,7 +485,7 @@ TEST_F(MetadataIntegrationTest, FollowsThePolicyFilesRequiredScopes) {
   EXPECT_THAT(watched.documents(0).document_json(), HasSubstr(R"("scopes_supported":["mcp:use"])"));
 
   ASSERT_TRUE(test::WriteFile(policy, "authorization:\n  required_scopes: [mcp:use, files:read]\n"));
-  ASSERT_TRUE(stream->Read(&watched)) << Tail(instance.LogText());
+  ASSERT_TRUE(stream->Read(&watched)) << LogTail(instance.LogText());
   EXPECT_THAT(watched.challenge().required_scopes(), ElementsAre("mcp:use", "files:read"));
   EXPECT_THAT(watched.documents(0).document_json(), HasSubstr(R"("scopes_supported":["mcp:use","files:read"])"));
 
@@ -546,7 +499,7 @@ TEST_F(MetadataIntegrationTest, FollowsThePolicyFilesRequiredScopes) {
 
   context.TryCancel();
   EXPECT_FALSE(stream->Read(&watched));
-  EXPECT_EQ(instance.Stop(), 0) << Tail(instance.LogText());
+  EXPECT_EQ(instance.Stop(), 0) << LogTail(instance.LogText());
 }
 
 TEST_F(MetadataIntegrationTest, SigtermShutsDownGracefully) {
@@ -564,7 +517,7 @@ TEST_F(MetadataIntegrationTest, SigtermShutsDownGracefully) {
   ASSERT_TRUE(stream->Read(&watched));
 
   ASSERT_TRUE(instance.process()->Signal(SIGTERM));
-  EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << Tail(instance.LogText());
+  EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << LogTail(instance.LogText());
   EXPECT_FALSE(stream->Read(&watched));
   (void)stream->Finish();
   EXPECT_THAT(instance.LogText(), HasSubstr(R"("msg":"stopped")"));

@@ -8,7 +8,6 @@
 // file every second and applies a change once it has read it unchanged twice.
 #include <signal.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include <gmock/gmock.h>
@@ -20,22 +19,22 @@
 #include "tests/scope_policy/configmap_dir.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
-#include "tests/support/metrics_scrape.h"
-#include "tests/support/ports.h"
+#include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
 
 namespace mcpauth::sp {
 namespace {
 
+using test::Binary;
 using test::ChildProcess;
 using test::GrpcHealthServing;
+using test::LogTail;
 using test::TempDir;
 using test::WaitFor;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const absl::Duration kStartTimeout = absl::Seconds(20);
 // Bound on waiting for a reload (the service polls every second and settles for one more).
 const absl::Duration kReloadTimeout = absl::Seconds(20);
 const absl::Duration kPollInterval = absl::Milliseconds(100);
@@ -72,59 +71,17 @@ tools:
   "*_admin": {required_scopes: [root]}
 )";
 
-std::string Binary(std::string_view name) {
-  const char* dir = std::getenv("MCPAUTH_TEST_BIN_DIR");
-  if (dir != nullptr && *dir != '\0') return StrCat(dir, "/", name);
-  return StrCat(MCPAUTH_BINARY_DIR, "/bin/", name);
-}
-
-std::string Tail(const std::string& text, size_t lines = 40) {
-  size_t pos = text.size();
-  for (size_t n = 0; n <= lines && pos != std::string::npos && pos > 0; ++n) pos = text.rfind('\n', pos - 1);
-  return pos == std::string::npos ? text : text.substr(pos + 1);
-}
-
-// One running mcpauth-scope-policy with its own config file.
-class ScopePolicyProcess {
+// One running mcpauth-scope-policy with its own config file and a gRPC stub.
+class ScopePolicyProcess : public test::ServiceProcess {
  public:
   // `policy_lines`: either "policy_file: PATH\n" or the policy itself.
   ScopePolicyProcess(const TempDir& dir, const std::string& name, const std::string& policy_lines)
-      : name_(name),
-        grpc_port_(test::PickFreePort()),
-        metrics_port_(test::PickFreePort()),
-        config_path_(dir.File(name + ".yaml")),
-        log_path_(dir.File(name + ".log")) {
-    // clang-format off
-    test::WriteFile(config_path_, StrCat(
-        policy_lines,
-        "scope_policy:\n"
-        "  listen: 127.0.0.1:", grpc_port_, "\n"
-        "  metrics_listen: 127.0.0.1:", metrics_port_, "\n"
-        "  shutdown_grace: 1\n"));
-    // clang-format on
-  }
-  ~ScopePolicyProcess() { Stop(); }
+      : ServiceProcess(dir, name, "mcpauth-scope-policy", policy_lines, "scope_policy") {}
 
   absl::Status Start() {
-    auto process = ChildProcess::Start(
-        {.argv = {Binary("mcpauth-scope-policy"), "--config", config_path_}, .log_path = log_path_});
-    if (!process.ok()) return process.status();
-    process_ = std::move(*process);
-    const bool up = WaitFor([this] { return !process_->Running() || GrpcHealthServing(address()); }, kStartTimeout,
-                            absl::Milliseconds(50));
-    if (!up || !process_->Running()) {
-      const int status = process_->Stop();
-      return absl::UnavailableError(
-          StrCat(name_, " did not become SERVING (exit status ", status, "); log:\n", Tail(process_->LogText())));
-    }
-    stub_ = v1::ScopePolicy::NewStub(grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
-    return absl::OkStatus();
-  }
-
-  int Stop() {
-    if (!process_) return -1;
-    const int status = process_->Stop();
-    return status;
+    absl::Status started = ServiceProcess::Start();
+    if (started.ok()) stub_ = v1::ScopePolicy::NewStub(channel());
+    return started;
   }
 
   v1::AuthorizeResponse Authorize(const std::vector<std::string>& scopes, const std::string& method,
@@ -155,20 +112,12 @@ class ScopePolicyProcess {
     return snapshot;
   }
 
-  double Metric(const std::string& sample) const {
-    return test::ScrapeMetric(StrCat("http://127.0.0.1:", metrics_port_, "/metrics"), sample).value_or(-1);
-  }
+  // -1 when the sample is missing or the endpoint cannot be read.
+  double Metric(const std::string& sample) const { return ServiceProcess::Metric(sample).value_or(-1); }
 
   v1::ScopePolicy::Stub* stub() { return stub_.get(); }
-  std::string address() const { return StrCat("127.0.0.1:", grpc_port_); }
-  std::string LogText() const { return process_ ? process_->LogText() : ""; }
-  ChildProcess* process() { return process_.get(); }
 
  private:
-  std::string name_;
-  int grpc_port_, metrics_port_;
-  std::string config_path_, log_path_;
-  std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<v1::ScopePolicy::Stub> stub_;
 };
 
@@ -183,7 +132,7 @@ class ScopePolicyIntegrationTest : public ::testing::Test {
 
   void TearDown() override {
     if (HasFailure() && service_ != nullptr) {
-      std::cerr << "--- scope-policy log (tail) ---\n" << Tail(service_->LogText()) << "\n";
+      std::cerr << "--- scope-policy log (tail) ---\n" << LogTail(service_->LogText()) << "\n";
     }
     if (service_ != nullptr) {
       EXPECT_EQ(service_->Stop(), 0);
@@ -330,7 +279,7 @@ TEST_F(ScopePolicyIntegrationTest, SigtermShutsDownGracefully) {
   ScopePolicyProcess& s = *service_;
   ASSERT_TRUE(s.Authorize({"read"}, "tools/list", "").allowed());
   ASSERT_TRUE(s.process()->Signal(SIGTERM));
-  EXPECT_EQ(s.process()->WaitForExit(absl::Seconds(15)), 0) << Tail(s.LogText());
+  EXPECT_EQ(s.process()->WaitForExit(absl::Seconds(15)), 0) << LogTail(s.LogText());
   EXPECT_THAT(s.LogText(), HasSubstr(R"("msg":"stopped")"));
   EXPECT_FALSE(GrpcHealthServing(s.address(), "", absl::Milliseconds(300)));
 }

@@ -8,7 +8,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -25,20 +24,21 @@
 #include "tests/support/grpc_health.h"
 #include "tests/support/loopback_http_server.h"
 #include "tests/support/metrics_scrape.h"
-#include "tests/support/ports.h"
 #include "tests/support/redis_server_process.h"
+#include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
 
 namespace mcpauth::tv {
 namespace {
 
+using test::Binary;
 using test::ChildProcess;
 using test::GrpcHealthServing;
 using test::HttpReply;
+using test::LogTail;
 using test::LoopbackHttpServer;
 using test::RedisServerProcess;
-using test::ScrapeMetric;
 using test::TempDir;
 using test::WaitFor;
 using ::testing::ElementsAre;
@@ -48,18 +48,9 @@ using ::testing::Not;
 constexpr char kIssuer[] = "https://issuer.example.test";
 constexpr char kResource[] = "https://mcp.example.test/mcp";
 constexpr char kJwksPath[] = "/jwks.json";
-const absl::Duration kStartTimeout = absl::Seconds(20);
 // Bound on waiting for something another process does (a refetch, a reconnect).
 const absl::Duration kPollTimeout = absl::Seconds(20);
 const absl::Duration kPollInterval = absl::Milliseconds(50);
-
-// The binaries under test: this build's, or those in $MCPAUTH_TEST_BIN_DIR (to run
-// the suite against another build of them, e.g. a sanitizer build).
-std::string Binary(std::string_view name) {
-  const char* dir = std::getenv("MCPAUTH_TEST_BIN_DIR");
-  if (dir != nullptr && *dir != '\0') return StrCat(dir, "/", name);
-  return StrCat(MCPAUTH_BINARY_DIR, "/bin/", name);
-}
 
 // A signing key of the test's authorization server.
 struct SigningKey {
@@ -120,53 +111,20 @@ Minted Mint(const SigningKey& key, const TokenSpec& spec = {}) {
   return m;
 }
 
-std::string Tail(const std::string& text, size_t max_chars = 6000) {
-  return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
-}
-
-// One mcpauth-token-validation process: its own ports, its own config file (the
-// suite's shared part plus its token_validation section), a gRPC stub.
-class TokenValidationProcess {
+// One mcpauth-token-validation process (the suite's shared config plus its
+// token_validation section) with a gRPC stub.
+class TokenValidationProcess : public test::ServiceProcess {
  public:
   TokenValidationProcess(const TempDir& dir, const std::string& name, const std::string& shared_config)
-      : name_(name),
-        grpc_port_(test::PickFreePort()),
-        metrics_port_(test::PickFreePort()),
-        config_path_(dir.File(name + ".yaml")),
-        log_path_(dir.File(name + ".log")) {
-    // clang-format off
-    test::WriteFile(config_path_, StrCat(
-        shared_config,
-        "token_validation:\n"
-        "  listen: 127.0.0.1:", grpc_port_, "\n"
-        "  metrics_listen: 127.0.0.1:", metrics_port_, "\n"
-        "  unknown_kid_refetch_interval: 0.2\n"
-        "  fetch_timeout: 2\n"
-        "  shutdown_grace: 1\n"));
-    // clang-format on
-  }
+      : ServiceProcess(dir, name, "mcpauth-token-validation", shared_config, "token_validation",
+                       "  unknown_kid_refetch_interval: 0.2\n"
+                       "  fetch_timeout: 2\n") {}
 
-  // Starts the binary and waits until its health service reports SERVING.
   absl::Status Start() {
-    auto process = ChildProcess::Start(
-        {.argv = {Binary("mcpauth-token-validation"), "--config", config_path_}, .log_path = log_path_});
-    if (!process.ok()) return process.status();
-    process_ = std::move(*process);
-    const bool up = WaitFor([this] { return !process_->Running() || GrpcHealthServing(address()); },
-                            kStartTimeout, absl::Milliseconds(50));
-    if (!up || !process_->Running()) {
-      const int status = process_->Stop();
-      return absl::UnavailableError(StrCat(name_, " did not become SERVING (exit status ", status,
-                                           "); log:\n", Tail(process_->LogText())));
-    }
-    stub_ = v1::TokenValidation::NewStub(grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
-    return absl::OkStatus();
+    absl::Status started = ServiceProcess::Start();
+    if (started.ok()) stub_ = v1::TokenValidation::NewStub(channel());
+    return started;
   }
-
-  // SIGTERM (SIGKILL after 10 s); the exit status. The test's open channel keeps
-  // gRPC's graceful shutdown waiting for the whole grace period, hence the short
-  // shutdown_grace above.
-  int Stop() { return process_ ? process_->Stop() : -1; }
 
   grpc::Status Validate(const std::string& token, v1::ValidateResponse* response,
                         const std::string& resource = "") {
@@ -178,20 +136,7 @@ class TokenValidationProcess {
     return stub_->Validate(&context, request, response);
   }
 
-  std::optional<double> Metric(const std::string& sample) const {
-    return ScrapeMetric(metrics_url(), sample);
-  }
-
-  std::string address() const { return StrCat("127.0.0.1:", grpc_port_); }
-  std::string metrics_url() const { return StrCat("http://127.0.0.1:", metrics_port_, "/metrics"); }
-  std::string LogText() const { return process_ ? process_->LogText() : ""; }
-  ChildProcess* process() { return process_.get(); }
-
  private:
-  std::string name_;
-  int grpc_port_, metrics_port_;
-  std::string config_path_, log_path_;
-  std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<v1::TokenValidation::Stub> stub_;
 };
 
@@ -240,7 +185,7 @@ class TokenValidationIntegrationTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     if (world_ != nullptr && world_->service) {
-      EXPECT_EQ(world_->service->Stop(), 0) << Tail(world_->service->LogText());
+      EXPECT_EQ(world_->service->Stop(), 0) << LogTail(world_->service->LogText());
     }
     delete world_;  // stops Redis and the JWKS server
     world_ = nullptr;
@@ -252,7 +197,7 @@ class TokenValidationIntegrationTest : public ::testing::Test {
 
   void TearDown() override {
     if (HasFailure() && world_ != nullptr && world_->service != nullptr) {
-      std::cerr << "--- token-validation log (tail) ---\n" << Tail(world_->service->LogText()) << "\n";
+      std::cerr << "--- token-validation log (tail) ---\n" << LogTail(world_->service->LogText()) << "\n";
     }
   }
 
@@ -475,7 +420,7 @@ TEST_F(TokenValidationIntegrationTest, SecondReplicaReadsKeySetFromRedis) {
   v1::ValidateResponse r;
   grpc::Status status = replica.Validate(Mint(w.key, {.subject = "replica-user"}).token, &r);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_TRUE(r.valid()) << v1::Reason_Name(r.reason()) << "\n" << Tail(replica.LogText());
+  EXPECT_TRUE(r.valid()) << v1::Reason_Name(r.reason()) << "\n" << LogTail(replica.LogText());
   EXPECT_FALSE(r.cached());
   EXPECT_EQ(r.principal().subject(), "replica-user");
 
@@ -496,7 +441,7 @@ TEST_F(TokenValidationIntegrationTest, SigtermShutsDownGracefully) {
   EXPECT_TRUE(r.valid());
 
   ASSERT_TRUE(instance.process()->Signal(SIGTERM));
-  EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << Tail(instance.LogText());
+  EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << LogTail(instance.LogText());
   EXPECT_THAT(instance.LogText(), HasSubstr(R"("msg":"stopped")"));
   EXPECT_FALSE(GrpcHealthServing(instance.address(), "", absl::Milliseconds(300)));
 }
@@ -534,7 +479,7 @@ TEST_F(TokenValidationIntegrationTest, ValidateStreamAnswersByIdAndEndsAtSigterm
   const grpc::Status status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("shutting down"));
-  EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << Tail(instance.LogText());
+  EXPECT_EQ(instance.process()->WaitForExit(absl::Seconds(15)), 0) << LogTail(instance.LogText());
 }
 
 TEST_F(TokenValidationIntegrationTest, BadConfigExitsWithCode2AndOneLineNamingTheKey) {

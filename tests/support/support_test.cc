@@ -22,6 +22,7 @@
 #include "tests/support/metrics_scrape.h"
 #include "tests/support/ports.h"
 #include "tests/support/redis_server_process.h"
+#include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
 
@@ -251,6 +252,56 @@ TEST(GrpcHealthTest, ReadsTheStandardHealthService) {
   EXPECT_FALSE(GrpcHealthServing(address));
   server->Shutdown();
   EXPECT_FALSE(GrpcHealthServing(address, "", absl::Milliseconds(300)));
+}
+
+TEST(LogTailTest, KeepsTheEndOfALongLog) {
+  EXPECT_EQ(LogTail("short", 5), "short");
+  EXPECT_EQ(LogTail("0123456789", 4), "...6789");
+  EXPECT_EQ(LogTail(std::string(6000, 'x')), std::string(6000, 'x'));
+  EXPECT_EQ(LogTail(std::string(6001, 'x')), "..." + std::string(6000, 'x'));
+}
+
+// A stand-in binary that exits at once: the config written, the failure reported
+// with the exit status and the log.
+TEST(ServiceProcessTest, WritesTheConfigAndReportsAProcessThatExitsBeforeServing) {
+  TempDir dir;
+  const std::string script = dir.File("fake-service");
+  ASSERT_TRUE(WriteFile(script, "#!/bin/sh\necho started with \"$@\"\nexit 3\n"));
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  const char* previous = std::getenv("MCPAUTH_TEST_BIN_DIR");
+  const std::string saved = previous != nullptr ? previous : "";
+  ASSERT_EQ(::setenv("MCPAUTH_TEST_BIN_DIR", dir.path().c_str(), 1), 0);
+  EXPECT_EQ(Binary("fake-service"), script);
+
+  ServiceProcess service(dir, "svc", "fake-service", "resource: https://mcp.example.test/mcp\n", "metadata",
+                         "  resource_name: Test\n");
+  if (previous != nullptr) {
+    ::setenv("MCPAUTH_TEST_BIN_DIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("MCPAUTH_TEST_BIN_DIR");
+  }
+  EXPECT_EQ(service.Stop(), -1);
+  EXPECT_EQ(service.process(), nullptr);
+  EXPECT_EQ(service.LogText(), "");
+  EXPECT_EQ(service.config_path(), dir.File("svc.yaml"));
+  // http://127.0.0.1:PORT/metrics
+  const std::string metrics_url = service.metrics_url();
+  ASSERT_TRUE(metrics_url.starts_with("http://127.0.0.1:") && metrics_url.ends_with("/metrics")) << metrics_url;
+  const std::string metrics_address = metrics_url.substr(7, metrics_url.size() - 7 - 8);
+  EXPECT_NE(metrics_address, service.address());
+  EXPECT_EQ(ReadFile(service.config_path()), "resource: https://mcp.example.test/mcp\n"
+                                             "metadata:\n"
+                                             "  listen: " + service.address() + "\n"
+                                             "  metrics_listen: " + metrics_address + "\n"
+                                             "  shutdown_grace: 1\n"
+                                             "  resource_name: Test\n");
+
+  const absl::Status started = service.Start();
+  EXPECT_EQ(started.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(started.message(),
+            "svc did not become SERVING (exit status 3); log:\nstarted with --config " + dir.File("svc.yaml") + "\n");
+  EXPECT_EQ(service.channel(), nullptr);
+  EXPECT_EQ(service.Stop(), 3);
 }
 
 TEST(RedisServerProcessTest, StartsStopsAndRestartsOnTheSamePort) {

@@ -15,10 +15,9 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +29,7 @@
 #include "services/token_validation/tv_metrics.h"
 #include "services/token_validation/validator.h"
 #include "tests/fakes/fake_fetcher.h"
+#include "tests/support/temp_dir.h"
 
 namespace mcpauth::tv {
 namespace {
@@ -60,15 +60,6 @@ std::string FixturesDir() {
   return MCPAUTH_SOURCE_DIR "/tests/token_validation/fixtures/jose";
 }
 
-bool ReadFile(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  out = buffer.str();
-  return true;
-}
-
 std::string Str(const boost::json::object& o, const char* name) {
   const boost::json::value* v = o.if_contains(name);
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
@@ -77,11 +68,13 @@ std::string Str(const boost::json::object& o, const char* name) {
 Fixtures LoadFixtures() {
   Fixtures f;
   f.dir = FixturesDir();
-  std::string text;
-  if (!ReadFile(f.dir + "/tokens.json", text)) {
-    f.error = "cannot read " + f.dir + "/tokens.json (run tests/node/make_jose_fixtures.mjs)";
+  const std::string tokens_path = f.dir + "/tokens.json";
+  std::error_code missing;
+  if (!std::filesystem::is_regular_file(tokens_path, missing)) {
+    f.error = "cannot read " + tokens_path + " (run tests/node/make_jose_fixtures.mjs)";
     return f;
   }
+  const std::string text = test::ReadFile(tokens_path);
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(text, ec);
   if (ec || !doc.is_object()) {
