@@ -5,22 +5,12 @@
 #include <filesystem>
 
 #include "services/common/file_watcher.h"
+#include "services/common/jws_algorithms.h"
 #include "services/common/sha256.h"
 #include "services/common/strings.h"
-#include "services/token_validation/alg.h"
 
 namespace mcpauth::metadata {
 namespace {
-
-int FamilyRank(tv::KeyFamily family) {
-  switch (family) {
-    case tv::KeyFamily::kEc: return 0;
-    case tv::KeyFamily::kOkp: return 1;
-    case tv::KeyFamily::kRsaPss: return 2;
-    case tv::KeyFamily::kRsa: return 3;
-  }
-  return 4;
-}
 
 // Length-prefixed (and lists count-prefixed), so no two different contents hash
 // the same input.
@@ -67,15 +57,7 @@ bool DpopEnabled(const AuthorizationConfig& authorization) {
   return authorization.dpop_required || authorization.dpop_nonce || !authorization.dpop_algorithms.empty();
 }
 
-std::vector<std::string> DefaultDpopAlgorithms() {
-  std::vector<const tv::AlgSpec*> algs = tv::SupportedAlgs();
-  std::stable_sort(algs.begin(), algs.end(), [](const tv::AlgSpec* a, const tv::AlgSpec* b) {
-    return FamilyRank(a->family) < FamilyRank(b->family);
-  });
-  std::vector<std::string> names;
-  for (const tv::AlgSpec* alg : algs) names.emplace_back(alg->name);
-  return names;
-}
+std::vector<std::string> DefaultDpopAlgorithms() { return {kJwsAlgorithms.begin(), kJwsAlgorithms.end()}; }
 
 std::string PolicyFilePath(const SuiteConfig& config) {
   const std::filesystem::path path(config.policy_file);
@@ -140,9 +122,9 @@ MetadataSnapshot SnapshotFromConfig(const SuiteConfig& config, const std::vector
   const std::vector<std::string>& algs = config.authorization.dpop_algorithms;
   for (size_t i = 0; i < algs.size(); ++i) {
     // Worded as token-validation words it, whichever service starts first.
-    if (tv::FindAlg(algs[i]) == nullptr) {
+    if (!IsSupportedJwsAlg(algs[i])) {
       throw ConfigError(StrCat("authorization.dpop_algorithms[", i, "]: \"", algs[i],
-                               tv::IsForbiddenAlg(algs[i])
+                               IsForbiddenJwsAlg(algs[i])
                                    ? "\" is not asymmetric: DPoP proofs are signed with a private key"
                                    : "\" is not a supported JWS algorithm"));
     }

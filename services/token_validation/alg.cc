@@ -1,6 +1,6 @@
-#include "services/common/strings.h"
 #include "services/token_validation/alg.h"
 
+#include "services/common/jws_algorithms.h"
 
 namespace mcpauth::tv {
 namespace {
@@ -47,8 +47,6 @@ const AlgSpec* FindAlg(std::string_view name) {
 
 const std::vector<const AlgSpec*>& SupportedAlgs() { return GetTable().pointers; }
 
-bool IsForbiddenAlg(std::string_view name) {
-  return EqualsIgnoreCase(name, "none") || name.starts_with("HS");
-}
+bool IsForbiddenAlg(std::string_view name) { return IsForbiddenJwsAlg(name); }
 
 }  // namespace mcpauth::tv

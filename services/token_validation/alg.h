@@ -1,7 +1,5 @@
-// The JWS algorithms mcpauth accepts (RFC 7518 §3, RFC 8037): asymmetric only.
-// `none` and the HMAC family are never accepted: a verifier holding only public
-// keys has no business with shared secrets, and accepting them invites algorithm
-// confusion (RFC 8725 §2.1).
+// The JWS algorithms mcpauth accepts (services/common/jws_algorithms.h names them:
+// asymmetric only), with what verifying and signing with each takes.
 #pragma once
 
 #include <string_view>
@@ -23,10 +21,9 @@ struct AlgSpec {
 
 // nullptr when `name` is not a supported algorithm (including none and HS*).
 const AlgSpec* FindAlg(std::string_view name);
-// Every supported algorithm, in a stable order.
+// Every supported algorithm, in a stable order; their names are kJwsAlgorithms.
 const std::vector<const AlgSpec*>& SupportedAlgs();
-// True for "none" in any letter case and the HMAC family: refused with a message
-// that says why rather than "unknown".
+// IsForbiddenJwsAlg.
 bool IsForbiddenAlg(std::string_view name);
 
 }  // namespace mcpauth::tv

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "services/common/jws_algorithms.h"
+#include "services/token_validation/alg.h"
+
 #include "tests/token_validation/test_tokens.h"
 
 namespace mcpauth::tv {
@@ -16,6 +19,19 @@ using testing::MakeKey;
 
 const char* const kAllAlgs[] = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
                                 "ES256", "ES384", "ES512", "EdDSA"};
+
+TEST(Signature, TheJoseTableHoldsEveryNamedAlgorithmAndNoOther) {
+  std::vector<std::string_view> table;
+  for (const AlgSpec* alg : SupportedAlgs()) table.push_back(alg->name);
+  std::vector<std::string_view> named(kJwsAlgorithms.begin(), kJwsAlgorithms.end());
+  std::sort(table.begin(), table.end());
+  std::sort(named.begin(), named.end());
+  EXPECT_EQ(table, named);
+  for (std::string_view name : {"none", "NONE", "HS256", "HS512"}) {
+    EXPECT_TRUE(IsForbiddenJwsAlg(name)) << name;
+    EXPECT_EQ(FindAlg(name), nullptr) << name;
+  }
+}
 
 TEST(Signature, SignThenVerifyEveryAlgorithm) {
   for (const char* name : kAllAlgs) {
