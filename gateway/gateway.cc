@@ -314,7 +314,15 @@ std::optional<LocalReply> Gateway::Screen(const Request& request, const RouteSta
   }
 }
 
-Task<bool> Gateway::SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply) {
+void Gateway::CountRequest(const RouteState* route, const Request& request, unsigned status, std::string_view reason,
+                           std::chrono::steady_clock::time_point start) const {
+  static const std::string kOffRoute = "other";
+  metrics_->CountRequest(route != nullptr ? route->config.path : kOffRoute, MethodLabel(request.method()), status,
+                         reason, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+Task<bool> Gateway::SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply, const RouteState* route,
+                              std::chrono::steady_clock::time_point start) {
   if (reply.hold > absl::ZeroDuration()) {
     // Held without the request's body (up to max_body_bytes), which is not needed.
     request.body().clear();
@@ -323,6 +331,7 @@ Task<bool> Gateway::SendReply(beast::tcp_stream& client, Request& request, Local
     co_await hold.async_wait(as_tuple(use_awaitable));
   }
   reply.response.keep_alive(request.keep_alive() && reply.response.keep_alive());
+  CountRequest(route, request, reply.response.result_int(), reply.reason, start);
   const bool keep = co_await Send(client, reply.response, request.method());
   co_return keep;
 }
@@ -336,7 +345,8 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
   std::optional<LocalReply> reply = route == nullptr ? AnswerOffRoute(request, path) : Screen(request, *route);
   McpDecision decision;
   if (!reply) {
-    decision = co_await pipeline_->Decide(request, RequestInfo{route, ClientAddress(request, peer)});
+    const RequestInfo info{route, ClientAddress(request, peer)};
+    decision = co_await pipeline_->Decide(request, info);
     if (decision.local) {
       for (const auto& [name, value] : CorsHeaders(request, *route)) decision.local->set(name, value);
       reply = LocalReply{std::move(*decision.local), decision.reason, decision.local_delay};
@@ -349,18 +359,13 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
                          "body_not_read"};
     }
   }
-  bool keep = false;
-  unsigned status = 0;
   if (reply) {
-    keep = co_await SendReply(client, request, *reply);
-    status = reply->response.result_int();
-  } else {
-    keep = co_await Proxy(request, *route, decision, client, peer, pool, status);
+    const bool keep = co_await SendReply(client, request, *reply, route, start);
+    co_return keep;
   }
-  static const std::string kOffRoute = "other";
-  metrics_->CountRequest(route != nullptr ? route->config.path : kOffRoute, MethodLabel(request.method()),
-                         status, reply ? std::string_view(reply->reason) : std::string_view(decision.reason),
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  unsigned status = 0;
+  const bool keep = co_await Proxy(request, *route, decision, client, peer, pool, status);
+  CountRequest(route, request, status, decision.reason, start);
   co_return keep;
 }
 

@@ -3,6 +3,7 @@
 // to the route's upstream. Connection handling lives in server.h.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -157,14 +158,20 @@ class Gateway {
   // CORS preflight, methods, the open-stream limit. nullopt: on to the pipeline.
   std::optional<LocalReply> Screen(const Request& request, const RouteState& route) const;
   // Sends `up` and reads the final answer's head, sending again only when the first
-  // try cannot have reached the upstream's application.
+  // try cannot have reached the upstream's application. The upstream's time to that
+  // head is observed for every final answer, also one the gateway then refuses.
   Task<std::optional<UpstreamFailure>> Exchange(const Request& up, const RouteState& route, UpstreamPool& pool,
                                                 UpstreamExchange& exchange);
   // Forwards the request as the decision says and relays the answer; `status` is
   // the one the client got.
   Task<bool> Proxy(Request& request, const RouteState& route, McpDecision& decision, beast::tcp_stream& client,
                    const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status);
-  Task<bool> SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply);
+  // Sends a local reply (after its hold), counted before it is written.
+  Task<bool> SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply, const RouteState* route,
+                       std::chrono::steady_clock::time_point start);
+  // mcpauth_gateway_requests_total and the request duration, once per request.
+  void CountRequest(const RouteState* route, const Request& request, unsigned status, std::string_view reason,
+                    std::chrono::steady_clock::time_point start) const;
   Task<bool> Send(beast::tcp_stream& client, Response& response, http::verb method);
 
   GatewayOptions options_;
