@@ -441,8 +441,9 @@ void AuthPipeline::Forward(McpDecision& d, const CallerIdentity& caller, const s
 
 // credentials → validation → identity → server-level scopes → session → messages.
 Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info) {
-  auto policy = view_->policy();
-  if (policy == nullptr || view_->metadata() == nullptr) {
+  // One suite for the whole request: its policy and the challenges built from it agree.
+  const std::shared_ptr<const Suite> suite = view_->current();
+  if (suite == nullptr) {
     co_return Refusal(request, http::status::service_unavailable, "not_ready", JsonRpcCode::kRetryLater,
                       "Authorization is not ready yet; retry", 5);
   }
@@ -467,7 +468,7 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
     co_return std::move(*refused);
   }
   if (!caller.anonymous) {
-    const sp::Decision server = sp::Decide(*policy, std::span<const std::string_view>(caller.scope_views), false, "", "");
+    const sp::Decision server = sp::Decide(*suite->policy, std::span<const std::string_view>(caller.scope_views), false, "", "");
     if (!server.allowed) {
       co_return Challenge(request, info, v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE, credentials.scheme, server.message,
                           server.required_scopes);
@@ -480,12 +481,12 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
 
   McpDecision d;
   if (request.method() == http::verb::post) {
-    d = DecideMessages(request, info, caller, *policy, credentials.scheme);
+    d = DecideMessages(request, info, caller, *suite, credentials.scheme);
     if (d.local) co_return d;
-  } else if (request.method() == http::verb::get && policy->list_filtering()) {
+  } else if (request.method() == http::verb::get && suite->policy->list_filtering()) {
     // The GET stream carries answers to requests made elsewhere (and replays them
     // on resumption with Last-Event-ID): filtered by their shape.
-    d.transform = ListFilter(caller, std::nullopt);
+    d.transform = ListFilter(caller, suite->policy, std::nullopt);
   }
   Forward(d, caller, session_id);
   co_return d;
@@ -540,7 +541,8 @@ std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, co
 }
 
 McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
-                                         const sp::CompiledPolicy& policy, std::string_view scheme) {
+                                         const Suite& suite, std::string_view scheme) {
+  const sp::CompiledPolicy& policy = *suite.policy;
   McpDecision d;
   if (const std::string why = UnreadableBody(request); !why.empty()) {
     // The decision reads the body as UTF-8 JSON; the upstream must not read other
@@ -560,9 +562,8 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
                                     request.keep_alive());
     return d;
   }
-  auto snapshot = view_->metadata();
   const bool step_up = options_.insufficient_scope == InsufficientScopeMode::kHttp403 &&
-                       metadata::ScopeChallengesEnabled(snapshot->challenge.scope_enforcement,
+                       metadata::ScopeChallengesEnabled(suite.metadata->challenge.scope_enforcement,
                                                         ClientProtocolVersion(request, info));
   std::vector<std::string> own;
   std::vector<const JsonRpcMessage*> forward;
@@ -615,14 +616,15 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
     d.body = StrCat("[", StrJoin(rest, ","), "]");
     d.own_messages = std::move(own);
   }
-  if (!lists.empty()) d.transform = ListFilter(caller, std::move(lists));
+  if (!lists.empty()) d.transform = ListFilter(caller, suite.policy, std::move(lists));
   return d;
 }
 
 std::function<std::optional<std::string>(std::string_view)> AuthPipeline::ListFilter(
-    const CallerIdentity& caller, std::optional<std::map<std::string, sp::ListKind>> lists) {
+    const CallerIdentity& caller, std::shared_ptr<const sp::CompiledPolicy> policy,
+    std::optional<std::map<std::string, sp::ListKind>> lists) {
   std::vector<std::string> scopes(caller.principal.scopes().begin(), caller.principal.scopes().end());
-  return [policy = view_->policy(), scopes = std::move(scopes), anonymous = caller.anonymous,
+  return [policy = std::move(policy), scopes = std::move(scopes), anonymous = caller.anonymous,
           lists = std::move(lists)](std::string_view json) {
     return FilterLists(json, *policy, scopes, anonymous, lists ? &*lists : nullptr);
   };

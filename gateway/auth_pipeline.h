@@ -114,7 +114,7 @@ class AuthPipeline final : public McpPipeline {
   void Forward(McpDecision& d, const CallerIdentity& caller, const std::string& session_id);
   // The JSON-RPC part: per-message decisions, replies for denied members, list filtering.
   McpDecision DecideMessages(const Request& request, const RequestInfo& info, const CallerIdentity& caller,
-                             const sp::CompiledPolicy& policy, std::string_view scheme);
+                             const Suite& suite, std::string_view scheme);
 
   // The answer for a request naming a session `owner` may not use (another's: 403;
   // unknown: 404; bindings unavailable: 503); nullopt when it may.
@@ -123,7 +123,8 @@ class AuthPipeline final : public McpPipeline {
   // Filters list results for `caller`: those answering the requests in `lists`
   // (ids to kinds), or with nullopt every result shaped like a list.
   std::function<std::optional<std::string>(std::string_view)> ListFilter(
-      const CallerIdentity& caller, std::optional<std::map<std::string, sp::ListKind>> lists);
+      const CallerIdentity& caller, std::shared_ptr<const sp::CompiledPolicy> policy,
+      std::optional<std::map<std::string, sp::ListKind>> lists);
 
   PipelineOptions options_;
   SuiteView* view_;

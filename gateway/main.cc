@@ -36,7 +36,7 @@ int Run(const SuiteConfig& config) {
     if (!stores.ok()) throw ConfigError(StrCat("redis.url: ", stores.status().message()));
     token_validation = CreateServiceChannel(config.token_validation.address);
     view = std::make_unique<SuiteView>(config);
-    view->Start(CreateServiceChannel(config.scope_policy.address), CreateServiceChannel(config.metadata.address));
+    view->Start(CreateServiceChannel(config.scope_policy.address));
     sessions = std::make_unique<SessionBindings>(stores->shared.get(), stores->local.get(), section.session_ttl);
     pipeline = std::make_unique<AuthPipeline>(
         PipelineOptions{.fail_open = config.authorization.fail_open,
@@ -56,7 +56,6 @@ int Run(const SuiteConfig& config) {
     };
     log::Info("authorization enabled", {{"token_validation", config.token_validation.address},
                                         {"scope_policy", config.scope_policy.address},
-                                        {"metadata", config.metadata.address},
                                         {"fail_open", config.authorization.fail_open}});
   } else {
     log::Warn("authorization is disabled: the gateway proxies MCP requests without checking tokens");

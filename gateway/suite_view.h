@@ -1,62 +1,56 @@
-// What the gateway keeps of scope-policy and metadata: the policy in force and the
-// metadata snapshot, each a current copy kept by a background watch stream, so the
-// request path evaluates them in process (one gRPC call per request at most: token
-// validation). Until a service answers, copies built from the gateway's own config
-// are used (the same libraries build them), when the config holds what they need.
+// What the gateway keeps of the suite: the policy in force and the metadata snapshot
+// built with that policy's server-level scopes, as one immutable Suite swapped
+// whole, so a request never sees a policy with another policy's challenge scopes.
+// Both come from one versioned stream — scope-policy's WatchPolicy — and the
+// gateway's own configuration (every service reads the same file); the request path
+// evaluates them in process (one gRPC call per request at most: token validation).
+// When the main file holds the policy, the view is ready before scope-policy answers.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/status/status.h"
 #include "services/common/suite_config.h"
 #include "services/metadata/snapshot.h"
 #include "services/scope_policy/policy.h"
+#include "services/scope_policy/policy_follower.h"
 
 namespace mcpauth::gw {
 
+struct Suite {
+  std::shared_ptr<const sp::CompiledPolicy> policy;
+  uint64_t policy_version = 0;  // scope-policy's version; 0 for the local copy
+  std::shared_ptr<const metadata::MetadataSnapshot> metadata;
+};
+
 class SuiteView {
  public:
-  explicit SuiteView(const SuiteConfig& config);
+  // Throws ConfigError naming the key when the configuration cannot make a snapshot.
+  explicit SuiteView(SuiteConfig config);
   ~SuiteView();
 
-  // Starts the watch streams (reconnecting with backoff until Stop).
-  void Start(std::shared_ptr<grpc::Channel> scope_policy, std::shared_ptr<grpc::Channel> metadata);
+  // Follows scope-policy's WatchPolicy stream until Stop.
+  void Start(std::shared_ptr<grpc::Channel> scope_policy);
   void Stop();
 
-  std::shared_ptr<const sp::CompiledPolicy> policy() const { return policy_.load(); }
-  std::shared_ptr<const metadata::MetadataSnapshot> metadata() const { return metadata_.load(); }
-  uint64_t policy_version() const { return policy_version_.load(); }
-  bool ready() const { return policy() != nullptr && metadata() != nullptr; }
+  // Null until a policy is known.
+  std::shared_ptr<const Suite> current() const { return suite_.load(); }
+  bool ready() const { return current() != nullptr; }
+  std::shared_ptr<const sp::CompiledPolicy> policy() const;
+  std::shared_ptr<const metadata::MetadataSnapshot> metadata() const;
+  uint64_t policy_version() const;
 
-  // For tests: install copies directly.
-  void SetPolicy(std::shared_ptr<const sp::CompiledPolicy> policy, uint64_t version);
-  void SetMetadata(std::shared_ptr<const metadata::MetadataSnapshot> snapshot);
+  // Compiles `policy` and builds the metadata snapshot with its server-level scopes;
+  // on success both replace the ones in force together. An error leaves them.
+  absl::Status Install(const v1::Policy& policy, uint64_t version);
 
  private:
-  void WatchPolicy(std::shared_ptr<grpc::Channel> channel);
-  void WatchMetadata(std::shared_ptr<grpc::Channel> channel);
-  // Keeps one server stream open (reopening it with backoff) until Stop, handing
-  // every message to `on_message`. `open(context)` starts the stream.
-  template <typename Message, typename Open, typename OnMessage>
-  void KeepWatching(Open open, OnMessage on_message);
-  // Sleeps `d` unless Stop() comes first; false when stopping.
-  bool Pause(absl::Duration d);
-
-  std::atomic<std::shared_ptr<const sp::CompiledPolicy>> policy_;
-  std::atomic<std::shared_ptr<const metadata::MetadataSnapshot>> metadata_;
-  std::atomic<uint64_t> policy_version_{0};
-
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::vector<grpc::ClientContext*> live_;  // streams to cancel on Stop
-  std::thread policy_thread_, metadata_thread_;
+  const SuiteConfig config_;
+  std::atomic<std::shared_ptr<const Suite>> suite_;
+  sp::PolicyFollower follower_;
 };
 
 }  // namespace mcpauth::gw

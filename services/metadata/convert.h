@@ -1,5 +1,6 @@
 // mcpauth.v1 messages <-> the metadata library's values, for the service and for
-// callers (the gateway) that keep a snapshot and work on it in process.
+// C++ callers that keep a snapshot (GetSnapshot/WatchSnapshot) and work on it in
+// process.
 #pragma once
 
 #include "absl/status/statusor.h"

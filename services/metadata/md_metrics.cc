@@ -25,8 +25,8 @@ MetadataMetrics::MetadataMetrics(prometheus::Registry& registry, const std::vect
                      .Register(registry)),
       policy_reloads_(prometheus::BuildCounter()
                           .Name("mcpauth_metadata_policy_reloads_total")
-                          .Help("Changes of policy_file's required scopes, by result (success, invalid, "
-                                "unreadable)")
+                          .Help("Server-level scopes taken from scope-policy's policy stream, by result "
+                                "(success, invalid)")
                           .Register(registry)) {
   for (const std::string& resource : resources) documents_.Add({{"resource", resource}});
   not_found_ = &prometheus::BuildCounter()

@@ -24,7 +24,7 @@ class MetadataMetrics {
   // result: "found" | "unknown_issuer" | "unavailable".
   void CountAuthorizationServerRequest(const char* result);
   void CountSnapshot(bool unchanged);
-  // result: "success" | "invalid" | "unreadable".
+  // New server-level scopes from scope-policy's stream; result: "success" | "invalid".
   void CountPolicyReload(const char* result);
 
  private:

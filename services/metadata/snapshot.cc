@@ -1,10 +1,7 @@
 #include "services/metadata/snapshot.h"
 
 #include <algorithm>
-#include <exception>
-#include <filesystem>
 
-#include "services/common/file_watcher.h"
 #include "services/common/jws_algorithms.h"
 #include "services/common/sha256.h"
 #include "services/common/strings.h"
@@ -59,35 +56,6 @@ bool DpopEnabled(const AuthorizationConfig& authorization) {
 
 std::vector<std::string> DefaultDpopAlgorithms() { return {kJwsAlgorithms.begin(), kJwsAlgorithms.end()}; }
 
-std::string PolicyFilePath(const SuiteConfig& config) {
-  const std::filesystem::path path(config.policy_file);
-  if (path.empty() || path.is_absolute() || config.source_path.empty()) return config.policy_file;
-  return (std::filesystem::path(config.source_path).parent_path() / path).lexically_normal().string();
-}
-
-absl::StatusOr<std::vector<std::string>> RequiredScopesFromPolicyText(std::string_view text,
-                                                                      const std::string& source) {
-  std::vector<std::string> scopes;
-  try {
-    const v1::Policy policy = ParsePolicyFile(YAML::Load(std::string(text)), source);
-    scopes.assign(policy.required_scopes().begin(), policy.required_scopes().end());
-  } catch (const std::exception& e) {  // ConfigError names the key; YAML errors the line
-    return absl::InvalidArgumentError(e.what());
-  }
-  ReleaseFreedMemory();  // the node tree is gone
-  return scopes;
-}
-
-std::vector<std::string> RequiredScopesFromConfig(const SuiteConfig& config) {
-  if (config.policy_file.empty()) return config.authorization.required_scopes;
-  const std::string path = PolicyFilePath(config);
-  auto text = ReadWholeFile(path);
-  if (!text.ok()) throw ConfigError(StrCat("policy_file: ", text.status().message()));
-  auto scopes = RequiredScopesFromPolicyText(*text, path);
-  if (!scopes.ok()) throw ConfigError(StrCat("policy_file ", path, ": ", scopes.status().message()));
-  return *std::move(scopes);
-}
-
 ResourceMetadataSettings ResourceMetadataSettingsFromConfig(const SuiteConfig& config,
                                                             const std::vector<std::string>& required_scopes) {
   const AuthorizationConfig& auth = config.authorization;
@@ -138,7 +106,7 @@ MetadataSnapshot SnapshotFromConfig(const SuiteConfig& config, const std::vector
 }
 
 MetadataSnapshot SnapshotFromConfig(const SuiteConfig& config) {
-  return SnapshotFromConfig(config, RequiredScopesFromConfig(config));
+  return SnapshotFromConfig(config, {config.policy.required_scopes().begin(), config.policy.required_scopes().end()});
 }
 
 }  // namespace mcpauth::metadata

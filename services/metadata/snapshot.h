@@ -1,7 +1,8 @@
 // Everything the metadata service knows about the protected resources, as one
 // immutable value: the RFC 9728 documents and the challenge settings. The gateway
-// keeps a copy (fetched with GetSnapshot, see convert.h) and serves documents and
-// builds challenges from it in process.
+// builds its own from the configuration and the policy it follows (gateway/
+// suite_view.h) and serves documents and builds challenges from it in process;
+// other callers can fetch the service's (GetSnapshot, see convert.h).
 #pragma once
 
 #include <string>
@@ -38,27 +39,17 @@ bool DpopEnabled(const AuthorizationConfig& authorization);
 // (ES256, the one every DPoP client implements, leads), then RSA-PSS, then RSA.
 std::vector<std::string> DefaultDpopAlgorithms();
 
-// Where policy_file is: a relative path is taken from the configuration file's
-// directory (as scope-policy takes it).
-std::string PolicyFilePath(const SuiteConfig& config);
-// The server-level required scopes of a policy document (the policy_file layout).
-// InvalidArgument naming the key when it does not parse.
-absl::StatusOr<std::vector<std::string>> RequiredScopesFromPolicyText(std::string_view text, const std::string& source);
-// The server-level required scopes: from the main file, or read from policy_file
-// now. Throws ConfigError naming policy_file when that cannot be read or parsed.
-// (mcpauth-metadata follows later changes with PolicyScopesReloader.)
-std::vector<std::string> RequiredScopesFromConfig(const SuiteConfig& config);
-
 // The pieces, from the configuration and the server-level required scopes.
 ResourceMetadataSettings ResourceMetadataSettingsFromConfig(const SuiteConfig& config,
                                                             const std::vector<std::string>& required_scopes);
 ChallengeSettings ChallengeSettingsFromConfig(const SuiteConfig& config,
                                               const std::vector<std::string>& required_scopes);
 
-// The snapshot the configuration describes (with `required_scopes` as the
-// server-level ones; without them, RequiredScopesFromConfig). Throws ConfigError
-// naming the key when it cannot be built (no protected resource, an unsupported
-// DPoP algorithm, an unreadable policy_file).
+// The snapshot the configuration describes, with `required_scopes` as the
+// server-level ones (without them: those of the policy in the main file; none when
+// the policy is in policy_file, whose scopes come from scope-policy's stream).
+// Throws ConfigError naming the key when it cannot be built (no protected resource,
+// an unsupported DPoP algorithm).
 MetadataSnapshot SnapshotFromConfig(const SuiteConfig& config, const std::vector<std::string>& required_scopes);
 MetadataSnapshot SnapshotFromConfig(const SuiteConfig& config);
 

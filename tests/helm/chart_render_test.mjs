@@ -162,7 +162,7 @@ function checkRendering(label, objs, values) {
     // Files named in the configuration are mounted where the config says.
     const needs = [];
     if (config.redis?.password_file && component !== "scope-policy") needs.push(config.redis.password_file);
-    if (config.policy_file && component !== "token-validation") needs.push(config.policy_file);
+    if (config.policy_file && component === "scope-policy") needs.push(config.policy_file);
     if (component === "token-validation") {
       for (const v of config.jwt_validators ?? []) if (v.jwks_file) needs.push(v.jwks_file);
       if (config.authorization?.dpop_nonce_secret_file) needs.push(config.authorization.dpop_nonce_secret_file);
@@ -195,6 +195,9 @@ function checkRendering(label, objs, values) {
         t.ok(admits(gatewayLabels), "the gRPC port admits the gateway");
         t.ok(admits({ "mcpauth.io/backend": "true" }), "the gRPC port admits pods labelled mcpauth.io/backend=true");
         t.ok(rule.from.some((peer) => peer.namespaceSelector && matches(peer.namespaceSelector, { "mcpauth.io/backend": "true" })), "and namespaces labelled so");
+        const metadataLabels = find(objs, "Deployment", `${full}-metadata`).spec.template.metadata.labels;
+        t.equal(admits(metadataLabels), component === "scope-policy",
+          component === "scope-policy" ? "scope-policy admits the metadata service (its policy stream)" : "the metadata service is not admitted");
         t.ok(!admits(redisLabels) && !admits({ app: "anything-else" }), "and nothing else");
       }
       t.ok(np.spec.ingress.some((r) => r.ports.some((p) => p.port === metrics.containerPort)), "the metrics port is reachable for scraping");
@@ -374,14 +377,16 @@ t.section("policy file mode");
     resources: { "file:///secret/*": { required_scopes: ["files:read:secret"] } },
     tools: { "admin_*": { required_scopes: ["admin"] }, delete_file: { required_scopes: ["files:delete"] } },
   }, "the policy ConfigMap holds the seed-named policy");
-  for (const component of ["scope-policy", "metadata", "gateway"]) {
-    const pod = find(objs, "Deployment", `${full}-${component}`).spec.template.spec;
+  {
+    const pod = find(objs, "Deployment", `${full}-scope-policy`).spec.template.spec;
     const mount = pod.containers[0].volumeMounts.find((m) => m.mountPath === "/etc/mcpauth/policy");
     t.ok(mount && !mount.subPath && pod.volumes.find((v) => v.name === mount.name)?.configMap?.name === `${full}-policy`,
-      `${component} mounts the policy ConfigMap as a directory (updates arrive; ..data swap)`);
+      "scope-policy mounts the policy ConfigMap as a directory (updates arrive; ..data swap)");
   }
-  t.ok(!find(objs, "Deployment", `${full}-token-validation`).spec.template.spec.volumes.some((v) => v.configMap?.name === `${full}-policy`),
-    "token-validation does not mount the policy");
+  for (const component of ["token-validation", "metadata", "gateway"]) {
+    t.ok(!(find(objs, "Deployment", `${full}-${component}`).spec.template.spec.volumes ?? []).some((v) => v.configMap?.name === `${full}-policy`),
+      `${component} does not mount the policy (it follows scope-policy's stream)`);
+  }
   // The policy can change without rolling pods; the main config cannot.
   const files = [path.join(valuesDir, "policy-file.yaml")];
   const checksum = (objs2, c) => find(objs2, "Deployment", `${full}-${c}`).spec.template.metadata.annotations["checksum/config"];

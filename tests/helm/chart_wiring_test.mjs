@@ -539,8 +539,9 @@ async function main() {
 
   t.section("policy ConfigMap updated in place (kubelet's ..data swap): reloaded, no restart");
   const newPolicy = "authorization:\n  required_scopes: [mcp]\ntools:\n  get-sum: {required_scopes: [math, admin]}\n";
-  for (const c of ["scope-policy", "metadata", "gateway"]) {
-    const pod = byComponent(c);
+  {
+    // Only scope-policy mounts it; the gateway and metadata follow its policy stream.
+    const pod = byComponent("scope-policy");
     const m = pod.container.volumeMounts.find((x) => x.mountPath === "/etc/mcpauth/policy");
     writeAtomic(path.join(pod.root, m.mountPath), [["policy.yaml", Buffer.from(newPolicy)]], 0o644, 2);
   }

@@ -465,14 +465,21 @@ TEST_F(MetadataIntegrationTest, ServesStaleMetadataWhileRefreshesFail) {
   EXPECT_EQ(shortlived.Stop(), 0) << LogTail(shortlived.LogText());
 }
 
-// With policy_file (relative: next to the configuration file), challenges and
-// documents follow its required scopes, and watchers are sent each change.
-TEST_F(MetadataIntegrationTest, FollowsThePolicyFilesRequiredScopes) {
+// With policy_file (relative: next to the configuration file), the server-level
+// scopes are those scope-policy has in force, followed on its WatchPolicy stream
+// (metadata never reads the file): challenges and documents change when the
+// file's required scopes do, and watchers are sent each change.
+TEST_F(MetadataIntegrationTest, FollowsScopePolicysRequiredScopes) {
   World& w = *world_;
   const std::string policy = w.dir.File("policy.yaml");
   ASSERT_TRUE(test::WriteFile(policy, "authorization:\n  required_scopes: [mcp:use]\n"));
-  MetadataProcess instance(w.dir, "policy-file", SharedConfig(w, 300, /*with_redis=*/false, "policy.yaml"));
-  absl::Status started = instance.Start();
+  const std::string shared = SharedConfig(w, 300, /*with_redis=*/false, "policy.yaml");
+  test::ServiceProcess scope_policy(w.dir, "policy-owner", "mcpauth-scope-policy", shared, "scope_policy");
+  absl::Status started = scope_policy.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  MetadataProcess instance(w.dir, "policy-follower",
+                           StrCat(shared, "scope_policy:\n  address: ", scope_policy.address(), "\n"));
+  started = instance.Start();
   ASSERT_TRUE(started.ok()) << started;
 
   grpc::ClientContext context;
@@ -500,6 +507,7 @@ TEST_F(MetadataIntegrationTest, FollowsThePolicyFilesRequiredScopes) {
   context.TryCancel();
   EXPECT_FALSE(stream->Read(&watched));
   EXPECT_EQ(instance.Stop(), 0) << LogTail(instance.LogText());
+  EXPECT_EQ(scope_policy.Stop(), 0) << LogTail(scope_policy.LogText());
 }
 
 TEST_F(MetadataIntegrationTest, SigtermShutsDownGracefully) {

@@ -141,27 +141,26 @@ metadata: {scopes_supported: [files:read, files:write, files:delete]}
   EXPECT_EQ(s.challenge.required_scopes, std::vector<std::string>{"files:read"});
 }
 
-TEST(SnapshotFromConfig, PolicyFileGivesTheRequiredScopes) {
-  test::TempDir dir("mcpauth-metadata-snapshot");
-  const std::string policy = dir.File("policy.yaml");
-  ASSERT_TRUE(test::WriteFile(policy,
-                              "authorization:\n  required_scopes: [mcp:use, files:read]\n"
-                              "tools:\n  delete_file: {required_scopes: [files:delete]}\n"));
-  const std::string config = StrCat("resource: https://mcp.example.com/mcp\npolicy_file: ", policy, "\n");
+// With policy_file the file is scope-policy's: the snapshot never reads it, and the
+// server-level scopes are the ones its stream hands over.
+TEST(SnapshotFromConfig, WithPolicyFileTheServerScopesAreTheOnesGiven) {
+  const std::string config = "resource: https://mcp.example.com/mcp\npolicy_file: /nonexistent/policy.yaml\n";
   SuiteConfig parsed = Parse(config);
   ASSERT_EQ(parsed.policy.required_scopes_size(), 0);  // the main file holds no policy
-  MetadataSnapshot s = SnapshotFromConfig(parsed);
+  MetadataSnapshot before = SnapshotFromConfig(parsed);  // no read of the (missing) file
+  EXPECT_TRUE(before.challenge.required_scopes.empty());
+  EXPECT_FALSE(Document(before).contains("scopes_supported"));
+
+  MetadataSnapshot s = SnapshotFromConfig(parsed, {"mcp:use", "files:read"});
   EXPECT_EQ(s.challenge.required_scopes, (std::vector<std::string>{"mcp:use", "files:read"}));
   EXPECT_EQ(Document(s).at("scopes_supported"), (boost::json::array{"mcp:use", "files:read"}));
+  EXPECT_NE(s.version, before.version);
 
   // metadata.scopes_supported pins the advertised list; challenges still use the policy's.
-  MetadataSnapshot pinned = FromYaml(StrCat(config, "metadata: {scopes_supported: [mcp:use]}\n"));
+  MetadataSnapshot pinned =
+      SnapshotFromConfig(Parse(StrCat(config, "metadata: {scopes_supported: [mcp:use]}\n")), {"mcp:use", "files:read"});
   EXPECT_EQ(Document(pinned).at("scopes_supported"), (boost::json::array{"mcp:use"}));
   EXPECT_EQ(pinned.challenge.required_scopes, (std::vector<std::string>{"mcp:use", "files:read"}));
-
-  // An unreadable policy file is a configuration error.
-  EXPECT_THROW(FromYaml(StrCat("resource: https://mcp.example.com/mcp\npolicy_file: ", dir.File("missing.yaml"), "\n")),
-               ConfigError);
 }
 
 TEST(SnapshotVersion, FollowsTheContent) {
