@@ -19,29 +19,26 @@ std::string ClientKey(const boost::asio::ip::address& client) {
 FailureBudget::FailureBudget(double per_second, double burst, size_t max_keys, const Clock* clock)
     : per_second_(per_second), burst_(std::max(1.0, burst)), max_keys_(max_keys), clock_(clock) {}
 
-FailureBudget::Bucket* FailureBudget::RefilledLocked(const std::string& key, absl::Time now) {
+TokenBucket* FailureBudget::RefilledLocked(const std::string& key, absl::Time now) {
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_keys_) {
       // Forget keys in good standing: a full bucket is what a new one would be.
       absl::erase_if(buckets_, [&](const auto& entry) {
-        const Bucket& b = entry.second;
-        return b.tokens + absl::ToDoubleSeconds(now - b.updated) * per_second_ >= burst_;
+        return entry.second.TokensAt(now, per_second_, burst_) >= burst_;
       });
       if (buckets_.size() >= max_keys_) return nullptr;
     }
-    it = buckets_.emplace(key, Bucket{burst_, now}).first;
+    it = buckets_.emplace(key, TokenBucket::Full(burst_, now)).first;
   }
-  Bucket& b = it->second;
-  b.tokens = std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.updated) * per_second_);
-  b.updated = now;
-  return &b;
+  it->second.Refill(now, per_second_, burst_);
+  return &it->second;
 }
 
 bool FailureBudget::TryReserve(const std::string& key) {
   if (per_second_ <= 0) return true;
   std::lock_guard<std::mutex> lock(mu_);
-  Bucket* b = RefilledLocked(key, clock_->Now());
+  TokenBucket* b = RefilledLocked(key, clock_->Now());
   if (b == nullptr) return true;
   if (b->tokens < 1.0) return false;
   b->tokens -= 1.0;
@@ -51,13 +48,13 @@ bool FailureBudget::TryReserve(const std::string& key) {
 void FailureBudget::Refund(const std::string& key) {
   if (per_second_ <= 0) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (Bucket* b = RefilledLocked(key, clock_->Now())) b->tokens = std::min(burst_, b->tokens + 1.0);
+  if (TokenBucket* b = RefilledLocked(key, clock_->Now())) b->tokens = std::min(burst_, b->tokens + 1.0);
 }
 
 int FailureBudget::SecondsUntilAvailable(const std::string& key) {
   if (per_second_ <= 0) return 1;
   std::lock_guard<std::mutex> lock(mu_);
-  const Bucket* b = RefilledLocked(key, clock_->Now());
+  const TokenBucket* b = RefilledLocked(key, clock_->Now());
   if (b == nullptr || b->tokens >= 1.0) return 1;
   return std::max(1, static_cast<int>(std::ceil((1.0 - b->tokens) / per_second_)));
 }

@@ -26,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
+#include "services/common/token_bucket.h"
 
 namespace mcpauth::gw {
 
@@ -48,19 +49,15 @@ class FailureBudget {
   int SecondsUntilAvailable(const std::string& key);
 
  private:
-  struct Bucket {
-    double tokens;
-    absl::Time updated;
-  };
   // `key`'s bucket refilled to now (created full); null when it cannot be tracked.
-  Bucket* RefilledLocked(const std::string& key, absl::Time now);
+  TokenBucket* RefilledLocked(const std::string& key, absl::Time now);
 
   const double per_second_;
   const double burst_;
   const size_t max_keys_;
   const Clock* clock_;
   std::mutex mu_;
-  absl::flat_hash_map<std::string, Bucket> buckets_;
+  absl::flat_hash_map<std::string, TokenBucket> buckets_;
 };
 
 // A counter of calls in flight with a ceiling; a slot is held by a Ticket.

@@ -20,12 +20,6 @@ std::string SharedKey(const std::string& issuer) {
   return StrCat(kRedisKeyPrefix, "as-metadata:", issuer);
 }
 
-// Refreshing starts this long before a document expires, so lookups keep finding
-// it fresh: a tenth of its lifetime, at most 30 s.
-absl::Time RefreshAt(absl::Time now, absl::Time fresh_until) {
-  return fresh_until - std::min((fresh_until - now) / 10, absl::Seconds(30));
-}
-
 }  // namespace
 
 std::vector<std::string> DiscoveryUrls(std::string_view issuer) {
@@ -112,56 +106,57 @@ AuthorizationServerDirectory::AuthorizationServerDirectory(HttpFetcher* fetcher,
                                                            absl::Duration cache_ttl,
                                                            prometheus::Registry* registry,
                                                            const Clock* clock)
-    : fetcher_(fetcher), cache_(cache), cache_ttl_(cache_ttl), clock_(clock) {
-  if (registry != nullptr) {
-    fetches_ = &prometheus::BuildCounter()
-                    .Name("mcpauth_discovery_fetches_total")
-                    .Help("Authorization-server metadata discoveries, by result (success, issuer_mismatch, "
-                          "invalid, unavailable)")
-                    .Register(*registry);
-    cache_requests_ = &CacheRequestsFamily(*registry);
-  }
-}
+    : fetcher_(fetcher),
+      cache_(cache),
+      cache_ttl_(cache_ttl),
+      fetches_(registry ? &prometheus::BuildCounter()
+                               .Name("mcpauth_discovery_fetches_total")
+                               .Help("Authorization-server metadata discoveries, by result (success, "
+                                     "issuer_mismatch, invalid, unavailable)")
+                               .Register(*registry)
+                        : nullptr),
+      cache_requests_(registry ? &CacheRequestsFamily(*registry) : nullptr),
+      // Retries: 1 s, 2 s, 4 s, ... up to 30 s (or the cache lifetime, when shorter).
+      directory_(
+          RefreshingCacheHooks<AuthorizationServerMetadata>{
+              .read_shared = [this](const std::string& issuer) { return ReadShared(issuer); },
+              .load = [this](const std::string& issuer, absl::Time now,
+                             const AuthorizationServerMetadata* held) { return Discover(issuer, now, held); },
+              .count =
+                  [this](const char* result) {
+                    if (cache_requests_) cache_requests_->Add({{"cache", "discovery"}, {"result", result}}).Increment();
+                  },
+              .failed =
+                  [](const std::string& issuer, const absl::Status& failure, bool serving_stale, absl::Duration retry) {
+                    // A mismatch is a mix-up attack or a misconfiguration; either needs a human.
+                    (failure.code() == absl::StatusCode::kPermissionDenied ? log::Error : log::Warn)(
+                        "authorization server discovery failed",
+                        {{"issuer", issuer}, {"result", DiscoveryResultLabel(failure)},
+                         {"error", std::string(failure.message())}, {"serving_stale", serving_stale},
+                         {"retry_in_seconds", absl::ToInt64Seconds(retry)}});
+                  }},
+          RefreshingCacheOptions{.max_backoff = std::min(cache_ttl, absl::Seconds(30))}, clock) {}
 
-void AuthorizationServerDirectory::CountCache(const char* result) {
-  if (cache_requests_) cache_requests_->Add({{"cache", "discovery"}, {"result", result}}).Increment();
-}
-
-absl::Duration AuthorizationServerDirectory::Backoff(int consecutive_failures) const {
-  // 1 s, 2 s, 4 s, ... up to 30 s (or the cache lifetime, when shorter).
-  const absl::Duration cap = std::min(cache_ttl_, absl::Seconds(30));
-  const int doublings = std::clamp(consecutive_failures - 1, 0, 10);
-  return std::min(absl::Seconds(1) * (int64_t{1} << doublings), cap);
-}
-
-AuthorizationServerDirectory::Entry& AuthorizationServerDirectory::EntryFor(const std::string& issuer) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& slot = entries_[issuer];
-  if (!slot) slot = std::make_unique<Entry>();
-  return *slot;
-}
-
-std::shared_ptr<const AuthorizationServerMetadata> AuthorizationServerDirectory::ReadShared(
-    const std::string& issuer, absl::Time* expires) {
-  if (cache_ == nullptr) return nullptr;
+std::optional<CachedValue<AuthorizationServerMetadata>> AuthorizationServerDirectory::ReadShared(
+    const std::string& issuer) {
+  if (cache_ == nullptr) return std::nullopt;
   auto stored = cache_->Get(SharedKey(issuer));
-  if (!stored.ok() || !stored->has_value()) return nullptr;
+  if (!stored.ok() || !stored->has_value()) return std::nullopt;
   boost::json::value v;
-  if (ParseStrictJson(**stored, v) != JsonParseError::kNone || !v.is_object()) return nullptr;
+  if (ParseStrictJson(**stored, v) != JsonParseError::kNone || !v.is_object()) return std::nullopt;
   const auto& o = v.get_object();
   auto document = StringMember(o, "document");
   auto source = StringMember(o, "source_url");
-  const boost::json::value* exp = FindMember(o, "expires_at");
-  if (!document || !source || exp == nullptr || !NumberValue(*exp)) return nullptr;
+  auto fetched = UnixMillisMember(o, "fetched_at_ms");
+  auto expires = UnixMillisMember(o, "expires_at_ms");
+  if (!document || !source || !fetched || !expires) return std::nullopt;
   // Checked again: a shared store is not trusted to hold only what we wrote.
   auto metadata = ParseAuthorizationServerMetadata(*document, issuer, *source);
-  if (!metadata.ok()) return nullptr;
+  if (!metadata.ok()) return std::nullopt;
   metadata->cache_control = StringMember(o, "cache_control").value_or("");
-  if (const boost::json::value* fetched = FindMember(o, "fetched_at"); fetched && NumberValue(*fetched)) {
-    metadata->fetched_at = absl::FromUnixSeconds(static_cast<int64_t>(*NumberValue(*fetched)));
-  }
-  *expires = absl::FromUnixSeconds(static_cast<int64_t>(*NumberValue(*exp)));
-  return std::make_shared<const AuthorizationServerMetadata>(std::move(*metadata));
+  metadata->fetched_at = *fetched;
+  return CachedValue<AuthorizationServerMetadata>{
+      std::make_shared<const AuthorizationServerMetadata>(std::move(*metadata)), *fetched, *expires};
 }
 
 void AuthorizationServerDirectory::WriteShared(const AuthorizationServerMetadata& metadata, absl::Time expires,
@@ -171,72 +166,26 @@ void AuthorizationServerDirectory::WriteShared(const AuthorizationServerMetadata
   o["document"] = metadata.document;
   o["source_url"] = metadata.source_url;
   o["cache_control"] = metadata.cache_control;
-  o["fetched_at"] = absl::ToUnixSeconds(metadata.fetched_at);
-  o["expires_at"] = absl::ToUnixSeconds(expires);
+  o["fetched_at_ms"] = absl::ToUnixMillis(metadata.fetched_at);
+  o["expires_at_ms"] = absl::ToUnixMillis(expires);
   (void)cache_->Set(SharedKey(metadata.issuer), ToJson(o), ttl);
 }
 
-void AuthorizationServerDirectory::Store(Entry& entry, std::shared_ptr<const AuthorizationServerMetadata> metadata,
-                                         absl::Time now, absl::Time fresh_until) {
-  std::lock_guard<std::mutex> lock(entry.mu);
-  entry.metadata = std::move(metadata);
-  entry.fresh_until = fresh_until;
-  entry.refresh_at = RefreshAt(now, fresh_until);
-  entry.consecutive_failures = 0;
-  entry.next_attempt = absl::InfinitePast();
-  entry.last_failure = absl::OkStatus();
-}
-
-bool AuthorizationServerDirectory::AdoptShared(Entry& entry, const std::string& issuer, absl::Time now) {
-  absl::Time shared_expires;
-  std::shared_ptr<const AuthorizationServerMetadata> shared = ReadShared(issuer, &shared_expires);
-  if (!shared || now >= shared_expires) return false;
-  {
-    // Only a copy newer than ours (another replica refreshed it) is worth taking.
-    std::lock_guard<std::mutex> lock(entry.mu);
-    if (entry.metadata && shared_expires <= entry.fresh_until) return false;
-  }
-  Store(entry, std::move(shared), now, shared_expires);
-  return true;
-}
-
-absl::Status AuthorizationServerDirectory::Discover(Entry& entry, const std::string& issuer, absl::Time now) {
+absl::StatusOr<CachedValue<AuthorizationServerMetadata>> AuthorizationServerDirectory::Discover(
+    const std::string& issuer, absl::Time now, const AuthorizationServerMetadata* held) {
   auto discovered = DiscoverAuthorizationServer(*fetcher_, issuer);
-  const char* result = DiscoveryResultLabel(discovered.status());
-  if (fetches_) fetches_->Add({{"result", result}}).Increment();
-  if (!discovered.ok()) {
-    bool serving_stale = false;
-    absl::Duration retry;
-    {
-      std::lock_guard<std::mutex> lock(entry.mu);
-      retry = Backoff(++entry.consecutive_failures);
-      entry.next_attempt = now + retry;
-      entry.last_failure = discovered.status();
-      serving_stale = entry.metadata != nullptr;
-    }
-    // A mismatch is a mix-up attack or a misconfiguration; either needs a human.
-    (discovered.status().code() == absl::StatusCode::kPermissionDenied ? log::Error : log::Warn)(
-        "authorization server discovery failed",
-        {{"issuer", issuer}, {"result", result}, {"error", std::string(discovered.status().message())},
-         {"serving_stale", serving_stale}, {"retry_in_seconds", absl::ToInt64Seconds(retry)}});
-    return discovered.status();
-  }
+  if (fetches_) fetches_->Add({{"result", DiscoveryResultLabel(discovered.status())}}).Increment();
+  if (!discovered.ok()) return discovered.status();
   discovered->fetched_at = now;
   const absl::Duration ttl = EffectiveCacheTtl(cache_ttl_, discovered->cache_control);
-  bool first = false;
-  {
-    std::lock_guard<std::mutex> lock(entry.mu);
-    first = entry.metadata == nullptr;
-  }
   auto metadata = std::make_shared<const AuthorizationServerMetadata>(std::move(*discovered));
-  Store(entry, metadata, now, now + ttl);
   WriteShared(*metadata, now + ttl, ttl);
-  (first ? log::Info : log::Debug)("authorization server discovered",
-                                   {{"issuer", issuer},
-                                    {"source", metadata->source_url},
-                                    {"jwks_uri", metadata->jwks_uri},
-                                    {"ttl_seconds", absl::ToInt64Seconds(ttl)}});
-  return absl::OkStatus();
+  (held == nullptr ? log::Info : log::Debug)("authorization server discovered",
+                                             {{"issuer", issuer},
+                                              {"source", metadata->source_url},
+                                              {"jwks_uri", metadata->jwks_uri},
+                                              {"ttl_seconds", absl::ToInt64Seconds(ttl)}});
+  return CachedValue<AuthorizationServerMetadata>{metadata, now, now + ttl};
 }
 
 absl::StatusOr<std::shared_ptr<const AuthorizationServerMetadata>> AuthorizationServerDirectory::Lookup(
@@ -248,97 +197,19 @@ absl::StatusOr<std::shared_ptr<const AuthorizationServerMetadata>> Authorization
 
 std::shared_ptr<const AuthorizationServerMetadata> AuthorizationServerDirectory::FindFresh(
     const std::string& issuer) {
-  Entry& entry = EntryFor(issuer);
-  std::lock_guard<std::mutex> lock(entry.mu);
-  if (!entry.metadata || clock_->Now() >= entry.fresh_until) return nullptr;
-  CountCache("hit");
-  return entry.metadata;
+  return directory_.GetFresh(issuer);
 }
 
 absl::StatusOr<CachedAuthorizationServerMetadata> AuthorizationServerDirectory::Find(const std::string& issuer) {
-  Entry& entry = EntryFor(issuer);
-  auto held = [&entry] {
-    std::lock_guard<std::mutex> lock(entry.mu);
-    return CachedAuthorizationServerMetadata{entry.metadata, entry.fresh_until, false};
-  };
-  auto as_stale = [](CachedAuthorizationServerMetadata answer) {
-    answer.stale = true;
-    return answer;
-  };
-
-  CachedAuthorizationServerMetadata answer = held();
-  if (answer.metadata && clock_->Now() < answer.fresh_until) {
-    CountCache("hit");
-    return answer;
-  }
-  std::unique_lock<std::mutex> fetch_lock(entry.fetch_mu, std::defer_lock);
-  if (answer.metadata) {
-    if (!fetch_lock.try_lock()) {
-      // Another thread is refreshing it: answer with what we have.
-      CountCache("stale");
-      return as_stale(std::move(answer));
-    }
-  } else {
-    fetch_lock.lock();  // wait for a discovery in flight rather than start another
-  }
-  const absl::Time now = clock_->Now();
-  answer = held();
-  if (answer.metadata && now < answer.fresh_until) {
-    CountCache("hit");
-    return answer;
-  }
-  if (AdoptShared(entry, issuer, now)) {
-    CountCache("shared_hit");
-    return held();
-  }
-  absl::Status last_failure;
-  bool in_backoff = false;
-  {
-    std::lock_guard<std::mutex> lock(entry.mu);
-    in_backoff = now < entry.next_attempt;
-    last_failure = entry.last_failure;
-  }
-  if (in_backoff) {
-    // Discovery failed moments ago: do not send every request to a dead server.
-    CountCache(answer.metadata ? "stale" : "negative");
-    if (answer.metadata) return as_stale(std::move(answer));
-    return last_failure;
-  }
-  CountCache("miss");
-  absl::Status discovered = Discover(entry, issuer, now);
-  answer = held();
-  if (discovered.ok()) return answer;
-  if (answer.metadata) return as_stale(std::move(answer));
-  return discovered;
+  auto found = directory_.Get(issuer);
+  if (!found.ok()) return found.status();
+  return CachedAuthorizationServerMetadata{std::move(found->value), found->fresh_until, found->stale};
 }
 
-absl::Status AuthorizationServerDirectory::Refresh(const std::string& issuer) {
-  Entry& entry = EntryFor(issuer);
-  std::lock_guard<std::mutex> fetch_lock(entry.fetch_mu);
-  const absl::Time now = clock_->Now();
-  auto fresh_enough = [&entry, now] {
-    std::lock_guard<std::mutex> lock(entry.mu);
-    return entry.metadata != nullptr && now < entry.refresh_at;
-  };
-  if (fresh_enough()) return absl::OkStatus();
-  if (AdoptShared(entry, issuer, now)) {
-    CountCache("shared_hit");
-    if (fresh_enough()) return absl::OkStatus();
-  }
-  {
-    std::lock_guard<std::mutex> lock(entry.mu);
-    if (now < entry.next_attempt) return entry.last_failure;
-  }
-  CountCache("miss");
-  return Discover(entry, issuer, now);
-}
+absl::Status AuthorizationServerDirectory::Refresh(const std::string& issuer) { return directory_.Refresh(issuer); }
 
 absl::Time AuthorizationServerDirectory::NextRefresh(const std::string& issuer) {
-  Entry& entry = EntryFor(issuer);
-  std::lock_guard<std::mutex> lock(entry.mu);
-  if (entry.consecutive_failures > 0) return entry.next_attempt;
-  if (entry.metadata) return entry.refresh_at;
-  return absl::InfinitePast();  // never tried: due now
+  return directory_.NextRefresh(issuer);
 }
 
 DiscoveryRefresher::DiscoveryRefresher(AuthorizationServerDirectory* directory, std::vector<std::string> issuers,

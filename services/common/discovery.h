@@ -1,7 +1,8 @@
 // Authorization-server discovery: RFC 8414 metadata, falling back to OpenID
 // Connect Discovery, with the returned `issuer` checked against the configured one
 // exactly (RFC 8414 §3.3 — a mismatch is a mix-up attack, not a typo to forgive).
-// Results are cached in process and, when configured, in Redis for every replica.
+// Results are cached in process and, when configured, in Redis for every replica,
+// by the suite's RefreshingCache (services/common/refreshing_cache.h).
 #pragma once
 
 #include <condition_variable>
@@ -19,6 +20,7 @@
 #include "services/common/http_fetcher.h"
 #include "services/common/kv_store.h"
 #include "services/common/metrics.h"
+#include "services/common/refreshing_cache.h"
 
 namespace mcpauth {
 
@@ -83,36 +85,18 @@ class AuthorizationServerDirectory {
   absl::Time NextRefresh(const std::string& issuer);
 
  private:
-  struct Entry {
-    std::mutex fetch_mu;  // held while consulting the shared cache or the network
-    std::mutex mu;        // guards the fields below
-    std::shared_ptr<const AuthorizationServerMetadata> metadata;
-    absl::Time fresh_until = absl::InfinitePast();
-    absl::Time refresh_at = absl::InfinitePast();  // a little before fresh_until
-    absl::Time next_attempt = absl::InfinitePast();  // backoff after a failure
-    int consecutive_failures = 0;
-    absl::Status last_failure;  // answered until next_attempt when nothing is cached
-  };
-  Entry& EntryFor(const std::string& issuer);
-  // The following require entry.fetch_mu.
-  bool AdoptShared(Entry& entry, const std::string& issuer, absl::Time now);
-  absl::Status Discover(Entry& entry, const std::string& issuer, absl::Time now);
-  void Store(Entry& entry, std::shared_ptr<const AuthorizationServerMetadata> metadata, absl::Time now,
-             absl::Time fresh_until);
-
-  std::shared_ptr<const AuthorizationServerMetadata> ReadShared(const std::string& issuer, absl::Time* expires);
+  // RefreshingCache's hooks.
+  std::optional<CachedValue<AuthorizationServerMetadata>> ReadShared(const std::string& issuer);
   void WriteShared(const AuthorizationServerMetadata& metadata, absl::Time expires, absl::Duration ttl);
-  void CountCache(const char* result);
-  absl::Duration Backoff(int consecutive_failures) const;
+  absl::StatusOr<CachedValue<AuthorizationServerMetadata>> Discover(const std::string& issuer, absl::Time now,
+                                                                    const AuthorizationServerMetadata* held);
 
   HttpFetcher* fetcher_;
   KeyValueStore* cache_;
   absl::Duration cache_ttl_;
-  const Clock* clock_;
-  std::mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> entries_;
-  prometheus::Family<prometheus::Counter>* fetches_ = nullptr;
-  prometheus::Family<prometheus::Counter>* cache_requests_ = nullptr;
+  prometheus::Family<prometheus::Counter>* const fetches_;
+  prometheus::Family<prometheus::Counter>* const cache_requests_;
+  RefreshingCache<AuthorizationServerMetadata> directory_;
 };
 
 // Keeps a fixed set of issuers' metadata current from a background thread: all of

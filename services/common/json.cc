@@ -1,5 +1,7 @@
 #include "services/common/json.h"
 
+#include <cmath>
+
 #include <boost/json/basic_parser_impl.hpp>
 
 #include "absl/container/flat_hash_set.h"
@@ -127,6 +129,15 @@ std::optional<double> NumberValue(const boost::json::value& value) {
   if (value.is_uint64()) return static_cast<double>(value.get_uint64());
   if (value.is_double()) return value.get_double();
   return std::nullopt;
+}
+
+std::optional<absl::Time> UnixMillisMember(const boost::json::object& object, std::string_view name) {
+  const boost::json::value* member = FindMember(object, name);
+  if (member == nullptr) return std::nullopt;
+  std::optional<double> ms = NumberValue(*member);
+  // Beyond ±2^62 ms (or NaN) is no time anyone wrote: refused, not converted (UB).
+  if (!ms || !(std::abs(*ms) < 4.6e18)) return std::nullopt;
+  return absl::FromUnixMillis(static_cast<int64_t>(*ms));
 }
 
 std::string ToJson(const boost::json::value& value) { return boost::json::serialize(value); }

@@ -11,6 +11,8 @@
 
 #include <boost/json.hpp>
 
+#include "absl/time/time.h"
+
 namespace mcpauth {
 
 enum class JsonParseError {
@@ -34,6 +36,10 @@ std::optional<std::string> StringMember(const boost::json::object& object, std::
 
 // A JSON number (integer or floating point) as a double; nullopt for other types.
 std::optional<double> NumberValue(const boost::json::value& value);
+
+// A member holding Unix milliseconds (how the suite writes times into shared cache
+// entries) as a time; nullopt when absent or not a number.
+std::optional<absl::Time> UnixMillisMember(const boost::json::object& object, std::string_view name);
 
 // Serializes `value` compactly.
 std::string ToJson(const boost::json::value& value);

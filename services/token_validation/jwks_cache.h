@@ -7,6 +7,8 @@
 //   refetch interval: a flood of random kids is not a flood of fetches.
 // * When a refresh fails, the last good set keeps working up to max_stale past its
 //   lifetime; a fetched set with no usable key never replaces a good one.
+// The caching itself is the suite's RefreshingCache (services/common/
+// refreshing_cache.h); this class is what is particular to key sets.
 #pragma once
 
 #include <memory>
@@ -18,6 +20,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
+#include "services/common/refreshing_cache.h"
+#include "services/common/token_bucket.h"
 #include "services/common/http_fetcher.h"
 #include "services/common/kv_store.h"
 #include "services/token_validation/jwks.h"
@@ -45,47 +49,29 @@ class JwksCache {
   // The set of `source` if it is in memory and fresh, else null; never waits.
   std::shared_ptr<const KeySet> FreshKeys(const std::string& source);
 
-  // For a token whose kid the current set lacks: reloads unless a load happened
-  // within the refetch interval, and returns the set to use. Never waits for a load
-  // another caller has under way: answers from the set in hand instead.
+  // For a token whose kid the current set lacks: reloads when the source's
+  // unknown-kid budget allows (a token bucket: one refetch per refetch interval;
+  // scheduled loads do not spend it, so a key published just after one is found at
+  // once), and returns the set to use. Never waits for a load another caller has
+  // under way: answers from the set in hand instead.
   absl::StatusOr<std::shared_ptr<const KeySet>> RefreshForUnknownKid(const std::string& source,
                                                                      std::string_view kid);
 
  private:
-  struct Entry {
-    std::mutex load_mu;  // one load per source at a time
-    std::mutex mu;       // guards the fields below
-    std::shared_ptr<const KeySet> keys;
-    absl::Time loaded_at = absl::InfinitePast();  // when `keys` were fetched at the source
-    absl::Time expires = absl::InfinitePast();
-    absl::Time last_attempt = absl::InfinitePast();
-    absl::Time retry_after = absl::InfinitePast();
-    absl::Status last_failure;  // why the last load failed, answered until retry_after
-  };
-  struct Loaded {
-    std::shared_ptr<const KeySet> keys;
-    absl::Time fetched_at;
-    absl::Time expires;
-  };
-
-  Entry& EntryFor(const std::string& source);
-  // The entry's keys if fresh (counted as a hit), else null.
-  std::shared_ptr<const KeySet> FreshIn(Entry& entry);
-  // Brings `entry` up to date from the shared cache or the source. Holds load_mu.
-  // With `wanted_kid`, a shared copy without that kid does not count as up to date.
-  absl::StatusOr<std::shared_ptr<const KeySet>> Load(Entry& entry, const std::string& source,
-                                                     std::string_view wanted_kid = "");
-  std::optional<Loaded> ReadShared(const std::string& source);
-  void WriteShared(const std::string& source, const std::string& body, const Loaded& loaded);
-  void Install(Entry& entry, const std::string& source, const Loaded& loaded);
+  absl::StatusOr<CachedValue<KeySet>> Load(const std::string& source, absl::Time now);
+  std::optional<CachedValue<KeySet>> ReadShared(const std::string& source);
+  void WriteShared(const std::string& source, const std::string& body, const CachedValue<KeySet>& loaded);
+  // Spends the source's unknown-kid refetch token when it has one.
+  bool TakeRefetchToken(const std::string& source);
 
   JwksCacheOptions options_;
   HttpFetcher* fetcher_;
   KeyValueStore* shared_;
   TokenValidationMetrics* metrics_;
   const Clock* clock_;
-  std::mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> entries_;
+  RefreshingCache<KeySet> cache_;
+  std::mutex buckets_mu_;
+  absl::flat_hash_map<std::string, TokenBucket> buckets_;  // unknown-kid refetches per source
 };
 
 }  // namespace mcpauth::tv

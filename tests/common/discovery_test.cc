@@ -303,7 +303,9 @@ TEST(Directory, SharedCacheEntryExpiresWithTheDocument) {
   boost::json::value entry = boost::json::parse(**stored);
   EXPECT_EQ(entry.at("document"), kDocument);
   EXPECT_EQ(entry.at("source_url"), kRfc8414Url);
-  EXPECT_EQ(entry.at("expires_at").to_number<int64_t>(), absl::ToUnixSeconds(clock.Now() + absl::Seconds(60)));
+  // Times in Unix milliseconds, as every shared cache entry of the suite writes them.
+  EXPECT_EQ(entry.at("expires_at_ms").to_number<int64_t>(), absl::ToUnixMillis(clock.Now() + absl::Seconds(60)));
+  EXPECT_EQ(entry.at("fetched_at_ms").to_number<int64_t>(), absl::ToUnixMillis(clock.Now()));
   clock.Advance(absl::Seconds(59));
   EXPECT_TRUE(shared.Get(key)->has_value());
   clock.Advance(absl::Seconds(2));
@@ -318,7 +320,8 @@ TEST(Directory, IgnoresASharedEntryForAnotherIssuer) {
   // Another writer put another issuer's document under this issuer's key.
   boost::json::object poisoned{{"document", R"({"issuer":"https://evil.example.com","jwks_uri":"https://evil.example.com/jwks"})"},
                                {"source_url", "https://evil.example.com/.well-known/oauth-authorization-server"},
-                               {"expires_at", absl::ToUnixSeconds(clock.Now() + absl::Seconds(300))}};
+                               {"fetched_at_ms", absl::ToUnixMillis(clock.Now())},
+                               {"expires_at_ms", absl::ToUnixMillis(clock.Now() + absl::Seconds(300))}};
   ASSERT_TRUE(shared.Set("mcpauth:v1:as-metadata:https://as.example.com", boost::json::serialize(poisoned),
                          absl::Seconds(300)).ok());
   fetcher.Serve(kRfc8414Url, kDocument);

@@ -49,3 +49,21 @@ TEST(StrictJson, NumberValue) {
 
 }  // namespace
 }  // namespace mcpauth
+
+namespace mcpauth {
+namespace {
+
+// Shared cache entries are read from a store other processes write: a time that is
+// no time (huge, NaN-like, a string) is refused rather than converted.
+TEST(UnixMillisMember, ReadsMillisecondsAndRefusesWhatIsNoTime) {
+  boost::json::object o{{"ok", 1700000000123}, {"huge", 1e300}, {"text", "1700000000123"}, {"negative", -1e19}};
+  ASSERT_TRUE(UnixMillisMember(o, "ok").has_value());
+  EXPECT_EQ(absl::ToUnixMillis(*UnixMillisMember(o, "ok")), 1700000000123);
+  EXPECT_FALSE(UnixMillisMember(o, "huge").has_value());
+  EXPECT_FALSE(UnixMillisMember(o, "negative").has_value());
+  EXPECT_FALSE(UnixMillisMember(o, "text").has_value());
+  EXPECT_FALSE(UnixMillisMember(o, "absent").has_value());
+}
+
+}  // namespace
+}  // namespace mcpauth

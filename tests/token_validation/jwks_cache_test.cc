@@ -87,6 +87,24 @@ TEST_F(JwksCacheTest, RandomKidFloodIsDebounced) {
   EXPECT_EQ(fetcher_.Count(kUri), 3);
 }
 
+// The unknown-kid budget is spent only by unknown-kid refetches: a key published
+// moments after a scheduled load (a rotation landing just after the cache filled)
+// is fetched at once, not refused until a refetch interval has passed since that load.
+TEST_F(JwksCacheTest, AKeyPublishedJustAfterAScheduledLoadIsFoundAtOnce) {
+  fetcher_.Serve(kUri, testing::JwksOf({&a_}));
+  JwksCache cache = MakeCache();
+  ASSERT_TRUE(cache.KeysFor(kUri).ok());
+  clock_.Advance(absl::Seconds(5));
+  fetcher_.Serve(kUri, testing::JwksOf({&a_, &b_}));
+  auto keys = cache.RefreshForUnknownKid(kUri, "b");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE((*keys)->HasKid("b"));
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+  // The token is spent: the next unknown kid within the interval is answered from memory.
+  ASSERT_TRUE(cache.RefreshForUnknownKid(kUri, "c").ok());
+  EXPECT_EQ(fetcher_.Count(kUri), 2);
+}
+
 // A fetcher whose requests wait until the test lets them go: a key source that
 // answers slowly.
 class HeldFetcher final : public HttpFetcher {
