@@ -3,37 +3,19 @@
 namespace mcpauth {
 
 InProcessStore::InProcessStore(size_t capacity, const Clock* clock)
-    : capacity_(capacity == 0 ? 1 : capacity), clock_(clock) {}
-
-void InProcessStore::PutLocked(const std::string& key, const std::string& value, absl::Time expires) {
-  auto it = entries_.find(key);
-  if (it != entries_.end()) {
-    order_.erase(it->second.order);
-    entries_.erase(it);
-  }
-  while (entries_.size() >= capacity_ && !order_.empty()) {
-    entries_.erase(order_.front());
-    order_.pop_front();
-  }
-  order_.push_back(key);
-  entries_.emplace(key, Entry{value, expires, std::prev(order_.end())});
-}
+    : clock_(clock), entries_(capacity == 0 ? 1 : capacity) {}
 
 absl::StatusOr<std::optional<std::string>> InProcessStore::Get(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return std::optional<std::string>();
-  if (clock_->Now() >= it->second.expires) {
-    order_.erase(it->second.order);
-    entries_.erase(it);
-    return std::optional<std::string>();
-  }
-  return std::optional<std::string>(it->second.value);
+  const std::string* value = entries_.Find(key, clock_->Now(), /*touch=*/false);
+  if (value == nullptr) return std::optional<std::string>();
+  return std::optional<std::string>(*value);
 }
 
 absl::Status InProcessStore::Set(const std::string& key, const std::string& value, absl::Duration ttl) {
   std::lock_guard<std::mutex> lock(mu_);
-  PutLocked(key, value, clock_->Now() + ttl);
+  const absl::Time now = clock_->Now();
+  entries_.Insert(key, value, now + ttl, now);
   return absl::OkStatus();
 }
 
@@ -41,10 +23,7 @@ absl::StatusOr<bool> InProcessStore::SetIfAbsent(const std::string& key, const s
                                                  absl::Duration ttl) {
   std::lock_guard<std::mutex> lock(mu_);
   const absl::Time now = clock_->Now();
-  auto it = entries_.find(key);
-  if (it != entries_.end() && now < it->second.expires) return false;
-  PutLocked(key, value, now + ttl);
-  return true;
+  return entries_.Insert(key, value, now + ttl, now, /*replace=*/false);
 }
 
 absl::StatusOr<std::optional<std::string>> FallbackStore::Get(const std::string& key) {

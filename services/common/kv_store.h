@@ -2,7 +2,6 @@
 // Redis (shared by every replica) and without it (in-process, per replica).
 #pragma once
 
-#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
+#include "services/common/lru_map.h"
 #include "services/common/redis_client.h"
 
 namespace mcpauth {
@@ -41,18 +41,9 @@ class InProcessStore final : public KeyValueStore {
                                    absl::Duration ttl) override;
 
  private:
-  struct Entry {
-    std::string value;
-    absl::Time expires;
-    std::list<std::string>::iterator order;
-  };
-  void PutLocked(const std::string& key, const std::string& value, absl::Time expires);
-
-  const size_t capacity_;
   const Clock* clock_;
   std::mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_;
-  std::list<std::string> order_;  // oldest write first
+  LruMap<std::string> entries_;  // reads do not count as use: the least recently written go first
 };
 
 class RedisStore final : public KeyValueStore {

@@ -62,33 +62,17 @@ Reason ParseClaims(std::string_view payload, DpopProof& out) {
 }  // namespace
 
 DpopKeyCache::DpopKeyCache(size_t capacity, LookupObserver on_lookup)
-    : per_shard_capacity_(std::max<size_t>(1, (capacity + kShards - 1) / kShards)), on_lookup_(std::move(on_lookup)) {}
-
-DpopKeyCache::Shard& DpopKeyCache::ShardFor(const std::string& key_id) {
-  return shards_[absl::HashOf(key_id) % kShards];
-}
+    : keys_(std::max<size_t>(capacity, 16)), on_lookup_(std::move(on_lookup)) {}
 
 std::shared_ptr<const Jwk> DpopKeyCache::Find(const std::string& key_id) {
-  Shard& shard = ShardFor(key_id);
-  std::lock_guard<std::mutex> lock(shard.mu);
-  auto it = shard.index.find(std::string_view(key_id));
-  const bool hit = it != shard.index.end();
-  if (on_lookup_) on_lookup_(hit);
-  if (!hit) return nullptr;
-  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-  return it->second->second;
+  std::shared_ptr<const Jwk> key = keys_.Find(key_id, absl::InfinitePast()).value_or(nullptr);
+  if (on_lookup_) on_lookup_(key != nullptr);
+  return key;
 }
 
 void DpopKeyCache::Insert(const std::string& key_id, std::shared_ptr<const Jwk> key) {
-  Shard& shard = ShardFor(key_id);
-  std::lock_guard<std::mutex> lock(shard.mu);
-  if (shard.index.contains(std::string_view(key_id))) return;
-  while (shard.lru.size() >= per_shard_capacity_) {
-    shard.index.erase(std::string_view(shard.lru.back().first));
-    shard.lru.pop_back();
-  }
-  shard.lru.emplace_front(key_id, std::move(key));
-  shard.index.emplace(std::string_view(shard.lru.front().first), shard.lru.begin());
+  // Kept, not replaced: the key built first for this thumbprint and alg is the same key.
+  keys_.Insert(key_id, std::move(key), absl::InfiniteFuture(), absl::InfinitePast(), /*replace=*/false);
 }
 
 Reason ParseDpopProof(std::string_view proof, const DpopProofPolicy& policy, DpopProof& out) {

@@ -5,9 +5,7 @@
 // public-key operation, and a proof key is never larger than kMaxDpopRsaBits.
 #pragma once
 
-#include <array>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "services/common/lru_map.h"
 #include "services/token_validation/alg.h"
 #include "services/token_validation/jwk.h"
 #include "services/token_validation/jws.h"
@@ -68,16 +67,7 @@ class DpopKeyCache {
   void Insert(const std::string& key_id, std::shared_ptr<const Jwk> key);
 
  private:
-  static constexpr size_t kShards = 16;
-  struct Shard {
-    std::mutex mu;
-    std::list<std::pair<std::string, std::shared_ptr<const Jwk>>> lru;     // most recent first
-    absl::flat_hash_map<std::string_view, decltype(lru)::iterator> index;  // views into lru's strings
-  };
-  Shard& ShardFor(const std::string& key_id);
-
-  const size_t per_shard_capacity_;
-  std::array<Shard, kShards> shards_;
+  ShardedLru<std::shared_ptr<const Jwk>> keys_;  // never expire: a key is a key
   const LookupObserver on_lookup_;
 };
 
