@@ -725,9 +725,8 @@ TEST_F(PipelineTest, ConcurrentMissesForOneTokenShareOneValidation) {
     clients.emplace_back([&, i] { replies[i] = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"); });
   }
   // Every request has reached the pipeline: one leads the call, the others joined it.
-  for (int i = 0; i < 500 && GatewayValidationCache(registry_, "joined") < kRequests - 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(test::WaitFor([&] { return GatewayValidationCache(registry_, "joined") >= kRequests - 1; },
+                            absl::Seconds(5)));
   EXPECT_EQ(GatewayValidationCache(registry_, "miss"), 1);
   EXPECT_EQ(GatewayValidationCache(registry_, "joined"), kRequests - 1);
   validation_.Release();
@@ -746,9 +745,8 @@ TEST_F(PipelineTest, ConcurrentMissesForOneTokenShareOneValidation) {
       other_replies[i] = Post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Authorization: Bearer other\r\n");
     });
   }
-  for (int i = 0; i < 500 && GatewayValidationCache(registry_, "joined") < kRequests - 1 + 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(test::WaitFor([&] { return GatewayValidationCache(registry_, "joined") >= kRequests - 1 + 2; },
+                            absl::Seconds(5)));
   validation_.Release();
   for (auto& c : others) c.join();
   for (const std::string& reply : other_replies) EXPECT_THAT(reply, StartsWith("HTTP/1.1 503"));

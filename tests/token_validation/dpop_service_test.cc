@@ -14,6 +14,7 @@
 #include "services/token_validation/service.h"
 #include "tests/fakes/fake_fetcher.h"
 #include "tests/fakes/in_process_grpc.h"
+#include "tests/support/wait_for.h"
 #include "tests/token_validation/test_tokens.h"
 
 namespace mcpauth::tv {
@@ -318,10 +319,9 @@ TEST_F(DpopServiceTest, StreamStopsReadingAtThePendingLimitAndResumes) {
     stream->WritesDone();
   });
   const char kWaited[] = "mcpauth_token_validations_waited_total";
-  for (int i = 0; i < 1000 && Metric(kWaited) < kMaxPendingStreamAnswers; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // time to read more, if it would
+  ASSERT_TRUE(test::WaitFor([&] { return Metric(kWaited) >= kMaxPendingStreamAnswers; }, absl::Seconds(10)));
+  // The limit holds: given time to read more, the service takes no further item.
+  EXPECT_FALSE(test::WaitFor([&] { return Metric(kWaited) > kMaxPendingStreamAnswers; }, absl::Milliseconds(200)));
   EXPECT_EQ(Metric(kWaited), kMaxPendingStreamAnswers);
   redis_.Hold(false);
   std::map<uint64_t, int> answers;
@@ -349,9 +349,7 @@ TEST_F(DpopServiceTest, StreamsEndWithUnavailableAtShutdownAfterTheirAnswers) {
   redis_.Hold(true);
   v1::ValidateStreamRequest message;
   ASSERT_TRUE(busy->Write(Add(message, 5, Request(bound, "DPoP", Proof(bound, nonces_.Issue())))));
-  for (int i = 0; i < 1000 && Metric("mcpauth_token_validations_waited_total") < 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(test::WaitFor([&] { return Metric("mcpauth_token_validations_waited_total") >= 1; }, absl::Seconds(10)));
   service_.EndStreams();
   v1::ValidateStreamResponse reply;
   EXPECT_FALSE(idle->Read(&reply));
