@@ -292,11 +292,13 @@ Task<grpc::Status> AuthPipeline::Validate(const Request& request, const RequestI
     co_return status;
   }
   if (cacheable) cache_requests_->Add({{"cache", "gateway_validation"}, {"result", "miss"}}).Increment();
+  std::optional<ValidationFlights::Leadership> lead;
+  if (flight != nullptr) lead.emplace(&flights_, flight_key, std::move(flight));
   const grpc::Status status = co_await CallTokenValidation(request, info, credentials, validated);
   Remember(key, cacheable, status, validated);
   // Only a failed authentication spends the budgets (not a valid token, nor one not judged).
   if (!status.ok() || validated.valid()) Refund(admission);
-  if (flight != nullptr) flights_.Land(flight_key, *flight, status, validated);
+  if (lead) lead->Land(status, validated);
   co_return status;
 }
 

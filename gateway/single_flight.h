@@ -6,8 +6,12 @@
 //   auto flight = flights.Find(key);            // a call in flight to join, or null
 //   ... admission for a call of one's own ...
 //   auto [flight, leader] = flights.Lead(key);  // lead, or join one led meanwhile
-//   leader: status = <the call>; flights.Land(key, *flight, status, answer);
+//   leader: Leadership lead(&flights, key, flight); status = <the call>; lead.Land(status, answer);
 //   joiner: status = co_await SingleFlight<A>::Await(*flight, answer);
+//
+// A leader that ends without landing (an exception, its coroutine destroyed) lands
+// UNAVAILABLE as its Leadership goes: joiners never wait forever, the key is never
+// left blocked.
 #pragma once
 
 #include <functional>
@@ -71,6 +75,32 @@ class SingleFlight {
     }
     for (auto& wake : waiters) wake(status);
   }
+
+  // The leader's duty to land, discharged by Land or, failing that, by the destructor.
+  class Leadership {
+   public:
+    Leadership(SingleFlight* flights, std::string key, std::shared_ptr<Flight> flight)
+        : flights_(flights), key_(std::move(key)), flight_(std::move(flight)) {}
+    ~Leadership() {
+      if (flight_ != nullptr) {
+        flights_->Land(key_, *flight_, grpc::Status(grpc::StatusCode::UNAVAILABLE, "the shared call was abandoned"),
+                       Answer());
+      }
+    }
+    Leadership(const Leadership&) = delete;
+    Leadership& operator=(const Leadership&) = delete;
+
+    void Land(const grpc::Status& status, const Answer& answer) {
+      if (flight_ == nullptr) return;
+      flights_->Land(key_, *flight_, status, answer);
+      flight_.reset();
+    }
+
+   private:
+    SingleFlight* flights_;
+    std::string key_;
+    std::shared_ptr<Flight> flight_;
+  };
 
   // A joiner's wait for the leader's answer (the caller keeps `flight` alive).
   static Task<grpc::Status> Await(Flight& flight, Answer& answer) {
