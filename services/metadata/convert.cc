@@ -20,13 +20,6 @@ void ToProto(const ResourceDocument& doc, v1::ProtectedResourceDocument* out) {
   out->mutable_well_known_paths()->Assign(doc.well_known_paths.begin(), doc.well_known_paths.end());
 }
 
-ResourceDocument FromProto(const v1::ProtectedResourceDocument& doc) {
-  return ResourceDocument{.resource = doc.resource(),
-                          .document_json = doc.document_json(),
-                          .metadata_url = doc.metadata_url(),
-                          .well_known_paths = ToVector(doc.well_known_paths())};
-}
-
 void ToProto(const ChallengeSettings& settings, v1::ChallengeSettings* out) {
   out->mutable_required_scopes()->Assign(settings.required_scopes.begin(), settings.required_scopes.end());
   out->set_scope_enforcement(settings.scope_enforcement);
@@ -35,42 +28,12 @@ void ToProto(const ChallengeSettings& settings, v1::ChallengeSettings* out) {
   out->mutable_dpop_algorithms()->Assign(settings.dpop_algorithms.begin(), settings.dpop_algorithms.end());
 }
 
-ChallengeSettings FromProto(const v1::ChallengeSettings& settings) {
-  return ChallengeSettings{.required_scopes = ToVector(settings.required_scopes()),
-                           .scope_enforcement = settings.scope_enforcement(),
-                           .bearer_accepted = settings.bearer_accepted(),
-                           .dpop_accepted = settings.dpop_accepted(),
-                           .dpop_algorithms = ToVector(settings.dpop_algorithms())};
-}
-
 void ToProto(const MetadataSnapshot& snapshot, v1::MetadataSnapshot* out) {
   out->set_version(snapshot.version);
   for (const ResourceDocument& doc : snapshot.resources.documents()) ToProto(doc, out->add_documents());
   if (const ResourceDocument* def = snapshot.resources.default_document()) out->set_default_resource(def->resource);
   out->set_cache_control(snapshot.resources.cache_control());
   ToProto(snapshot.challenge, out->mutable_challenge());
-}
-
-absl::StatusOr<MetadataSnapshot> FromProto(const v1::MetadataSnapshot& snapshot) {
-  if (snapshot.version().empty()) return absl::InvalidArgumentError("metadata snapshot without a version");
-  std::vector<ResourceDocument> docs;
-  for (const v1::ProtectedResourceDocument& doc : snapshot.documents()) docs.push_back(FromProto(doc));
-  MetadataSnapshot out;
-  out.version = snapshot.version();
-  out.resources =
-      ProtectedResourceMetadata::FromDocuments(std::move(docs), snapshot.default_resource(), snapshot.cache_control());
-  out.challenge = FromProto(snapshot.challenge());
-  return out;
-}
-
-void ToProto(const ChallengeRequest& request, v1::BuildChallengeRequest* out) {
-  out->set_kind(request.kind);
-  out->set_resource(request.resource);
-  out->set_protocol_version(request.protocol_version);
-  out->set_scheme(request.scheme);
-  out->mutable_operation_scopes()->Assign(request.operation_scopes.begin(), request.operation_scopes.end());
-  out->set_error_description(request.error_description);
-  out->set_dpop_nonce(request.dpop_nonce);
 }
 
 absl::StatusOr<ChallengeRequest> FromProto(const v1::BuildChallengeRequest& request) {
@@ -95,13 +58,6 @@ void ToProto(const Challenge& challenge, v1::BuildChallengeResponse* out) {
   out->mutable_www_authenticate()->Assign(challenge.www_authenticate.begin(), challenge.www_authenticate.end());
   out->set_error(challenge.error);
   out->set_dpop_nonce(challenge.dpop_nonce);
-}
-
-Challenge FromProto(const v1::BuildChallengeResponse& response) {
-  return Challenge{.http_status = response.http_status(),
-                   .error = response.error(),
-                   .www_authenticate = ToVector(response.www_authenticate()),
-                   .dpop_nonce = response.dpop_nonce()};
 }
 
 }  // namespace mcpauth::metadata

@@ -1,6 +1,5 @@
-// mcpauth.v1 messages <-> the metadata library's values, for the service and for
-// C++ callers that keep a snapshot (GetSnapshot/WatchSnapshot) and work on it in
-// process.
+// The metadata service's wire side: its values into mcpauth.v1 messages, and a
+// BuildChallenge request out of one.
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -10,20 +9,12 @@
 namespace mcpauth::metadata {
 
 void ToProto(const ResourceDocument& doc, v1::ProtectedResourceDocument* out);
-ResourceDocument FromProto(const v1::ProtectedResourceDocument& doc);
-
 void ToProto(const ChallengeSettings& settings, v1::ChallengeSettings* out);
-ChallengeSettings FromProto(const v1::ChallengeSettings& settings);
-
 void ToProto(const MetadataSnapshot& snapshot, v1::MetadataSnapshot* out);
-// Keeps the version it was sent with. InvalidArgument when it holds no version.
-absl::StatusOr<MetadataSnapshot> FromProto(const v1::MetadataSnapshot& snapshot);
-
-void ToProto(const ChallengeRequest& request, v1::BuildChallengeRequest* out);
-// InvalidArgument for CHALLENGE_KIND_UNSPECIFIED and unknown kinds.
-absl::StatusOr<ChallengeRequest> FromProto(const v1::BuildChallengeRequest& request);
-
 void ToProto(const Challenge& challenge, v1::BuildChallengeResponse* out);
-Challenge FromProto(const v1::BuildChallengeResponse& response);
+
+// InvalidArgument for CHALLENGE_KIND_UNSPECIFIED and unknown kinds, and for
+// use_dpop_nonce without the nonce.
+absl::StatusOr<ChallengeRequest> FromProto(const v1::BuildChallengeRequest& request);
 
 }  // namespace mcpauth::metadata

@@ -131,22 +131,6 @@ absl::StatusOr<ProtectedResourceMetadata> ProtectedResourceMetadata::Build(const
   return out;
 }
 
-ProtectedResourceMetadata ProtectedResourceMetadata::FromDocuments(std::vector<ResourceDocument> documents,
-                                                                   std::string_view default_resource,
-                                                                   std::string cache_control) {
-  ProtectedResourceMetadata out;
-  out.documents_ = std::move(documents);
-  out.cache_control_ = std::move(cache_control);
-  for (size_t i = 0; i < out.documents_.size(); ++i) {
-    if (out.documents_[i].resource == default_resource) {
-      out.default_index_ = i;
-      break;
-    }
-  }
-  out.Index();
-  return out;
-}
-
 void ProtectedResourceMetadata::Index() {
   by_path_.clear();
   if (documents_.empty()) return;

@@ -69,11 +69,6 @@ class ProtectedResourceMetadata {
 
   // InvalidArgument naming the resource when one is not an absolute URI.
   static absl::StatusOr<ProtectedResourceMetadata> Build(const ResourceMetadataSettings& settings);
-  // Documents built elsewhere (a snapshot received over gRPC). `default_resource`
-  // names the default document; when it names none, the first is the default.
-  static ProtectedResourceMetadata FromDocuments(std::vector<ResourceDocument> documents,
-                                                 std::string_view default_resource, std::string cache_control);
-
   // Configuration order.
   const std::vector<ResourceDocument>& documents() const { return documents_; }
   // The document served at the root metadata path; nullptr without resources.

@@ -15,7 +15,6 @@
 #include "mcpauth/v1/metadata.grpc.pb.h"
 #include "services/common/json.h"
 #include "services/common/strings.h"
-#include "services/metadata/convert.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
 #include "tests/support/loopback_http_server.h"
@@ -393,22 +392,17 @@ TEST_F(MetadataIntegrationTest, BuildsChallengesOverGrpc) {
   EXPECT_GE(world_->service->Metric(R"(mcpauth_challenges_built_total{kind="insufficient_scope",status="401"})"), 1);
 }
 
-// What the gateway does: fetch the snapshot, then work from the copy.
-TEST_F(MetadataIntegrationTest, SnapshotGivesTheGatewayEverything) {
+// A backend that keeps the snapshot: what it gets is what the service serves.
+TEST_F(MetadataIntegrationTest, SnapshotHoldsWhatTheServiceServes) {
   v1::GetMetadataSnapshotRequest request;
   v1::GetMetadataSnapshotResponse response;
   ASSERT_TRUE(world_->service->Call(&v1::Metadata::Stub::GetSnapshot, request, &response).ok());
   ASSERT_FALSE(response.unchanged());
-  auto snapshot = FromProto(response.snapshot());
-  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-  ASSERT_EQ(snapshot->resources.documents().size(), 2u);
-  EXPECT_EQ(snapshot->resources.FindByPath("/.well-known/oauth-protected-resource")->document_json,
+  ASSERT_EQ(response.snapshot().documents_size(), 2);
+  EXPECT_EQ(response.snapshot().default_resource(), kFilesResource);
+  EXPECT_EQ(response.snapshot().documents(0).document_json(),
             PrmByPath("/.well-known/oauth-protected-resource").document().document_json());
-  v1::BuildChallengeRequest no_token;
-  no_token.set_kind(v1::CHALLENGE_KIND_NO_TOKEN);
-  auto local = snapshot->BuildChallenge(*FromProto(no_token));
-  ASSERT_TRUE(local.ok());
-  EXPECT_EQ(FromProto(ChallengeOverGrpc(no_token)), *local);
+  EXPECT_THAT(response.snapshot().challenge().required_scopes(), ElementsAre("files:read"));
 
   const std::string version = response.snapshot().version();
   request.set_known_version(version);

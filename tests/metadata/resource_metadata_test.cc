@@ -218,29 +218,6 @@ TEST(ProtectedResourceMetadata, RefusesAResourceThatIsNotAnAbsoluteUri) {
   EXPECT_EQ(BuildOrDie(Settings({})).FindByPath(kRoot), nullptr);
 }
 
-TEST(ProtectedResourceMetadata, FromDocumentsServesTheSameAsBuild) {
-  ResourceMetadataSettings s = Settings({"https://mcp.example.com/a", "https://mcp.example.com/b/"});
-  s.top_level_resource = "https://mcp.example.com/b/";
-  ProtectedResourceMetadata built = BuildOrDie(s);
-  ProtectedResourceMetadata copy =
-      ProtectedResourceMetadata::FromDocuments(built.documents(), "https://mcp.example.com/b/", built.cache_control());
-  EXPECT_EQ(copy.documents(), built.documents());
-  EXPECT_EQ(copy.cache_control(), built.cache_control());
-  for (const char* path : {kRoot, "/.well-known/oauth-protected-resource/a", "/.well-known/oauth-protected-resource/b",
-                           "/.well-known/oauth-protected-resource/b/", "/nowhere"}) {
-    const ResourceDocument* a = built.FindByPath(path);
-    const ResourceDocument* b = copy.FindByPath(path);
-    ASSERT_EQ(a == nullptr, b == nullptr) << path;
-    if (a != nullptr) {
-      EXPECT_EQ(a->resource, b->resource) << path;
-    }
-  }
-  EXPECT_EQ(copy.default_document()->resource, "https://mcp.example.com/b/");
-  // An unknown default falls back to the first document.
-  EXPECT_EQ(ProtectedResourceMetadata::FromDocuments(built.documents(), "x", "").default_document()->resource,
-            "https://mcp.example.com/a");
-}
-
 TEST(CacheControl, IsPublicWithTheConfiguredLifetime) {
   EXPECT_EQ(CacheControlFor(absl::Seconds(300)), "public, max-age=300");
   EXPECT_EQ(CacheControlFor(absl::Seconds(1)), "public, max-age=1");
