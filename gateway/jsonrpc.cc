@@ -21,7 +21,7 @@ bool ClassifyCompletion(const boost::json::object& o, JsonRpcMessage& message, J
   const bool resource = type != nullptr && type->is_string() && type->get_string() == "ref/resource";
   const boost::json::value* target =
       prompt ? ref->get_object().if_contains("name") : resource ? ref->get_object().if_contains("uri") : nullptr;
-  if (target == nullptr || !target->is_string()) {
+  if (target == nullptr || !target->is_string() || target->get_string().empty()) {
     out.error = JsonRpcBody::Error::kInvalidParams;
     out.error_detail = "completion/complete needs params.ref: {type: ref/prompt, name} or {type: ref/resource, uri}";
     out.error_id = message.id;
@@ -82,9 +82,9 @@ bool Classify(const boost::json::value& v, JsonRpcMessage& message, JsonRpcBody&
     const boost::json::value* params = o.if_contains("params");
     const boost::json::value* target =
         params != nullptr && params->is_object() ? params->get_object().if_contains(field) : nullptr;
-    if (target == nullptr || !target->is_string()) {
+    if (target == nullptr || !target->is_string() || target->get_string().empty()) {
       out.error = JsonRpcBody::Error::kInvalidParams;
-      out.error_detail = std::string(message.method) + " needs params." + field + " (a string)";
+      out.error_detail = std::string(message.method) + " needs params." + field + " (a non-empty string)";
       out.error_id = message.id;
       return false;
     }

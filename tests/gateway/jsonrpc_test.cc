@@ -61,3 +61,20 @@ TEST(JsonRpc, Replies) {
 
 }  // namespace
 }  // namespace mcpauth::gw
+
+namespace mcpauth::gw {
+namespace {
+
+// Found by fuzz_jsonrpc: a targeted method naming the empty string is invalid
+// params, never a message with a target kind and no target.
+TEST(JsonRpcBodyEmptyTarget, AnEmptyNameOrUriIsInvalidParams) {
+  for (const char* body : {R"({"jsonrpc":"2.0","id":3,"method":"prompts/get","params":{"name":""}})",
+                           R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":""}})",
+                           R"({"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":""}})",
+                           R"({"jsonrpc":"2.0","id":3,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":""}}})"}) {
+    EXPECT_EQ(ParseJsonRpcBody(body).error, JsonRpcBody::Error::kInvalidParams) << body;
+  }
+}
+
+}  // namespace
+}  // namespace mcpauth::gw
