@@ -324,13 +324,12 @@ std::optional<Response> AuthPipeline::Serve(const Request& request, std::string_
   return res;
 }
 
-McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& info, ChallengeKind kind,
+McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& info, const Suite& suite, ChallengeKind kind,
                                     std::string_view scheme, std::string_view description,
                                     std::vector<std::string> operation_scopes, std::string dpop_nonce) {
   McpDecision d;
   d.reason = std::string(EnumLabel(kind));
   metrics_->CountDenial(d.reason);
-  auto snapshot = view_->metadata();
   metadata::ChallengeRequest cr;
   cr.kind = kind;
   cr.resource = info.route->config.resource;
@@ -339,7 +338,7 @@ McpDecision AuthPipeline::Challenge(const Request& request, const RequestInfo& i
   cr.operation_scopes = std::move(operation_scopes);
   cr.error_description = std::string(description);
   cr.dpop_nonce = std::move(dpop_nonce);
-  auto challenge = snapshot->BuildChallenge(cr);
+  auto challenge = suite.metadata->BuildChallenge(cr);
   if (!challenge.ok()) {
     log::Error("cannot build a challenge", {{"resource", cr.resource}, {"error", std::string(challenge.status().message())}});
     d.local = Gateway::JsonResponse(http::status::unauthorized, R"({"error":"unauthorized"})", request.keep_alive());
@@ -362,7 +361,7 @@ McpDecision AuthPipeline::Refusal(const Request& request, http::status status, s
   return d;
 }
 
-std::optional<McpDecision> AuthPipeline::Identify(const Request& request, const RequestInfo& info,
+std::optional<McpDecision> AuthPipeline::Identify(const Request& request, const RequestInfo& info, const Suite& suite,
                                                   const Credentials& credentials, const grpc::Status& status,
                                                   const v1::ValidateResponse& validated, CallerIdentity& caller) {
   if (!status.ok()) {
@@ -395,7 +394,7 @@ std::optional<McpDecision> AuthPipeline::Identify(const Request& request, const 
     return d;
   }
   if (!validated.valid()) {
-    return Challenge(request, info, tv::ReasonChallengeKind(validated.reason()), credentials.scheme,
+    return Challenge(request, info, suite, tv::ReasonChallengeKind(validated.reason()), credentials.scheme,
                      validated.error_description(), {}, validated.dpop_nonce());
   }
   caller.principal = validated.principal();
@@ -408,7 +407,7 @@ std::optional<McpDecision> AuthPipeline::Identify(const Request& request, const 
                                     [](const std::string& s) { return IsHttpFieldValue(s); });
   caller.owner = SessionBindings::OwnerKey(p.issuer(), p.subject(), p.client_id());
   if (!writable || caller.owner.empty()) {
-    return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_TOKEN, credentials.scheme,
+    return Challenge(request, info, suite, v1::CHALLENGE_KIND_INVALID_TOKEN, credentials.scheme,
                      writable ? "The access token names no subject (sub) and no client (client_id)"
                               : "The access token's identity holds characters a header cannot carry");
   }
@@ -452,11 +451,11 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   const Credentials credentials = ExtractCredentials(request);
   switch (credentials.outcome) {
     case Credentials::Outcome::kNone:
-      co_return Challenge(request, info, v1::CHALLENGE_KIND_NO_TOKEN, "", "");
+      co_return Challenge(request, info, *suite, v1::CHALLENGE_KIND_NO_TOKEN, "", "");
     case Credentials::Outcome::kInvalidRequest:
-      co_return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_REQUEST, credentials.scheme, credentials.detail);
+      co_return Challenge(request, info, *suite, v1::CHALLENGE_KIND_INVALID_REQUEST, credentials.scheme, credentials.detail);
     case Credentials::Outcome::kInvalidProof:
-      co_return Challenge(request, info, v1::CHALLENGE_KIND_INVALID_DPOP_PROOF, "DPoP", credentials.detail);
+      co_return Challenge(request, info, *suite, v1::CHALLENGE_KIND_INVALID_DPOP_PROOF, "DPoP", credentials.detail);
     case Credentials::Outcome::kPresent:
       break;
   }
@@ -466,13 +465,13 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   const grpc::Status status = co_await Validate(request, info, credentials, validated, shed);
   if (shed != Shed::kNone) co_return ShedAnswer(request, info, shed);
   CallerIdentity caller;
-  if (std::optional<McpDecision> refused = Identify(request, info, credentials, status, validated, caller)) {
+  if (std::optional<McpDecision> refused = Identify(request, info, *suite, credentials, status, validated, caller)) {
     co_return std::move(*refused);
   }
   if (!caller.anonymous) {
     const sp::Decision server = sp::Decide(*suite->policy, std::span<const std::string_view>(caller.scope_views), false, "", "");
     if (!server.allowed) {
-      co_return Challenge(request, info, v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE, credentials.scheme, server.message,
+      co_return Challenge(request, info, *suite, v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE, credentials.scheme, server.message,
                           server.required_scopes);
     }
   }
@@ -587,7 +586,7 @@ McpDecision AuthPipeline::DecideMessages(const Request& request, const RequestIn
           continue;
         }
         if (step_up && decision.reason == v1::DECISION_REASON_TARGET_SCOPES_MISSING && !caller.anonymous) {
-          return Challenge(request, info, v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE, scheme, decision.message,
+          return Challenge(request, info, suite, v1::CHALLENGE_KIND_INSUFFICIENT_SCOPE, scheme, decision.message,
                            decision.required_scopes);
         }
         metrics_->CountDenial(decision.reason == v1::DECISION_REASON_TARGET_INVALID ? "target_invalid"

@@ -24,10 +24,11 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/jsonrpc.h"
 #include "gateway/session_binding.h"
+#include "gateway/settings.h"
 #include "gateway/single_flight.h"
 #include "gateway/suite_view.h"
 #include "mcpauth/v1/token_validation.grpc.pb.h"
-#include "services/common/suite_config.h"
+#include "services/common/authorization_config.h"
 #include "services/common/digest_cache.h"
 #include "services/metadata/challenge.h"
 
@@ -72,8 +73,9 @@ class AuthPipeline final : public McpPipeline {
   static constexpr uint64_t kUnauthenticatedBodyBytes = 64 * 1024;
 
  private:
-  // A 401/403/400 with the challenge for `kind` (and a small JSON body).
-  McpDecision Challenge(const Request& request, const RequestInfo& info, metadata::ChallengeKind kind,
+  // A 401/403/400 with the challenge for `kind` (and a small JSON body), built from
+  // the request's suite (the policy version that decided it).
+  McpDecision Challenge(const Request& request, const RequestInfo& info, const Suite& suite, metadata::ChallengeKind kind,
                         std::string_view scheme, std::string_view description,
                         std::vector<std::string> operation_scopes = {}, std::string dpop_nonce = {});
   // Why a validation was not even attempted.
@@ -106,7 +108,7 @@ class AuthPipeline final : public McpPipeline {
   // Who the validation's outcome says the caller is (`caller` filled), or the
   // answer when it is nobody the request may go on as: validator unavailable
   // (fail_open aside), the token refused, an identity that cannot be written.
-  std::optional<McpDecision> Identify(const Request& request, const RequestInfo& info,
+  std::optional<McpDecision> Identify(const Request& request, const RequestInfo& info, const Suite& suite,
                                       const struct Credentials& credentials, const grpc::Status& status,
                                       const v1::ValidateResponse& validated, CallerIdentity& caller);
   // The request goes upstream as `caller`: identity headers, the DPoP nonce for the
@@ -122,7 +124,7 @@ class AuthPipeline final : public McpPipeline {
                                           const std::string& owner);
   // Filters list results for `caller`: those answering the requests in `lists`
   // (ids to kinds), or with nullopt every result shaped like a list.
-  std::function<std::optional<std::string>(std::string_view)> ListFilter(
+  static std::function<std::optional<std::string>(std::string_view)> ListFilter(
       const CallerIdentity& caller, std::shared_ptr<const sp::CompiledPolicy> policy,
       std::optional<std::map<std::string, sp::ListKind>> lists);
 

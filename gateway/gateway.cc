@@ -30,16 +30,19 @@ std::string_view MethodLabel(http::verb v) {
   }
 }
 
-// A JSON-RPC error reply for `request`'s id when its body is a single request, else
-// id null. Bodies larger than any single request needs are not read for it: an
-// error answer must cost little whoever asks.
-std::string JsonRpcError(const Request& request, JsonRpcCode code, std::string_view message) {
+// A JSON-RPC error reply for `request`'s id when its body is one request, else id
+// null. The body parsed for the decision is used; one not parsed yet is parsed only
+// when small: an error answer must cost little whoever asks.
+std::string JsonRpcError(const Request& request, const RequestInfo& info, JsonRpcCode code, std::string_view message) {
   constexpr size_t kMaxBodyReadForId = 64 * 1024;
   boost::json::value id = nullptr;
-  boost::json::value body;
-  if (request.body().size() <= kMaxBodyReadForId && ParseStrictJson(request.body(), body) == JsonParseError::kNone &&
-      body.is_object()) {
-    if (const auto* v = body.get_object().if_contains("id")) id = *v;
+  if (info.parsed_body || request.body().size() <= kMaxBodyReadForId) {
+    const JsonRpcBody& body = info.Body(request);
+    if (!body.batch && body.messages.size() == 1) {
+      id = body.messages.front().id;
+    } else if (!body.batch) {
+      id = body.error_id;
+    }
   }
   return JsonRpcErrorMessage(id, code, message);
 }
@@ -263,10 +266,11 @@ LocalReply Gateway::AnswerOffRoute(const Request& request, std::string_view path
   return LocalReply{JsonResponse(http::status::not_found, R"({"error":"not_found"})", keep_alive), "not_found"};
 }
 
-std::optional<LocalReply> Gateway::Screen(const Request& request, const RouteState& route) const {
+std::optional<LocalReply> Gateway::Screen(const Request& request, const RequestInfo& info) const {
+  const RouteState& route = *info.route;
   const bool keep_alive = request.keep_alive();
   auto refuse = [&](http::status status, std::string message, std::string reason) {
-    return LocalReply{JsonResponse(status, JsonRpcError(request, JsonRpcCode::kInvalidRequest, message), keep_alive),
+    return LocalReply{JsonResponse(status, JsonRpcError(request, info, JsonRpcCode::kInvalidRequest, message), keep_alive),
                       std::move(reason)};
   };
   if (const std::string anomaly = HeaderAnomaly(request); !anomaly.empty()) {
@@ -296,7 +300,7 @@ std::optional<LocalReply> Gateway::Screen(const Request& request, const RouteSta
     case http::verb::get:
       if (metrics_->open_streams() >= options_.limits.max_streams) {
         LocalReply reply{JsonResponse(http::status::service_unavailable,
-                                      JsonRpcError(request, JsonRpcCode::kRetryLater, "Too many open streams; retry later"),
+                                      JsonRpcError(request, info, JsonRpcCode::kRetryLater, "Too many open streams; retry later"),
                                       keep_alive),
                          "too_many_streams"};
         reply.response.set(http::field::retry_after, "5");
@@ -342,10 +346,10 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = TargetPath(View(request.target()));
   const RouteState* route = FindRoute(path);
-  std::optional<LocalReply> reply = route == nullptr ? AnswerOffRoute(request, path) : Screen(request, *route);
+  const RequestInfo info{route, route == nullptr ? asio::ip::address() : ClientAddress(request, peer)};
+  std::optional<LocalReply> reply = route == nullptr ? AnswerOffRoute(request, path) : Screen(request, info);
   McpDecision decision;
   if (!reply) {
-    const RequestInfo info{route, ClientAddress(request, peer)};
     decision = co_await pipeline_->Decide(request, info);
     if (decision.local) {
       for (const auto& [name, value] : CorsHeaders(request, *route)) decision.local->set(name, value);
@@ -355,7 +359,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
       // want; a request is never forwarded without its body.
       log::Error("refusing to forward a request whose body was not read", {{"route", route->config.path}});
       reply = LocalReply{JsonResponse(http::status::payload_too_large,
-                                      JsonRpcError(request, JsonRpcCode::kInvalidRequest, "Request body too large"), false),
+                                      JsonRpcError(request, info, JsonRpcCode::kInvalidRequest, "Request body too large"), false),
                          "body_not_read"};
     }
   }
@@ -364,7 +368,7 @@ Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tc
     co_return keep;
   }
   unsigned status = 0;
-  const bool keep = co_await Proxy(request, *route, decision, client, peer, pool, status);
+  const bool keep = co_await Proxy(request, info, decision, client, peer, pool, status);
   CountRequest(route, request, status, decision.reason, start);
   co_return keep;
 }
@@ -415,8 +419,9 @@ Task<std::optional<UpstreamFailure>> Gateway::Exchange(const Request& up, const 
   co_return unavailable;
 }
 
-Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision& decision,
+Task<bool> Gateway::Proxy(Request& request, const RequestInfo& info, McpDecision& decision,
                           beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status) {
+  const RouteState& route = *info.route;
   std::optional<UpstreamFailure> failure;
   UpstreamExchange exchange;
   if (absl::StatusOr<Request> up = UpstreamRequest(request, route, decision, peer); !up.ok()) {
@@ -433,7 +438,7 @@ Task<bool> Gateway::Proxy(Request& request, const RouteState& route, McpDecision
                                   {"upstream", route.config.upstream},
                                   {"kind", failure->kind},
                                   {"error", failure->message}});
-    Response res = JsonResponse(failure->status, JsonRpcError(request, JsonRpcCode::kInternalError, failure->message),
+    Response res = JsonResponse(failure->status, JsonRpcError(request, info, JsonRpcCode::kInternalError, failure->message),
                                 request.keep_alive());
     for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);
     status = res.result_int();

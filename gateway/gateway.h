@@ -18,7 +18,7 @@
 #include "gateway/jsonrpc.h"
 #include "gateway/relay.h"
 #include "gateway/upstream.h"
-#include "services/common/suite_config.h"
+#include "gateway/settings.h"
 
 namespace mcpauth::gw {
 
@@ -156,7 +156,7 @@ class Gateway {
   LocalReply AnswerOffRoute(const Request& request, std::string_view path) const;
   // The edge rules of an MCP route before any decision: header anomalies, origins,
   // CORS preflight, methods, the open-stream limit. nullopt: on to the pipeline.
-  std::optional<LocalReply> Screen(const Request& request, const RouteState& route) const;
+  std::optional<LocalReply> Screen(const Request& request, const RequestInfo& info) const;
   // Sends `up` and reads the final answer's head, sending again only when the first
   // try cannot have reached the upstream's application. The upstream's time to that
   // head is observed for every final answer, also one the gateway then refuses.
@@ -164,7 +164,7 @@ class Gateway {
                                                 UpstreamExchange& exchange);
   // Forwards the request as the decision says and relays the answer; `status` is
   // the one the client got.
-  Task<bool> Proxy(Request& request, const RouteState& route, McpDecision& decision, beast::tcp_stream& client,
+  Task<bool> Proxy(Request& request, const RequestInfo& info, McpDecision& decision, beast::tcp_stream& client,
                    const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status);
   // Sends a local reply (after its hold), counted before it is written.
   Task<bool> SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply, const RouteState* route,

@@ -1,6 +1,7 @@
 #include "services/common/cache_stores.h"
 
 #include "services/common/log.h"
+#include "services/common/suite_config.h"
 
 namespace mcpauth {
 

@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/kv_store.h"
-#include "services/common/suite_config.h"
+#include "services/common/redis_config.h"
 
 namespace mcpauth {
 

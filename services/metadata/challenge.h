@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "mcpauth/v1/metadata.pb.h"
-#include "services/common/suite_config.h"
+#include "services/common/authorization_config.h"
 
 namespace mcpauth::metadata {
 

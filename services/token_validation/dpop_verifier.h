@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/metrics.h"
-#include "services/common/suite_config.h"
+#include "services/common/authorization_config.h"
 #include "services/token_validation/dpop_nonce.h"
 #include "services/token_validation/dpop_proof.h"
 #include "services/token_validation/dpop_replay.h"

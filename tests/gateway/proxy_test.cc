@@ -96,6 +96,13 @@ TEST_F(ProxyTest, ForwardsWithoutCredentialsOrSpoofedIdentity) {
 TEST_F(ProxyTest, OriginsAndCors) {
   const std::string bad = RawExchange(server_->port(), Post("/mcp", "{}", "Origin: http://evil.example\r\n"));
   EXPECT_TRUE(bad.starts_with("HTTP/1.1 403")) << bad;
+  // The refusal answers the request's id when the body is one request, else null.
+  const std::string one = RawExchange(
+      server_->port(), Post("/mcp", R"({"jsonrpc":"2.0","id":7,"method":"ping"})", "Origin: http://evil.example\r\n"));
+  EXPECT_NE(one.find(R"("id":7)"), std::string::npos) << one;
+  const std::string batch = RawExchange(
+      server_->port(), Post("/mcp", R"([{"jsonrpc":"2.0","id":7,"method":"ping"}])", "Origin: http://evil.example\r\n"));
+  EXPECT_NE(batch.find(R"("id":null)"), std::string::npos) << batch;
   EXPECT_EQ(upstream_.RequestCount("/mcp"), 0);
   const std::string good = RawExchange(server_->port(), Post("/mcp", "{}", "Origin: https://app.example.com\r\n"));
   EXPECT_TRUE(good.starts_with("HTTP/1.1 200")) << good;

@@ -1,0 +1,62 @@
+// The `gateway` section: routes, identity headers, limits, caches.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "services/common/service_section.h"
+
+namespace mcpauth {
+
+struct GatewayRoute {
+  std::string path = "/mcp";
+  std::string resource;  // canonical resource URI; default: the top-level resource (one route only)
+  std::string upstream;  // http://host:port/path of the upstream MCP server
+  // Token audiences this route accepts besides its resource URI (an authorization
+  // server's API identifier for it). A validator's `audience` counts only for the
+  // top-level resource, so with several routes each names its own here.
+  std::vector<std::string> audiences;
+};
+
+struct IdentityHeaders {
+  std::string subject = "X-MCP-Auth-Subject";
+  std::string scopes = "X-MCP-Auth-Scopes";     // space-separated
+  std::string claims = "X-MCP-Auth-Claims";     // base64url of the claims JSON
+  std::string anonymous = "X-MCP-Auth-Anonymous";  // "true" when let through by fail_open
+};
+
+struct GatewayLimits {
+  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_body_bytes = 4 * 1024 * 1024;
+  absl::Duration header_timeout = absl::Seconds(10);  // a client must send its headers within this
+  absl::Duration idle_timeout = absl::Seconds(60);    // keep-alive connections idle longer are closed
+  absl::Duration write_timeout = absl::Seconds(30);   // a client that stops reading is dropped
+  int64_t max_streams = 10000;                        // concurrent streamed (SSE) responses
+  absl::Duration upstream_connect_timeout = absl::Seconds(5);
+  absl::Duration upstream_timeout = absl::Seconds(60);  // until the upstream's response headers
+  absl::Duration validation_timeout = absl::Seconds(2);  // deadline of the token-validation call
+  absl::Duration upstream_idle_timeout = absl::Seconds(4);  // pooled upstream connections idle longer are closed
+  int64_t max_connections = 10000;                       // open client connections; more: 503 and close
+  int64_t max_validations_in_flight = 512;               // token-validation calls at once; more: 503
+  double failed_auth_rate = 10;   // failed authentications a client may cause per second (0: no limit); more: 429
+  double failed_auth_burst = 50;  // ... and at once
+  double failed_auth_total_rate = 1000;  // failed authentications per second for the whole process; more: 503
+};
+
+struct GatewaySection : ServiceSection {
+  std::vector<GatewayRoute> routes;
+  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-* headers are believed
+  std::vector<std::string> allowed_origins;  // Origin allow-list (DNS-rebinding protection)
+  IdentityHeaders identity_headers;
+  GatewayLimits limits;
+  int threads = 0;                              // io_context threads; 0: one per core
+  absl::Duration session_ttl = absl::Hours(24);  // how long a session stays bound to its subject
+  // Bearer-token validation answers kept in the gateway (never past the token's
+  // exp); 0 disables. DPoP requests are always validated (every proof is new).
+  absl::Duration validation_cache_ttl = absl::Seconds(30);
+  int64_t validation_cache_size = 10000;
+};
+
+}  // namespace mcpauth
