@@ -34,9 +34,9 @@ int Run(const SuiteConfig& config) {
   if (config.authorization.enabled) {
     stores = OpenCacheStores(config.redis, registry.get());
     if (!stores.ok()) throw ConfigError(StrCat("redis.url: ", stores.status().message()));
-    token_validation = CreateServiceChannel(config.token_validation.address);
+    token_validation = CreateServiceChannel(config.token_validation, "token_validation");
     view = std::make_unique<SuiteView>(config);
-    view->Start(CreateServiceChannel(config.scope_policy.address));
+    view->Start(CreateServiceChannel(config.scope_policy, "scope_policy"));
     sessions = std::make_unique<SessionBindings>(stores->shared.get(), stores->local.get(), section.session_ttl);
     pipeline = std::make_unique<AuthPipeline>(
         PipelineOptions{.fail_open = config.authorization.fail_open,

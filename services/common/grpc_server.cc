@@ -6,8 +6,14 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include "services/common/log.h"
+#include "services/common/strings.h"
+#include "services/common/tls_files.h"
+#include "services/common/yaml_reader.h"
 
 namespace mcpauth {
 namespace {
@@ -20,6 +26,48 @@ sigset_t TerminationSignals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   return set;
+}
+
+unsigned ReloadSeconds(absl::Duration interval) {
+  return static_cast<unsigned>(std::max<int64_t>(1, absl::ToInt64Seconds(interval)));
+}
+
+// gRPC reads the files again every reload interval and uses what it read for new
+// handshakes; a file caught half-written is skipped until the next read.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const ServerTls& tls, std::string_view key) {
+  CheckServerTls(tls, StrCat(key, ".tls"));
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  auto files = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file, tls.cert_file, tls.client_ca_file, ReloadSeconds(tls.reload_interval));
+  grpc::experimental::TlsServerCredentialsOptions options(files);
+  options.watch_identity_key_cert_pairs();
+  if (!tls.client_ca_file.empty()) {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ServiceSection& service, std::string_view key) {
+  if (!service.tls.enabled()) return grpc::InsecureChannelCredentials();
+  const ClientTls& tls = service.client_tls;
+  CheckClientTls(tls, StrCat(key, ".client_tls"));
+  if (!service.tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    throw ConfigError(StrCat(key, ".client_tls.cert_file: ", key,
+                             ".tls.client_ca_file makes callers present a certificate; name the one this caller presents"));
+  }
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  if (!tls.ca_file.empty() || !tls.cert_file.empty()) {
+    options.set_certificate_provider(std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        tls.key_file, tls.cert_file, tls.ca_file, ReloadSeconds(tls.reload_interval)));
+    if (!tls.ca_file.empty()) options.watch_root_certs();  // else the system's roots
+    if (!tls.cert_file.empty()) options.watch_identity_key_cert_pairs();
+  }
+  // The chain is verified against the roots, and the name against the address's host
+  // (or server_name).
+  options.set_verify_server_certs(true);
+  options.set_certificate_verifier(std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
+  return grpc::experimental::TlsCredentials(options);
 }
 
 }  // namespace
@@ -43,12 +91,15 @@ int WaitForTerminationSignal() {
   return signal_number;
 }
 
-std::shared_ptr<grpc::Channel> CreateServiceChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> CreateServiceChannel(const ServiceSection& service, std::string_view key) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  if (service.tls.enabled() && !service.client_tls.server_name.empty()) {
+    args.SetSslTargetNameOverride(service.client_tls.server_name);
+  }
+  return grpc::CreateCustomChannel(service.address, ChannelCredentials(service, key), args);
 }
 
 int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
@@ -57,29 +108,53 @@ int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Serv
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(options.listen, ServerCredentials(options.tls, options.config_key), &bound_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || bound_port == 0) {
     log::Error("cannot listen", {{"listen", options.listen}});
     return 1;
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  for (const std::string& name : options.health_service_names) health->SetServingStatus(name, true);
-  health->SetServingStatus(true);
-  log::Info("serving", {{"listen", options.listen}, {"port", bound_port}});
+  // Kubernetes' gRPC probes speak no TLS: with tls on they ask a plaintext port
+  // that serves the health service alone (no other service is registered there).
+  std::unique_ptr<grpc::Server> health_server;
+  if (!options.health_listen.empty()) {
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
+    health_server = health_builder.BuildAndStart();
+    if (!health_server || health_port == 0) {
+      log::Error("cannot listen", {{"health_listen", options.health_listen}});
+      server->Shutdown();
+      return 1;
+    }
+    log::Info("serving health checks in plaintext", {{"health_listen", options.health_listen}, {"port", health_port}});
+  }
+  std::vector<grpc::HealthCheckServiceInterface*> health{server->GetHealthCheckService()};
+  if (health_server) health.push_back(health_server->GetHealthCheckService());
+  for (grpc::HealthCheckServiceInterface* h : health) {
+    for (const std::string& name : options.health_service_names) h->SetServingStatus(name, true);
+    h->SetServingStatus(true);
+  }
+  log::Info("serving", {{"listen", options.listen},
+                        {"port", bound_port},
+                        {"tls", !options.tls.enabled() ? "off" : options.tls.client_ca_file.empty() ? "on" : "mutual"}});
 
   const int signal_number = WaitForTerminationSignal();
   log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"grace_seconds", absl::ToInt64Seconds(options.shutdown_grace)}});
   // Tell load balancers first, then drain: calls already running may finish
   // within the grace period; later ones are refused.
-  health->Shutdown();
+  for (grpc::HealthCheckServiceInterface* h : health) h->Shutdown();
   g_shutdown_requested = true;
   if (options.before_shutdown) options.before_shutdown();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoNanoseconds(options.shutdown_grace));
   server->Wait();
+  if (health_server) {
+    health_server->Shutdown();
+    health_server->Wait();
+  }
   log::Info("stopped");
   return 0;
 }

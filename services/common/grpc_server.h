@@ -1,6 +1,7 @@
 // gRPC server bootstrap shared by the three services: the standard
 // grpc.health.v1 health service, server reflection (so grpcurl works without
-// protos), and graceful shutdown on SIGTERM/SIGINT.
+// protos), TLS and mutual TLS with certificates reloaded from disk, and graceful
+// shutdown on SIGTERM/SIGINT.
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
+#include "services/common/service_section.h"
 
 namespace mcpauth {
 
@@ -26,6 +28,9 @@ bool ShutdownRequested();
 
 struct GrpcServerOptions {
   std::string listen;
+  ServerTls tls;              // off: plaintext
+  std::string health_listen;  // with tls: a plaintext port serving only grpc.health.v1
+  std::string config_key;     // the section, e.g. "token_validation", for errors and logs
   // The names health checks report on (besides the overall "" status).
   std::vector<std::string> health_service_names;
   absl::Duration shutdown_grace = absl::Seconds(10);
@@ -34,14 +39,18 @@ struct GrpcServerOptions {
   std::function<void()> before_shutdown;
 };
 
-// A channel to another service of the suite: reconnects quickly (at most a second
-// between attempts) so a caller started at the same moment as the service it calls
-// is not left waiting out gRPC's default backoff of up to two minutes.
-std::shared_ptr<grpc::Channel> CreateServiceChannel(const std::string& address);
+// A channel to another service of the suite (`service` is its section, `key` the
+// section's name): over TLS when the service's tls is on, with client_tls's roots,
+// certificate and server name, reloaded from disk; reconnects quickly (at most a
+// second between attempts) so a caller started at the same moment as the service
+// it calls is not left waiting out gRPC's default backoff of up to two minutes.
+// Throws ConfigError naming the key when a certificate file is unusable.
+std::shared_ptr<grpc::Channel> CreateServiceChannel(const ServiceSection& service, std::string_view key);
 
 // Serves `services` until SIGTERM/SIGINT, then reports NOT_SERVING, stops accepting
 // calls, lets in-flight calls finish within the grace period and returns 0.
-// Returns 1 (after logging why) when it cannot listen.
+// Returns 1 (after logging why) when it cannot listen. Throws ConfigError naming the
+// key when a certificate file is unusable.
 int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Service*>& services);
 
 }  // namespace mcpauth

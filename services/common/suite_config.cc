@@ -10,13 +10,42 @@
 namespace mcpauth {
 namespace {
 
-void ReadServiceSection(YamlSection section, std::string_view default_listen,
-                        std::string_view default_metrics, ServiceSection& out) {
+void ReadFilePath(YamlSection& section, std::string_view key, std::string& out) {
+  out = section.String(key);
+  if (section.Has(key) && out.empty()) section.Fail(key, "must name a file");
+}
+
+void ReadServerTls(YamlSection section, ServerTls& out) {
+  ReadFilePath(section, "cert_file", out.cert_file);
+  ReadFilePath(section, "key_file", out.key_file);
+  ReadFilePath(section, "client_ca_file", out.client_ca_file);
+  out.reload_interval = section.Seconds("reload_interval", out.reload_interval, absl::Seconds(1), absl::Hours(24));
+  section.RejectUnknownKeys();
+}
+
+void ReadClientTls(YamlSection section, ClientTls& out) {
+  ReadFilePath(section, "ca_file", out.ca_file);
+  ReadFilePath(section, "cert_file", out.cert_file);
+  ReadFilePath(section, "key_file", out.key_file);
+  out.server_name = section.String("server_name");
+  out.reload_interval = section.Seconds("reload_interval", out.reload_interval, absl::Seconds(1), absl::Hours(24));
+  section.RejectUnknownKeys();
+}
+
+enum class Transport { kHttp, kGrpc };
+
+void ReadServiceSection(YamlSection section, std::string_view default_listen, std::string_view default_metrics,
+                        Transport transport, ServiceSection& out) {
   out.listen = section.String("listen", default_listen);
   out.metrics_listen = section.String("metrics_listen", default_metrics);
   out.address = section.String("address", out.listen);
   out.shutdown_grace =
       section.Seconds("shutdown_grace", out.shutdown_grace, absl::ZeroDuration(), absl::Minutes(10));
+  if (transport == Transport::kGrpc) {
+    ReadServerTls(section.Section("tls"), out.tls);
+    ReadClientTls(section.Section("client_tls"), out.client_tls);
+    out.health_listen = section.String("health_listen");
+  }
   section.RejectUnknownKeys();
 }
 
@@ -145,7 +174,7 @@ void ReadMetadata(YamlSection section, MetadataSection& out) {
                    "offline_access is not a resource scope and is never advertised (MCP 2025-11-25)");
     }
   }
-  ReadServiceSection(section, "127.0.0.1:50053", "127.0.0.1:9103", out);
+  ReadServiceSection(section, "127.0.0.1:50053", "127.0.0.1:9103", Transport::kGrpc, out);
 }
 
 absl::Status CheckUpstreamUrl(std::string_view url) {
@@ -225,7 +254,7 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
   out.validation_cache_ttl = section.Seconds("validation_cache_ttl", out.validation_cache_ttl, absl::ZeroDuration(),
                                              absl::Hours(1));
   out.validation_cache_size = section.Int("validation_cache_size", out.validation_cache_size, 0, 10'000'000);
-  ReadServiceSection(section, "127.0.0.1:8080", "127.0.0.1:9104", out);
+  ReadServiceSection(section, "127.0.0.1:8080", "127.0.0.1:9104", Transport::kHttp, out);
 }
 
 void ReadTokenValidation(YamlSection section, TokenValidationSection& out) {
@@ -238,7 +267,7 @@ void ReadTokenValidation(YamlSection section, TokenValidationSection& out) {
       section.Seconds("fetch_timeout", out.fetch_timeout, absl::Milliseconds(100), absl::Minutes(1));
   out.token_cache_size = section.Int("token_cache_size", out.token_cache_size, 0, 10'000'000);
   out.max_token_bytes = section.Int("max_token_bytes", out.max_token_bytes, 256, 1 << 20);
-  ReadServiceSection(section, "127.0.0.1:50051", "127.0.0.1:9101", out);
+  ReadServiceSection(section, "127.0.0.1:50051", "127.0.0.1:9101", Transport::kGrpc, out);
 }
 
 }  // namespace
@@ -284,7 +313,8 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
   }
   ReadRedis(top.Section("redis"), config.redis);
   ReadTokenValidation(top.Section("token_validation"), config.token_validation);
-  ReadServiceSection(top.Section("scope_policy"), "127.0.0.1:50052", "127.0.0.1:9102", config.scope_policy);
+  ReadServiceSection(top.Section("scope_policy"), "127.0.0.1:50052", "127.0.0.1:9102", Transport::kGrpc,
+                     config.scope_policy);
   ReadMetadata(top.Section("metadata"), config.metadata);
   ReadGateway(top.Section("gateway"), config.resource, config.gateway);
   top.RejectUnknownKeys();

@@ -33,7 +33,7 @@ class ServerScopesFollower {
       : config_(config), service_(service), metrics_(metrics) {}
 
   void Start() {
-    follower_.Start(CreateServiceChannel(config_.scope_policy.address),
+    follower_.Start(CreateServiceChannel(config_.scope_policy, "scope_policy"),
                     [this](const v1::PolicySnapshot& snapshot) { Take(snapshot); });
   }
   // True when the first snapshot arrived within `timeout`.
@@ -117,6 +117,9 @@ int Run(const SuiteConfig& config) {
     }
   }
   const int exit_code = RunGrpcServer(GrpcServerOptions{.listen = section.listen,
+                                                        .tls = section.tls,
+                                                        .health_listen = section.health_listen,
+                                                        .config_key = "metadata",
                                                         .health_service_names = {"mcpauth.v1.Metadata"},
                                                         .shutdown_grace = section.shutdown_grace},
                                       {&service});

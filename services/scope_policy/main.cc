@@ -72,6 +72,9 @@ int Run(const SuiteConfig& config) {
 
   ScopePolicyService service(&store, &metrics);
   const int status = RunGrpcServer(GrpcServerOptions{.listen = section.listen,
+                                                     .tls = section.tls,
+                                                     .health_listen = section.health_listen,
+                                                     .config_key = "scope_policy",
                                                      .health_service_names = {"mcpauth.v1.ScopePolicy"},
                                                      .shutdown_grace = section.shutdown_grace},
                                    {&service});

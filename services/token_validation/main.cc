@@ -102,6 +102,9 @@ int Run(const SuiteConfig& config) {
 
   TokenValidationService service(&validator, &metrics);
   return RunGrpcServer(GrpcServerOptions{.listen = section.listen,
+                                         .tls = section.tls,
+                                         .health_listen = section.health_listen,
+                                         .config_key = "token_validation",
                                          .health_service_names = {"mcpauth.v1.TokenValidation"},
                                          .shutdown_grace = section.shutdown_grace,
                                          .before_shutdown = [&service] { service.EndStreams(); }},

@@ -108,6 +108,17 @@ const std::vector<SchemaKey>& Schema() {
       keys->push_back({StrCat(service, ".address"), R"("service.example:1234")"});
       keys->push_back({StrCat(service, ".shutdown_grace"), "5"});
     }
+    // gRPC services: TLS.
+    for (const char* service : {"token_validation", "scope_policy", "metadata"}) {
+      for (const char* key : {"tls.cert_file", "tls.key_file", "tls.client_ca_file", "client_tls.ca_file",
+                              "client_tls.cert_file", "client_tls.key_file"}) {
+        keys->push_back({StrCat(service, ".", key), R"("/etc/mcpauth/tls/file.pem")"});
+      }
+      keys->push_back({StrCat(service, ".tls.reload_interval"), "5"});
+      keys->push_back({StrCat(service, ".client_tls.reload_interval"), "5"});
+      keys->push_back({StrCat(service, ".client_tls.server_name"), R"("token-validation.mcpauth.svc")"});
+      keys->push_back({StrCat(service, ".health_listen"), R"("0.0.0.0:8086")"});
+    }
     return keys;
   }();
   return *schema;

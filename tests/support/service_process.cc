@@ -57,20 +57,22 @@ absl::Status ServiceProcess::Start() {
   if (!process.ok()) return process.status();
   process_ = std::move(*process);
   const bool up =
-      WaitFor([this] { return !process_->Running() || GrpcHealthServing(address()); }, kStartTimeout,
+      WaitFor([this] { return !process_->Running() || GrpcHealthServing(health_address()); }, kStartTimeout,
               kStartPollInterval);
   if (!up || !process_->Running()) {
     const int status = process_->Stop();
     return absl::UnavailableError(
         StrCat(name_, " did not become SERVING (exit status ", status, "); log:\n", LogTail(process_->LogText())));
   }
-  channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  if (health_address_.empty()) channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
   return absl::OkStatus();
 }
 
 int ServiceProcess::Stop() { return process_ ? process_->Stop() : -1; }
 
 std::string ServiceProcess::address() const { return StrCat("127.0.0.1:", grpc_port_); }
+
+std::string ServiceProcess::health_address() const { return health_address_.empty() ? address() : health_address_; }
 
 std::string ServiceProcess::metrics_url() const { return StrCat("http://127.0.0.1:", metrics_port_, "/metrics"); }
 

@@ -65,6 +65,11 @@ class ServiceProcess {
   const std::string& config_path() const { return config_path_; }
   // 127.0.0.1:<grpc port>
   std::string address() const;
+  // Where Start() asks for health: address(), or the plaintext health_listen of a
+  // service whose port speaks TLS (then channel() stays null: the caller makes its
+  // own TLS channel). Set before Start().
+  void set_health_address(std::string address) { health_address_ = std::move(address); }
+  std::string health_address() const;
   // http://127.0.0.1:<metrics port>/metrics
   std::string metrics_url() const;
   // The sample written exactly as `sample` on the metrics endpoint (see
@@ -75,7 +80,7 @@ class ServiceProcess {
   // The running (or exited) process; null before Start().
   ChildProcess* process() { return process_.get(); }
   // An insecure channel to address(), made once Start() has seen SERVING (null
-  // until then), for the caller's stubs.
+  // until then, and with set_health_address), for the caller's stubs.
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
  private:
@@ -85,6 +90,7 @@ class ServiceProcess {
   std::string config_path_, log_path_;
   std::unique_ptr<ChildProcess> process_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::string health_address_;
 };
 
 }  // namespace mcpauth::test
