@@ -108,6 +108,20 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& o
     if (!upstream.ok()) {
       return absl::InvalidArgumentError(StrCat("gateway.routes[", i, "].upstream: ", upstream.status().message()));
     }
+    const std::string tls_key = StrCat("gateway.routes[", i, "].upstream_tls");
+    if (upstream->tls) {
+      const ClientTls& tls = options.routes[i].upstream_tls;
+      if (!tls.server_name.empty()) upstream->tls_name = tls.server_name;
+      auto source = TlsContextSource::ForUpstream(
+          tls, tls_key, [metrics, tls_key](bool loaded, absl::Time not_after) {
+            metrics->ObserveTls(tls_key, loaded, not_after);
+          });
+      if (!source.ok()) return source.status();
+      upstream->tls_source = source->get();
+      gw->upstream_tls_.push_back(std::move(*source));
+    } else if (options.routes[i].upstream_tls_set) {
+      return absl::InvalidArgumentError(StrCat(tls_key, ": the route's upstream is http://, not https://"));
+    }
     auto resource = ParseUri(options.routes[i].resource);
     if (!resource.ok()) {
       return absl::InvalidArgumentError(StrCat("gateway.routes[", i, "].resource: ", resource.status().message()));
@@ -120,6 +134,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& o
   if (!proxies.ok()) return absl::InvalidArgumentError(StrCat("gateway.trusted_proxies: ", proxies.status().message()));
   gw->trusted_proxies_ = *proxies;
   return gw;
+}
+
+void Gateway::RefreshUpstreamTls() const {
+  for (const auto& source : upstream_tls_) source->Current();
 }
 
 Response Gateway::JsonResponse(http::status status, std::string body, bool keep_alive) {
@@ -231,7 +249,7 @@ absl::StatusOr<Request> Gateway::UpstreamRequest(const Request& request, const R
   return up;
 }
 
-Task<bool> Gateway::Send(beast::tcp_stream& client, Response& response, http::verb method) {
+Task<bool> Gateway::Send(Stream& client, Response& response, http::verb method) {
   client.expires_after(absl::ToChronoNanoseconds(options_.limits.write_timeout));
   // An answer to HEAD is the header alone (its Content-Length still says what a GET
   // would have had): a body after it would be read as the next response.
@@ -325,7 +343,7 @@ void Gateway::CountRequest(const RouteState* route, const Request& request, unsi
                          reason, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
-Task<bool> Gateway::SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply, const RouteState* route,
+Task<bool> Gateway::SendReply(Stream& client, Request& request, LocalReply& reply, const RouteState* route,
                               std::chrono::steady_clock::time_point start) {
   if (reply.hold > absl::ZeroDuration()) {
     // Held without the request's body (up to max_body_bytes), which is not needed.
@@ -341,7 +359,7 @@ Task<bool> Gateway::SendReply(beast::tcp_stream& client, Request& request, Local
 }
 
 // extract (route, screen) → decide (the pipeline) → answer or relay.
-Task<bool> Gateway::Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer,
+Task<bool> Gateway::Handle(Request& request, Stream& client, const tcp::endpoint& peer,
                            UpstreamPool& pool, bool body_complete) {
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = TargetPath(View(request.target()));
@@ -387,10 +405,19 @@ Task<std::optional<UpstreamFailure>> Gateway::Exchange(const Request& up, const 
     exchange.buffer.clear();
     exchange.parser.reset();
     bool reused = false;
-    beast::error_code ec = co_await pool.Acquire(route.upstream, limits.upstream_connect_timeout, exchange.stream, reused);
-    if (ec) {
-      co_return UpstreamFailure{ec == beast::error::timeout ? http::status::gateway_timeout : http::status::bad_gateway,
-                                "connect", "Upstream MCP server unavailable"};
+    if (std::optional<ConnectFailure> f =
+            co_await pool.Acquire(route.upstream, limits.upstream_connect_timeout, exchange.stream, reused)) {
+      switch (f->kind) {
+        case ConnectFailure::Kind::kTimeout:
+          co_return UpstreamFailure{http::status::gateway_timeout, "connect", "Upstream MCP server unavailable",
+                                    std::move(f->detail)};
+        case ConnectFailure::Kind::kUnreachable:
+          co_return UpstreamFailure{http::status::bad_gateway, "connect", "Upstream MCP server unavailable",
+                                    std::move(f->detail)};
+        case ConnectFailure::Kind::kTls:
+          co_return UpstreamFailure{http::status::bad_gateway, "tls", "Upstream MCP server unavailable",
+                                    std::move(f->detail)};
+      }
     }
     exchange.stream->expires_after(absl::ToChronoNanoseconds(limits.upstream_timeout));
     auto [wec, wn] = co_await http::async_write(*exchange.stream, up, as_tuple(use_awaitable));
@@ -420,7 +447,7 @@ Task<std::optional<UpstreamFailure>> Gateway::Exchange(const Request& up, const 
 }
 
 Task<bool> Gateway::Proxy(Request& request, const RequestInfo& info, McpDecision& decision,
-                          beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status) {
+                          Stream& client, const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status) {
   const RouteState& route = *info.route;
   std::optional<UpstreamFailure> failure;
   UpstreamExchange exchange;
@@ -437,7 +464,7 @@ Task<bool> Gateway::Proxy(Request& request, const RequestInfo& info, McpDecision
     log::Warn("upstream failed", {{"route", route.config.path},
                                   {"upstream", route.config.upstream},
                                   {"kind", failure->kind},
-                                  {"error", failure->message}});
+                                  {"error", failure->detail.empty() ? failure->message : failure->detail}});
     Response res = JsonResponse(failure->status, JsonRpcError(request, info, JsonRpcCode::kInternalError, failure->message),
                                 request.keep_alive());
     for (const auto& [name, value] : CorsHeaders(request, route)) res.set(name, value);

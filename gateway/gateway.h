@@ -19,6 +19,7 @@
 #include "gateway/relay.h"
 #include "gateway/upstream.h"
 #include "gateway/settings.h"
+#include "gateway/tls_context.h"
 
 namespace mcpauth::gw {
 
@@ -72,12 +73,13 @@ struct UpstreamFailure {
   http::status status;
   std::string_view kind;
   std::string message;
+  std::string detail;  // for the log line only (never sent): what went wrong below HTTP
 };
 
 // One request's trip to the upstream: the connection, and the final answer's head
 // read into `parser` (its body not yet).
 struct UpstreamExchange {
-  std::optional<beast::tcp_stream> stream;
+  std::optional<Stream> stream;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::buffer_body>> parser;
 };
@@ -129,8 +131,12 @@ class Gateway {
   // Answers one request on `client`; returns whether the connection stays open.
   // `body_complete` false: the body was not read (BodyBytesToRead), so the request
   // may be answered but never forwarded.
-  Task<bool> Handle(Request& request, beast::tcp_stream& client, const tcp::endpoint& peer, UpstreamPool& pool,
+  Task<bool> Handle(Request& request, Stream& client, const tcp::endpoint& peer, UpstreamPool& pool,
                     bool body_complete = true);
+
+  // Reads the https routes' TLS files again when due (TlsContextSource::Current),
+  // so a change is loaded (and its metrics set) even while no connection is made.
+  void RefreshUpstreamTls() const;
 
   const GatewayLimits& limits() const { return options_.limits; }
   GatewayMetrics* metrics() const { return metrics_; }
@@ -164,21 +170,22 @@ class Gateway {
                                                 UpstreamExchange& exchange);
   // Forwards the request as the decision says and relays the answer; `status` is
   // the one the client got.
-  Task<bool> Proxy(Request& request, const RequestInfo& info, McpDecision& decision, beast::tcp_stream& client,
+  Task<bool> Proxy(Request& request, const RequestInfo& info, McpDecision& decision, Stream& client,
                    const tcp::endpoint& peer, UpstreamPool& pool, unsigned& status);
   // Sends a local reply (after its hold), counted before it is written.
-  Task<bool> SendReply(beast::tcp_stream& client, Request& request, LocalReply& reply, const RouteState* route,
+  Task<bool> SendReply(Stream& client, Request& request, LocalReply& reply, const RouteState* route,
                        std::chrono::steady_clock::time_point start);
   // mcpauth_gateway_requests_total and the request duration, once per request.
   void CountRequest(const RouteState* route, const Request& request, unsigned status, std::string_view reason,
                     std::chrono::steady_clock::time_point start) const;
-  Task<bool> Send(beast::tcp_stream& client, Response& response, http::verb method);
+  Task<bool> Send(Stream& client, Response& response, http::verb method);
 
   GatewayOptions options_;
   GatewayMetrics* metrics_;
   McpPipeline* pipeline_;
   std::function<bool()> ready_;
   std::vector<RouteState> routes_;
+  std::vector<std::unique_ptr<TlsContextSource>> upstream_tls_;  // the https routes'
   CidrSet trusted_proxies_;
 };
 

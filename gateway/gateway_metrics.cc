@@ -22,13 +22,21 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
                    .Register(registry)),
       upstream_errors_(prometheus::BuildCounter()
                            .Name("mcpauth_gateway_upstream_errors_total")
-                           .Help("Upstream failures, by route and kind (connect, timeout, broken)")
+                           .Help("Upstream failures, by route and kind (connect, tls, timeout, broken, ...)")
                            .Register(registry)),
       dropped_(prometheus::BuildCounter()
                    .Name("mcpauth_gateway_dropped_connections_total")
                    .Help("Client connections closed by the gateway, by why (header_timeout, idle, bad_request, "
-                         "write_timeout)")
+                         "write_timeout, tls_handshake)")
                    .Register(registry)),
+      tls_loads_(prometheus::BuildCounter()
+                     .Name("mcpauth_gateway_tls_loads_total")
+                     .Help("TLS certificate files loaded (at start and on change) or refused, by setting and result")
+                     .Register(registry)),
+      tls_expiry_(prometheus::BuildGauge()
+                      .Name("mcpauth_gateway_tls_certificate_expiry_timestamp_seconds")
+                      .Help("notAfter (Unix seconds) of the certificate the gateway serves, by setting")
+                      .Register(registry)),
       streams_gauge_(prometheus::BuildGauge()
                          .Name("mcpauth_gateway_open_streams")
                          .Help("Streamed (text/event-stream) responses being relayed now")
@@ -56,6 +64,13 @@ void GatewayMetrics::CountUpstreamError(const std::string& route, std::string_vi
 
 void GatewayMetrics::CountDroppedConnection(std::string_view why) {
   dropped_.Add({{"why", std::string(why)}}).Increment();
+}
+
+void GatewayMetrics::ObserveTls(const std::string& setting, bool loaded, absl::Time not_after) {
+  tls_loads_.Add({{"setting", setting}, {"result", loaded ? "loaded" : "refused"}}).Increment();
+  if (loaded && not_after != absl::InfiniteFuture()) {
+    tls_expiry_.Add({{"setting", setting}}).Set(static_cast<double>(absl::ToUnixSeconds(not_after)));
+  }
 }
 
 void GatewayMetrics::StreamOpened() { streams_gauge_.Set(static_cast<double>(++open_streams_)); }

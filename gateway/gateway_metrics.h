@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 
+#include "absl/time/time.h"
 #include "services/common/metrics.h"
 
 namespace mcpauth::gw {
@@ -22,6 +23,9 @@ class GatewayMetrics {
   void CountDenial(std::string_view reason);
   void CountUpstreamError(const std::string& route, std::string_view kind);
   void CountDroppedConnection(std::string_view why);
+  // A TLS setting's files (re)loaded or refused; the notAfter of the certificate
+  // it serves (none: InfiniteFuture, not exported).
+  void ObserveTls(const std::string& setting, bool loaded, absl::Time not_after);
   void StreamOpened();
   void StreamClosed();
   int64_t open_streams() const { return open_streams_.load(); }
@@ -34,6 +38,8 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Counter>& denials_;
   prometheus::Family<prometheus::Counter>& upstream_errors_;
   prometheus::Family<prometheus::Counter>& dropped_;
+  prometheus::Family<prometheus::Counter>& tls_loads_;
+  prometheus::Family<prometheus::Gauge>& tls_expiry_;
   prometheus::Gauge& streams_gauge_;
   std::atomic<int64_t> open_streams_{0};
 };

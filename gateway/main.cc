@@ -9,6 +9,7 @@
 #include "services/common/metrics.h"
 #include "services/common/service_main.h"
 #include "services/common/strings.h"
+#include "services/common/tls_files.h"
 
 namespace mcpauth::gw {
 namespace {
@@ -61,9 +62,22 @@ int Run(const SuiteConfig& config) {
     log::Warn("authorization is disabled: the gateway proxies MCP requests without checking tokens");
     pipeline = std::make_unique<PassThroughPipeline>();
   }
+  // TLS files are checked before anything uses them, so a bad one is named plainly.
+  if (section.tls.enabled() || !section.tls.client_ca_file.empty()) CheckServerTls(section.tls, "gateway.tls");
+  for (size_t i = 0; i < section.routes.size(); ++i) {
+    CheckClientTls(section.routes[i].upstream_tls, StrCat("gateway.routes[", i, "].upstream_tls"));
+  }
   auto gateway = Gateway::Create(options, &metrics, pipeline.get(), ready);
   if (!gateway.ok()) throw ConfigError(std::string(gateway.status().message()));
-  Server server(gateway->get(), section.threads);
+  std::unique_ptr<TlsContextSource> tls;
+  if (section.tls.enabled()) {
+    auto source = TlsContextSource::ForServer(section.tls, "gateway.tls", [&metrics](bool loaded, absl::Time not_after) {
+      metrics.ObserveTls("gateway.tls", loaded, not_after);
+    });
+    if (!source.ok()) throw ConfigError(std::string(source.status().message()));
+    tls = std::move(*source);
+  }
+  Server server(gateway->get(), section.threads, tls.get());
   if (absl::Status s = server.Start(section.listen); !s.ok()) {
     log::Error("cannot listen", {{"listen", section.listen}, {"error", std::string(s.message())}});
     return 1;
@@ -71,7 +85,9 @@ int Run(const SuiteConfig& config) {
   for (const GatewayRoute& r : section.routes) {
     log::Info("route", {{"path", r.path}, {"resource", r.resource}, {"upstream", r.upstream}});
   }
-  log::Info("serving", {{"listen", section.listen}, {"port", static_cast<int>(server.port())}});
+  log::Info("serving", {{"listen", section.listen},
+                        {"port", static_cast<int>(server.port())},
+                        {"tls", tls == nullptr ? "off" : section.tls.client_ca_file.empty() ? "on" : "mutual"}});
   const int signal_number = WaitForTerminationSignal();
   log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"grace_seconds", absl::ToInt64Seconds(section.shutdown_grace)}});

@@ -86,8 +86,8 @@ bool IsHopByHopHeader(std::string_view name) {
   return false;
 }
 
-Task<RelayResult> RelayResponse(beast::tcp_stream& upstream, beast::flat_buffer& upstream_buffer,
-                                http::response_parser<http::buffer_body>& parser, beast::tcp_stream& client,
+Task<RelayResult> RelayResponse(Stream& upstream, beast::flat_buffer& upstream_buffer,
+                                http::response_parser<http::buffer_body>& parser, Stream& client,
                                 bool client_keep_alive, const RelayOptions& options) {
   RelayResult result;
   const http::response_header<>& head = parser.get().base();

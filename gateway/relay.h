@@ -12,6 +12,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/http.h"
+#include "gateway/stream.h"
 
 namespace mcpauth::gw {
 
@@ -42,8 +43,8 @@ struct RelayResult {
 };
 
 // `parser` has read the upstream response header already.
-Task<RelayResult> RelayResponse(beast::tcp_stream& upstream, beast::flat_buffer& upstream_buffer,
-                                http::response_parser<http::buffer_body>& parser, beast::tcp_stream& client,
+Task<RelayResult> RelayResponse(Stream& upstream, beast::flat_buffer& upstream_buffer,
+                                http::response_parser<http::buffer_body>& parser, Stream& client,
                                 bool client_keep_alive, const RelayOptions& options);
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1).

@@ -64,6 +64,7 @@ absl::Status Server::Start(const std::string& listen) {
     w->pool = std::make_unique<UpstreamPool>(gateway_->limits().upstream_idle_timeout);
     workers_.push_back(std::move(w));
   }
+  asio::co_spawn(workers_.front()->io, RefreshTls(*workers_.front()), asio::detached);
   for (auto& w : workers_) {
     Worker* worker = w.get();
     asio::co_spawn(worker->io, Accept(*worker), asio::detached);
@@ -86,11 +87,22 @@ Task<void> Server::Accept(Worker& worker) {
         gateway_->metrics()->CountDroppedConnection("evicted_waiting");
       } else {
         gateway_->metrics()->CountDroppedConnection("connection_limit");
-        asio::co_spawn(worker.io, Refuse(std::move(socket)), asio::detached);
-        continue;
+        if (tls_ == nullptr) asio::co_spawn(worker.io, Refuse(std::move(socket)), asio::detached);
+        continue;  // with TLS: closed (the socket goes out of scope)
       }
     }
     asio::co_spawn(worker.io, Serve(std::move(socket), worker), asio::detached);
+  }
+}
+
+Task<void> Server::RefreshTls(Worker& worker) {
+  asio::steady_timer timer(worker.io);
+  while (!draining_) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
+    if (ec) co_return;
+    if (tls_ != nullptr) tls_->Current();
+    gateway_->RefreshUpstreamTls();
   }
 }
 
@@ -125,7 +137,32 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
   GatewayMetrics* metrics = gateway_->metrics();
   boost::system::error_code peer_ec;
   const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-  beast::tcp_stream client(std::move(socket));
+  Stream client = tls_ ? Stream(beast::tcp_stream(std::move(socket)), tls_->Current())
+                       : Stream(beast::tcp_stream(std::move(socket)));
+  // Until a request arrives the connection only waits: at the cap it may be closed
+  // to make room (while its TLS handshake runs, too).
+  auto wait_for = [&](auto operation) -> Task<std::pair<beast::error_code, bool>> {
+    worker.waiting.push_back(Waiting{&client});
+    const auto waiting = std::prev(worker.waiting.end());
+    const beast::error_code ec = co_await operation();
+    const bool evicted = waiting->evicted;
+    worker.waiting.erase(waiting);
+    co_return std::pair{ec, evicted};
+  };
+  if (Stream::TlsStream* tls = client.tls()) {
+    client.expires_after(absl::ToChronoNanoseconds(limits.header_timeout));
+    auto [hec, evicted] = co_await wait_for([&]() -> Task<beast::error_code> {
+      auto [ec] = co_await tls->async_handshake(ssl::stream_base::server, as_tuple(use_awaitable));
+      co_return ec;
+    });
+    if (hec || evicted) {
+      if (!evicted) {
+        metrics->CountDroppedConnection("tls_handshake");
+        log::Debug("client TLS handshake failed", {{"peer", peer.address().to_string()}, {"error", hec.message()}});
+      }
+      co_return;
+    }
+  }
   beast::flat_buffer buffer;
   bool first = true;
   bool linger = false;  // input may be left unread at close
@@ -139,11 +176,10 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
     client.expires_after(absl::ToChronoNanoseconds(first ? limits.header_timeout : limits.idle_timeout));
-    worker.waiting.push_back(Waiting{&client});
-    const auto waiting = std::prev(worker.waiting.end());
-    auto [ec, n] = co_await http::async_read_header(client, buffer, parser, as_tuple(use_awaitable));
-    const bool evicted = waiting->evicted;
-    worker.waiting.erase(waiting);
+    auto [ec, evicted] = co_await wait_for([&]() -> Task<beast::error_code> {
+      auto [ec, n] = co_await http::async_read_header(client, buffer, parser, as_tuple(use_awaitable));
+      co_return ec;
+    });
     if (evicted) break;
     if (ec) {
       if (ec == beast::error::timeout) {
@@ -208,8 +244,7 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
     if (!keep || !body_complete) break;
     first = false;
   }
-  boost::system::error_code ignored;
-  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await client.Close(std::chrono::seconds(1));
   if (linger) {
     // Lingering close, as nginx does: input left unread when the socket closes makes
     // the kernel reset the connection, which can destroy the answer before the
@@ -218,7 +253,8 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
     uint64_t drained = 0;
     client.expires_after(std::chrono::seconds(2));
     while (drained < static_cast<uint64_t>(limits.max_body_bytes)) {
-      auto [ec, n] = co_await client.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+      // Below TLS: what is left is only to be dropped.
+      auto [ec, n] = co_await client.tcp().async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
       if (ec) break;
       drained += n;
     }

@@ -3,7 +3,9 @@
 // upstream pool, so a request never crosses threads. Limits from the config: open
 // connections (at the cap, a connection that is only waiting for a request is closed
 // to make room; when none is, the new one gets a 503 and a close), header size and
-// time, body size (413), idle keep-alive time.
+// time, body size (413), idle keep-alive time. With gateway.tls, every connection is
+// TLS: the handshake must end within the header timeout, and a connection over the
+// cap is closed without an answer (a 503 would cost a handshake).
 #pragma once
 
 #include <atomic>
@@ -20,7 +22,9 @@ namespace mcpauth::gw {
 
 class Server {
  public:
-  Server(Gateway* gateway, int threads) : gateway_(gateway), threads_(threads) {}
+  // `tls`: set, clients connect with TLS (gateway.tls); not owned.
+  Server(Gateway* gateway, int threads, TlsContextSource* tls = nullptr)
+      : gateway_(gateway), threads_(threads), tls_(tls) {}
   ~Server();
 
   // Binds `listen` ("host:port"; port 0 picks one) on every thread and starts serving.
@@ -34,7 +38,7 @@ class Server {
   // A connection waiting for a request (its first, or the next on keep-alive):
   // the one kind that may be closed to make room for a new connection at the cap.
   struct Waiting {
-    beast::tcp_stream* stream;
+    Stream* stream;
     bool evicted = false;
   };
   struct Worker {
@@ -48,12 +52,16 @@ class Server {
   // when none waits (every connection here is busy with a request).
   bool EvictWaiting(Worker& worker);
   Task<void> Accept(Worker& worker);
+  // Once a second: TLS files due for a read are read (changes load without waiting
+  // for a connection).
+  Task<void> RefreshTls(Worker& worker);
   Task<void> Serve(tcp::socket socket, Worker& worker);
   // Over max_connections: a short 503 with Retry-After, then the connection closes.
   Task<void> Refuse(tcp::socket socket);
 
   Gateway* gateway_;
   int threads_;
+  TlsContextSource* tls_;
   unsigned short port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<int> active_requests_{0};

@@ -18,6 +18,11 @@ struct GatewayRoute {
   // server's API identifier for it). A validator's `audience` counts only for the
   // top-level resource, so with several routes each names its own here.
   std::vector<std::string> audiences;
+  // https upstreams: the roots its certificate must chain to (default: the
+  // system's), the name it must carry (default: the URL's host), and the gateway's
+  // own certificate when the upstream asks for one.
+  ClientTls upstream_tls;
+  bool upstream_tls_set = false;
 };
 
 struct IdentityHeaders {

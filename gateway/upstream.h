@@ -8,26 +8,49 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/common/strings.h"
 #include "absl/time/time.h"
 #include "gateway/http.h"
+#include "gateway/stream.h"
 
 namespace mcpauth::gw {
+
+class TlsContextSource;
 
 struct UpstreamTarget {
   std::string host;
   std::string port;
   std::string path;         // the upstream's MCP endpoint path, e.g. "/mcp"
   std::string host_header;  // host[:port] as the upstream expects it
+  bool tls = false;         // https://
+  // https only: the name (or address) the upstream's certificate must carry, also
+  // sent as SNI; and where the route's TLS contexts come from (owned by the gateway).
+  std::string tls_name;
+  TlsContextSource* tls_source = nullptr;
 
-  // Parses an http:// URL. (https upstreams are not supported yet.)
+  // Parses an http:// or https:// URL.
   static absl::StatusOr<UpstreamTarget> Parse(const std::string& url);
-  std::string Key() const { return host + ":" + port; }
+  // Which pooled connections may serve this target: same address, and for https
+  // the same checks made (name, roots, client certificate). Two routes to one
+  // upstream with different TLS settings never share a connection.
+  std::string Key() const {
+    if (!tls) return StrCat("http://", host, ":", port);
+    return StrCat("https://", host, ":", port, " ", tls_name, " ", reinterpret_cast<uintptr_t>(tls_source));
+  }
+};
+
+// Why no connection to an upstream could be had.
+struct ConnectFailure {
+  enum class Kind { kTimeout, kUnreachable, kTls };
+  Kind kind;
+  std::string detail;  // for the log line: the resolver's, socket's or TLS check's words
 };
 
 class UpstreamPool {
@@ -39,14 +62,15 @@ class UpstreamPool {
 
   // An idle connection to `target`, or a new one. `reused` says which (a reused
   // connection may still have been closed by the upstream an instant ago).
-  Task<beast::error_code> Acquire(const UpstreamTarget& target, absl::Duration connect_timeout,
-                                  std::optional<beast::tcp_stream>& out, bool& reused);
+  // For https, a new connection's handshake (and the certificate check) is part of it.
+  Task<std::optional<ConnectFailure>> Acquire(const UpstreamTarget& target, absl::Duration connect_timeout,
+                                              std::optional<Stream>& out, bool& reused);
   // Returns a connection whose last response was read completely and kept alive.
-  void Release(const UpstreamTarget& target, beast::tcp_stream&& stream);
+  void Release(const UpstreamTarget& target, Stream&& stream);
 
  private:
   struct Idle {
-    beast::tcp_stream stream;
+    Stream stream;
     std::chrono::steady_clock::time_point since;
   };
   absl::Duration max_idle_time_;
@@ -66,12 +90,13 @@ enum class ResponseHeadOutcome {
 // Reads the final response head, passing over interim 1xx responses (100 Continue,
 // 102, 103 Early Hints: RFC 9110 §15.2; none is relayed). `parser` is re-made for
 // each message. `head_request`: the response has no content whatever it says.
-Task<ResponseHeadOutcome> ReadFinalResponseHead(beast::tcp_stream& upstream, beast::flat_buffer& buffer,
+Task<ResponseHeadOutcome> ReadFinalResponseHead(Stream& upstream, beast::flat_buffer& buffer,
                                                 std::optional<http::response_parser<http::buffer_body>>& parser,
                                                 bool head_request);
 
 // True when an idle connection has nothing to read: no bytes the upstream sent
-// unasked, no end of stream, no error. (A non-blocking poll; never waits.)
-bool IdleConnectionIsClean(tcp::socket& socket);
+// unasked (on the socket, or held by TLS), no end of stream, no error. (A
+// non-blocking poll; never waits.)
+bool IdleConnectionIsClean(Stream& stream);
 
 }  // namespace mcpauth::gw

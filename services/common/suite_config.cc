@@ -41,8 +41,8 @@ void ReadServiceSection(YamlSection section, std::string_view default_listen, st
   out.address = section.String("address", out.listen);
   out.shutdown_grace =
       section.Seconds("shutdown_grace", out.shutdown_grace, absl::ZeroDuration(), absl::Minutes(10));
+  ReadServerTls(section.Section("tls"), out.tls);
   if (transport == Transport::kGrpc) {
-    ReadServerTls(section.Section("tls"), out.tls);
     ReadClientTls(section.Section("client_tls"), out.client_tls);
     out.health_listen = section.String("health_listen");
   }
@@ -201,6 +201,11 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
     route.upstream = r.String("upstream");
     if (route.upstream.empty()) r.Fail("upstream", "is required");
     CheckUrl(r, "upstream", route.upstream, &CheckUpstreamUrl);
+    route.upstream_tls_set = r.Has("upstream_tls");
+    ReadClientTls(r.Section("upstream_tls"), route.upstream_tls);
+    if (route.upstream_tls_set && !StartsWithIgnoreCase(route.upstream, "https://")) {
+      r.Fail("upstream_tls", "applies to an https:// upstream only");
+    }
     route.audiences = r.StringList("audiences");
     for (const std::string& a : route.audiences) {
       if (a.empty()) r.Fail("audiences", "must not hold an empty string");

@@ -73,7 +73,16 @@ const std::vector<SchemaKey>& Schema() {
         {"metadata.scopes_supported", R"(["mcp"])"},
         {"gateway.routes[].path", R"("/mcp")"},
         {"gateway.routes[].resource", R"("https://mcp.example.com/mcp")"},
-        {"gateway.routes[].upstream", R"("http://127.0.0.1:3001/mcp")"},
+        {"gateway.routes[].upstream", R"("https://127.0.0.1:3001/mcp")"},
+        {"gateway.routes[].upstream_tls.ca_file", R"("/etc/mcpauth/upstream/ca.pem")"},
+        {"gateway.routes[].upstream_tls.cert_file", R"("/etc/mcpauth/upstream/tls.crt")"},
+        {"gateway.routes[].upstream_tls.key_file", R"("/etc/mcpauth/upstream/tls.key")"},
+        {"gateway.routes[].upstream_tls.server_name", R"("mcp.internal.example")"},
+        {"gateway.routes[].upstream_tls.reload_interval", "5"},
+        {"gateway.tls.cert_file", R"("/etc/mcpauth/tls/tls.crt")"},
+        {"gateway.tls.key_file", R"("/etc/mcpauth/tls/tls.key")"},
+        {"gateway.tls.client_ca_file", R"("/etc/mcpauth/tls/ca.crt")"},
+        {"gateway.tls.reload_interval", "5"},
         {"gateway.routes[].audiences", R"(["api://mcp"])"},
         {"gateway.allowed_origins", R"(["https://app.example.com"])"},
         {"gateway.trusted_proxies", R"(["10.0.0.0/8"])"},
@@ -202,7 +211,7 @@ std::string ConfigWith(const std::string& key, const std::string& sample) {
       const std::string& leaf = segments[i + 1];
       std::string required;
       if (segment == "jwt_validators" && leaf != "issuer") required = R"("issuer": "https://as.example.com", )";
-      if (segment == "routes" && leaf != "upstream") required = R"("upstream": "http://127.0.0.1:3001/mcp", )";
+      if (segment == "routes" && leaf != "upstream") required = R"("upstream": "https://127.0.0.1:3001/mcp", )";
       inner = StrCat("[{", required, inner.substr(1), "]");
     }
     return StrCat(R"({")", segment, R"(": )", inner, "}");

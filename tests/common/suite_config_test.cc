@@ -249,6 +249,38 @@ gateway:
               HasSubstr("gateway.routes[0].upstream: expected an http:// or https:// URL"));
 }
 
+TEST(SuiteConfigSections, GatewayTlsAndHttpsUpstreams) {
+  SuiteConfig c = Parse(R"(
+resource: https://mcp.example.com/mcp
+gateway:
+  tls: {cert_file: /tls/tls.crt, key_file: /tls/tls.key, reload_interval: 30}
+  routes:
+    - upstream: "https://mcp.internal:8443/mcp"
+      upstream_tls: {ca_file: /up/ca.pem, server_name: mcp.example.internal}
+)");
+  EXPECT_TRUE(c.gateway.tls.enabled());
+  EXPECT_EQ(c.gateway.tls.key_file, "/tls/tls.key");
+  EXPECT_EQ(c.gateway.tls.reload_interval, absl::Seconds(30));
+  ASSERT_EQ(c.gateway.routes.size(), 1u);
+  EXPECT_TRUE(c.gateway.routes[0].upstream_tls_set);
+  EXPECT_EQ(c.gateway.routes[0].upstream_tls.ca_file, "/up/ca.pem");
+  EXPECT_EQ(c.gateway.routes[0].upstream_tls.server_name, "mcp.example.internal");
+  // An https upstream needs no upstream_tls: the system's roots and the URL's host.
+  EXPECT_FALSE(Parse("resource: https://h/m\ngateway: {routes: [{upstream: 'https://u/mcp'}]}")
+                   .gateway.routes[0]
+                   .upstream_tls_set);
+
+  EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {routes: [{upstream: 'http://u/', upstream_tls: {ca_file: /c}}]}"),
+              HasSubstr("gateway.routes[0].upstream_tls: applies to an https:// upstream only"));
+  EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {routes: [{upstream: 'https://u/', upstream_tls: {ca: /c}}]}"),
+              HasSubstr("gateway.routes[0].upstream_tls.ca: unknown key"));
+  EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {tls: {cert_file: ''}}"),
+              HasSubstr("gateway.tls.cert_file: must name a file"));
+  // The gateway has no gRPC callers: no client_tls, no health port.
+  EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {client_tls: {ca_file: /c}}"),
+              HasSubstr("gateway.client_tls: unknown key"));
+}
+
 TEST(SuiteConfigSections, MetadataSection) {
   SuiteConfig c = Parse(R"(
 metadata: {resource_name: Files, resource_documentation: "https://docs.example.com", scopes_supported: [read, write]}

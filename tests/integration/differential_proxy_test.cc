@@ -20,11 +20,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 
 #include "services/common/strings.h"
 #include "tests/support/child_process.h"
+#include "tests/support/nginx_process.h"
 #include "tests/support/ports.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/scripted_upstream.h"
@@ -245,25 +245,9 @@ class DifferentialProxyTest : public ::testing::Test {
 
   void StartNginx() {
     nginx_port_ = test::PickFreePort();
-    const std::string d = dir_.path();
-    for (const char* sub : {"body", "proxy", "fastcgi", "uwsgi", "scgi"}) std::filesystem::create_directory(StrCat(d, "/", sub));
     // As a reverse proxy for an MCP server would be set up: HTTP/1.1 and keep-alive
     // upstream, responses streamed (SSE), the upstream's Host as the gateway sends it.
-    // Run as root (as tests on CI are), nginx's workers would drop to "nobody" and
-    // lose the test's private directory.
-    test::WriteFile(dir_.File("nginx.conf"), StrCat(geteuid() == 0 ? "user root root;\n" : "", R"(
-worker_processes 1;
-daemon off;
-pid )", d, R"(/nginx.pid;
-error_log )", d, R"(/nginx-error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path )", d, R"(/body;
-  proxy_temp_path )", d, R"(/proxy;
-  fastcgi_temp_path )", d, R"(/fastcgi;
-  uwsgi_temp_path )", d, R"(/uwsgi;
-  scgi_temp_path )", d, R"(/scgi;
+    auto p = test::NginxProcess::Start(dir_, StrCat(R"(
   upstream mcp { server 127.0.0.1:)", upstream_.port(), R"(; keepalive 8; }
   server {
     listen 127.0.0.1:)", nginx_port_, R"(;
@@ -276,16 +260,9 @@ http {
       proxy_buffering off;
     }
   }
-}
-)"));
-    auto p = test::ChildProcess::Start(
-        {.argv = {"nginx", "-p", d, "-c", dir_.File("nginx.conf")}, .log_path = dir_.File("nginx.log")});
-    ASSERT_TRUE(p.ok()) << p.status() << " (tools/setup installs Debian's nginx)";
+)"), nginx_port_);
+    ASSERT_TRUE(p.ok()) << p.status();
     nginx_ = std::move(*p);
-    ASSERT_TRUE(test::WaitFor(
-        [&] { return !test::RawHttpExchange(nginx_port_, "GET /none HTTP/1.1\r\nHost: x\r\n\r\n").empty(); },
-        absl::Seconds(20)))
-        << nginx_->LogText() << test::ReadFile(dir_.File("nginx-error.log"));
   }
 
   // Sends the case through the proxy at `port` under the case name `name`; what the
@@ -314,7 +291,8 @@ http {
   std::mutex mu_;
   std::map<std::string, std::vector<std::string>> answers_;
   std::map<std::string, int> served_;
-  std::unique_ptr<test::ChildProcess> gateway_, nginx_;
+  std::unique_ptr<test::ChildProcess> gateway_;
+  std::unique_ptr<test::NginxProcess> nginx_;
   int gateway_port_ = 0, nginx_port_ = 0;
 };
 
