@@ -84,6 +84,8 @@ absl::StatusOr<std::unique_ptr<TlsContextSource>> TlsContextSource::ForUpstream(
   return source;
 }
 
+std::string TlsContextSource::Files::Digest() const { return Sha256(StrCat(cert, "\n--\n", key, "\n--\n", ca)); }
+
 absl::StatusOr<TlsContextSource::Files> TlsContextSource::ReadFiles() const {
   Files files;
   for (auto [path, content, key] : {std::tuple{&cert_file_, &files.cert, "cert_file"},
@@ -158,7 +160,7 @@ absl::Status TlsContextSource::Load() {
   absl::Time not_after;
   absl::StatusOr<std::shared_ptr<ssl::context>> context = Make(*files, not_after);
   if (!context.ok()) return context.status();
-  loaded_digest_ = Sha256(StrCat(files->cert, "\n--\n", files->key, "\n--\n", files->ca));
+  loaded_digest_ = files->Digest();
   std::atomic_store(&current_, std::move(*context));
   next_check_ns_ = absl::ToUnixNanos(clock_->Now() + interval_);
   if (observer_) observer_(true, not_after);
@@ -176,7 +178,7 @@ void TlsContextSource::ReloadIfChanged() {
     if (observer_) observer_(false, absl::InfiniteFuture());
     return;
   }
-  const std::string digest = Sha256(StrCat(files->cert, "\n--\n", files->key, "\n--\n", files->ca));
+  const std::string digest = files->Digest();
   if (digest == loaded_digest_ || digest == refused_digest_) return;
   absl::Time not_after;
   absl::StatusOr<std::shared_ptr<ssl::context>> context = Make(*files, not_after);

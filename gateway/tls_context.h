@@ -48,6 +48,7 @@ class TlsContextSource {
   enum class Side { kServer, kClient };
   struct Files {
     std::string cert, key, ca;  // contents; empty when not configured
+    std::string Digest() const;  // what a context was made from, to notice a change
   };
   TlsContextSource(Side side, std::string cert_file, std::string key_file, std::string ca_file,
                    absl::Duration interval, std::string setting, Observer observer, const Clock* clock);
