@@ -9,6 +9,7 @@
 #include "services/common/log.h"
 #include "services/common/sha256.h"
 #include "services/common/strings.h"
+#include "services/common/tls_peer.h"
 
 namespace mcpauth::gw {
 namespace {
@@ -202,29 +203,11 @@ std::shared_ptr<ssl::context> TlsContextSource::Current() {
 }
 
 absl::Status PrepareUpstreamTls(Stream::TlsStream& stream, const std::string& host) {
-  SSL* ssl = stream.native_handle();
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  const bool is_address = !ec;
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  const int set = is_address ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
-                             : X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
-  // SNI carries DNS names only (RFC 6066 §3).
-  const bool sni_ok = is_address || SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
-  if (set != 1 || !sni_ok) {
-    ERR_clear_error();
-    return absl::InvalidArgumentError(StrCat("\"", host, "\" cannot be checked against a certificate"));
-  }
-  return absl::OkStatus();
+  return ExpectPeerName(stream.native_handle(), host);
 }
 
 std::string TlsFailureDetail(Stream::TlsStream& stream, const beast::error_code& ec) {
-  const long verdict = SSL_get_verify_result(stream.native_handle());
-  if (verdict != X509_V_OK) {
-    return StrCat("the upstream's certificate was refused: ", X509_verify_cert_error_string(verdict));
-  }
-  return StrCat("TLS handshake failed: ", ec.message());
+  return HandshakeFailure(stream.native_handle(), ec.message());
 }
 
 }  // namespace mcpauth::gw

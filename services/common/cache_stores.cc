@@ -2,18 +2,32 @@
 
 #include "services/common/log.h"
 #include "services/common/suite_config.h"
+#include "services/common/tls_files.h"
 
 namespace mcpauth {
 
 absl::StatusOr<CacheStores> OpenCacheStores(const RedisConfig& config, prometheus::Registry* registry) {
   CacheStores stores;
   stores.local = std::make_unique<InProcessStore>();
-  if (config.url.empty()) {
+  if (!config.enabled()) {
     log::Info("redis not configured; caches are in-process only (not shared between replicas)");
     return stores;
   }
-  auto options = ParseRedisUrl(config.url);
-  if (!options.ok()) return options.status();
+  absl::StatusOr<RedisOptions> options = RedisOptions{};
+  if (config.sentinel.enabled()) {
+    options->master_name = config.sentinel.master_name;
+    options->sentinels = config.sentinel.addresses;
+    options->db = config.sentinel.db;
+    if (!config.sentinel.password_file.empty()) {
+      options->sentinel_password = ReadConfigFile(config.sentinel.password_file, "redis.sentinel.password_file");
+    }
+  } else {
+    options = ParseRedisUrl(config.url);
+    if (!options.ok()) return options.status();
+  }
+  options->tls_enabled = config.tls_enabled;
+  options->tls = config.tls;
+  if (config.tls_enabled) CheckClientTls(config.tls, "redis.tls");
   if (!config.password_file.empty()) {
     options->password = ReadConfigFile(config.password_file, "redis.password_file");
   }

@@ -1,7 +1,5 @@
 #include "services/common/redis_client.h"
 
-#include <sys/time.h>
-
 #include <hiredis/hiredis.h>
 
 #include <boost/url/parse.hpp>
@@ -11,27 +9,9 @@
 #include "services/common/url_policy.h"
 
 namespace mcpauth {
-
-struct RedisClient::Reply {
-  explicit Reply(redisReply* r) : reply(r) {}
-  ~Reply() { freeReplyObject(reply); }
-  redisReply* reply;
-};
-
 namespace {
 
-// One binary-safe command on `c`; null on an I/O error or timeout.
-redisReply* RunCommand(redisContext* c, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  return static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
-}
+std::string_view Text(const redisReply* r) { return r->str != nullptr ? std::string_view(r->str, r->len) : ""; }
 
 }  // namespace
 
@@ -39,13 +19,11 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
   auto parsed = ParseUri(url);
   if (!parsed.ok()) return absl::InvalidArgumentError(StrCat("not a redis:// URL: \"", url, "\""));
   const boost::urls::url_view& u = *parsed;
-  if (u.scheme() == "rediss") {
-    return absl::InvalidArgumentError("rediss:// (TLS) is not supported by this build; use redis://");
-  }
-  if (u.scheme() != "redis") {
-    return absl::InvalidArgumentError(StrCat("expected a redis:// URL, got \"", url, "\""));
+  if (u.scheme() != "redis" && u.scheme() != "rediss") {
+    return absl::InvalidArgumentError(StrCat("expected a redis:// or rediss:// URL, got \"", url, "\""));
   }
   RedisOptions options;
+  options.tls_enabled = u.scheme() == "rediss";
   if (u.host().empty()) return absl::InvalidArgumentError("redis URL has no host");
   options.host = std::string(u.host_address());
   if (u.has_port()) {
@@ -88,15 +66,23 @@ RedisClient::RedisClient(RedisOptions options, prometheus::Registry* registry, c
                        .Help("Connections opened to Redis after it had been down")
                        .Register(*registry)
                        .Add({});
+    if (!options_.sentinels.empty()) {
+      master_changes_ = &prometheus::BuildCounter()
+                             .Name("mcpauth_redis_master_changes_total")
+                             .Help("Times the sentinels named another address for the Redis master (failovers)")
+                             .Register(*registry)
+                             .Add({});
+    }
   }
 }
 
-RedisClient::~RedisClient() {
-  for (redisContext* c : idle_) redisFree(c);
-}
+RedisClient::~RedisClient() = default;
 
 std::string RedisClient::Describe() const {
-  return StrCat(options_.host, ":", options_.port, "/", options_.db);
+  if (options_.sentinels.empty()) return StrCat(options_.host, ":", options_.port, "/", options_.db);
+  std::lock_guard<std::mutex> lock(mu_);
+  return StrCat("master \"", options_.master_name, "\" (",
+                master_.host.empty() ? "not found yet" : StrCat(master_.host, ":", master_.port), ")/", options_.db);
 }
 
 bool RedisClient::up() const {
@@ -104,36 +90,114 @@ bool RedisClient::up() const {
   return up_;
 }
 
-absl::StatusOr<redisContext*> RedisClient::Connect() {
-  redisContext* c =
-      redisConnectWithTimeout(options_.host.c_str(), options_.port, absl::ToTimeval(options_.connect_timeout));
-  if (c == nullptr) return absl::UnavailableError("redis: out of memory");
-  if (c->err) {
-    std::string why = c->errstr;
-    redisFree(c);
-    return absl::UnavailableError(StrCat("redis connect to ", Describe(), ": ", why));
+absl::StatusOr<RedisTlsContext> RedisClient::TlsContext() {
+  if (!options_.tls_enabled) return RedisTlsContext();
+  std::lock_guard<std::mutex> lock(tls_mu_);
+  const absl::Time now = clock_->Now();
+  if (tls_context_ && now - tls_loaded_ < options_.tls.reload_interval) return tls_context_;
+  auto made = MakeRedisTlsContext(options_.tls.ca_file, options_.tls.cert_file, options_.tls.key_file);
+  tls_loaded_ = now;
+  if (made.ok()) {
+    tls_context_ = *made;
+  } else if (tls_context_) {
+    log::Warn("redis.tls: the files do not make a TLS context; keeping the one in use",
+              {{"error", std::string(made.status().message())}});
+  } else {
+    return absl::UnavailableError(StrCat("redis.tls: ", made.status().message()));
   }
-  redisSetTimeout(c, absl::ToTimeval(options_.command_timeout));
-  auto setup = [&](std::vector<std::string> args) -> absl::Status {
-    redisReply* r = RunCommand(c, args);
-    if (r == nullptr) return absl::UnavailableError(StrCat("redis ", args[0], ": ", c->errstr));
-    Reply reply(r);
-    if (r->type == REDIS_REPLY_ERROR) {
-      return absl::PermissionDeniedError(StrCat("redis ", args[0], ": ", r->str));
+  return tls_context_;
+}
+
+absl::StatusOr<RedisEndpoint> RedisClient::AskSentinel(const RedisEndpoint& sentinel, const RedisTlsContext& tls) {
+  auto connection =
+      RedisConnection::Open(sentinel.host, sentinel.port, tls, options_.tls.server_name, options_.connect_timeout);
+  if (!connection.ok()) return connection.status();
+  auto run = [&](std::vector<std::string> args) -> absl::StatusOr<RedisReplyPtr> {
+    auto reply = (*connection)->Run(args, options_.command_timeout);
+    if (reply.ok() && (*reply)->type == REDIS_REPLY_ERROR) {
+      return absl::FailedPreconditionError(StrCat(args[0], ": ", Text(reply->get())));
     }
-    return absl::OkStatus();
+    return reply;
   };
-  absl::Status s = absl::OkStatus();
+  if (!options_.sentinel_password.empty()) {
+    if (auto auth = run({"AUTH", options_.sentinel_password}); !auth.ok()) return auth.status();
+  }
+  auto reply = run({"SENTINEL", "get-master-addr-by-name", options_.master_name});
+  if (!reply.ok()) return reply.status();
+  const redisReply* r = reply->get();
+  int64_t port = 0;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+      r->element[0]->len == 0 || r->element[1]->type != REDIS_REPLY_STRING ||
+      !ParseInt64(std::string(Text(r->element[1])), port) || port <= 0 || port > 65535) {
+    return absl::NotFoundError(StrCat("knows no master named \"", options_.master_name, "\""));
+  }
+  return RedisEndpoint{std::string(Text(r->element[0])), static_cast<int>(port)};
+}
+
+absl::StatusOr<RedisEndpoint> RedisClient::AskSentinels(const RedisTlsContext& tls) {
+  std::string errors;
+  for (const RedisEndpoint& sentinel : options_.sentinels) {
+    auto master = AskSentinel(sentinel, tls);
+    if (master.ok()) return master;
+    StrAppend(errors, errors.empty() ? "" : "; ", "sentinel ", sentinel.host, ":", sentinel.port, ": ",
+              master.status().message());
+  }
+  return absl::UnavailableError(errors);
+}
+
+absl::StatusOr<std::unique_ptr<RedisConnection>> RedisClient::Connect() {
+  auto tls = TlsContext();
+  if (!tls.ok()) return tls.status();
+  RedisEndpoint target{options_.host, options_.port};
+  if (!options_.sentinels.empty()) {
+    auto master = AskSentinels(*tls);
+    if (!master.ok()) return master.status();
+    target = *master;
+  }
+  const std::string where = StrCat(target.host, ":", target.port);
+  auto connection =
+      RedisConnection::Open(target.host, target.port, *tls, options_.tls.server_name, options_.connect_timeout);
+  if (!connection.ok()) return absl::UnavailableError(StrCat("redis ", connection.status().message()));
+  auto setup = [&](std::vector<std::string> args) -> absl::StatusOr<RedisReplyPtr> {
+    auto reply = (*connection)->Run(args, options_.command_timeout);
+    if (!reply.ok()) return absl::UnavailableError(StrCat("redis ", where, " ", args[0], ": ", reply.status().message()));
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+      return absl::PermissionDeniedError(StrCat("redis ", where, " ", args[0], ": ", Text(reply->get())));
+    }
+    return reply;
+  };
   if (!options_.password.empty()) {
-    s = options_.username.empty() ? setup({"AUTH", options_.password})
-                                  : setup({"AUTH", options_.username, options_.password});
+    auto r = options_.username.empty() ? setup({"AUTH", options_.password})
+                                       : setup({"AUTH", options_.username, options_.password});
+    if (!r.ok()) return r.status();
   }
-  if (s.ok() && options_.db != 0) s = setup({"SELECT", std::to_string(options_.db)});
-  if (!s.ok()) {
-    redisFree(c);
-    return s;
+  if (options_.db != 0) {
+    if (auto r = setup({"SELECT", std::to_string(options_.db)}); !r.ok()) return r.status();
   }
-  return c;
+  if (!options_.sentinels.empty()) {
+    // The sentinels may lag a failover: only a server that says it is the master is used.
+    auto role = setup({"ROLE"});
+    if (!role.ok()) return role.status();
+    const redisReply* r = role->get();
+    const std::string_view name =
+        r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? Text(r->element[0]) : std::string_view("unknown");
+    if (name != "master") {
+      return absl::UnavailableError(StrCat("redis ", where, " is not the master (its role: ", name,
+                                           "); asking the sentinels again"));
+    }
+    bool changed, first;
+    {
+      first = master_.host.empty();
+      std::lock_guard<std::mutex> lock(mu_);
+      changed = !master_.host.empty() && (master_.host != target.host || master_.port != target.port);
+      master_ = target;
+    }
+    if (changed && master_changes_) master_changes_->Increment();
+    if (changed || first) {
+      log::Info("redis master named by the sentinels", {{"master", options_.master_name}, {"address", where}});
+    }
+  }
+  return std::move(*connection);
 }
 
 void RedisClient::MarkDown(const std::string& why) {
@@ -164,58 +228,63 @@ void RedisClient::MarkUp() {
   }
 }
 
-absl::StatusOr<std::shared_ptr<RedisClient::Reply>> RedisClient::Command(
-    const char* operation, const std::vector<std::string>& args) {
+absl::StatusOr<RedisReplyPtr> RedisClient::Command(const char* operation, const std::vector<std::string>& args) {
   auto fail = [&](absl::Status s) {
     if (errors_) errors_->Add({{"operation", operation}}).Increment();
     return s;
   };
-  redisContext* c = nullptr;
+  std::unique_ptr<RedisConnection> connection;
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (!up_ && clock_->Now() < retry_after_) {
-      return fail(absl::UnavailableError(StrCat("redis ", Describe(), " is down; retrying later")));
+      return fail(absl::UnavailableError("redis is down; retrying later"));
     }
     available_.wait(lock, [&] { return !idle_.empty() || in_use_or_idle_ < options_.pool_size; });
     if (!idle_.empty()) {
-      c = idle_.back();
+      connection = std::move(idle_.back());
       idle_.pop_back();
     } else {
       ++in_use_or_idle_;
     }
   }
-  auto give_back = [&](redisContext* ctx) {
+  auto give_back = [&](std::unique_ptr<RedisConnection> used) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (ctx != nullptr) {
-      idle_.push_back(ctx);
+    if (used != nullptr) {
+      idle_.push_back(std::move(used));
     } else {
       --in_use_or_idle_;
     }
     available_.notify_one();
   };
-  if (c == nullptr) {
+  // A pooled connection the server has closed meanwhile (restart, failover, idle
+  // timeout) is replaced before the command is sent, never after.
+  if (connection != nullptr && !connection->StillOpen()) connection.reset();
+  if (connection == nullptr) {
     auto connected = Connect();
     if (!connected.ok()) {
       give_back(nullptr);
       MarkDown(std::string(connected.status().message()));
       return fail(connected.status());
     }
-    c = *connected;
+    connection = std::move(*connected);
   }
-  redisReply* r = RunCommand(c, args);
-  if (r == nullptr) {
+  auto reply = connection->Run(args, options_.command_timeout);
+  if (!reply.ok()) {
     // I/O error or timeout: this connection is unusable.
-    std::string why = c->errstr;
-    redisFree(c);
     give_back(nullptr);
-    MarkDown(why);
-    return fail(absl::UnavailableError(StrCat("redis ", operation, ": ", why)));
+    MarkDown(std::string(reply.status().message()));
+    return fail(absl::UnavailableError(StrCat("redis ", operation, ": ", reply.status().message())));
   }
-  give_back(c);
+  if ((*reply)->type == REDIS_REPLY_ERROR && Text(reply->get()).starts_with("READONLY")) {
+    // A master demoted by a failover: the next connection asks the sentinels again.
+    give_back(nullptr);
+    MarkDown(std::string(Text(reply->get())));
+    return fail(absl::UnavailableError(StrCat("redis ", operation, ": ", Text(reply->get()))));
+  }
+  give_back(std::move(connection));
   MarkUp();
-  auto reply = std::make_shared<Reply>(r);
-  if (r->type == REDIS_REPLY_ERROR) {
-    return fail(absl::InternalError(StrCat("redis ", operation, ": ", std::string(r->str, r->len))));
+  if ((*reply)->type == REDIS_REPLY_ERROR) {
+    return fail(absl::InternalError(StrCat("redis ", operation, ": ", Text(reply->get()))));
   }
   return reply;
 }
@@ -223,7 +292,7 @@ absl::StatusOr<std::shared_ptr<RedisClient::Reply>> RedisClient::Command(
 absl::StatusOr<std::optional<std::string>> RedisClient::Get(const std::string& key) {
   auto reply = Command("get", {"GET", key});
   if (!reply.ok()) return reply.status();
-  const redisReply* r = (*reply)->reply;
+  const redisReply* r = reply->get();
   if (r->type == REDIS_REPLY_NIL) return std::optional<std::string>();
   if (r->type != REDIS_REPLY_STRING) return absl::InternalError("redis GET: unexpected reply type");
   return std::optional<std::string>(std::string(r->str, r->len));
@@ -242,7 +311,7 @@ absl::StatusOr<bool> RedisClient::SetIfAbsent(const std::string& key, const std:
   auto reply = Command("set_nx", {"SET", key, value, "NX", "PX", std::to_string(ms)});
   if (!reply.ok()) return reply.status();
   // OK when set, nil when the key already existed.
-  return (*reply)->reply->type == REDIS_REPLY_STATUS;
+  return (*reply)->type == REDIS_REPLY_STATUS;
 }
 
 absl::Status RedisClient::Ping() {

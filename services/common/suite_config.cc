@@ -149,9 +149,49 @@ JwtValidatorConfig ReadValidator(YamlSection section) {
   return v;
 }
 
+// "host:port" (an IPv6 address in brackets).
+RedisEndpoint ReadEndpoint(YamlSection& section, std::string_view key, const std::string& text) {
+  auto parsed = ParseUri(StrCat("redis://", text));
+  int64_t port = 0;
+  if (!parsed.ok() || parsed->host().empty() || !parsed->has_port() || parsed->has_userinfo() ||
+      !parsed->path().empty() || parsed->has_query() || parsed->has_fragment() ||
+      !ParseInt64(std::string(parsed->port()), port) || port <= 0 || port > 65535) {
+    section.Fail(key, StrCat("\"", text, "\" is not host:port"));
+  }
+  return RedisEndpoint{std::string(parsed->host_address()), static_cast<int>(port)};
+}
+
+void ReadRedisSentinel(YamlSection section, RedisSentinelConfig& out) {
+  out.master_name = section.String("master_name");
+  const std::vector<std::string> addresses = section.StringList("addresses");
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    out.addresses.push_back(ReadEndpoint(section, StrCat("addresses[", i, "]"), addresses[i]));
+  }
+  ReadFilePath(section, "password_file", out.password_file);
+  out.db = static_cast<int>(section.Int("db", out.db, 0, 1 << 16));
+  if (out.master_name.empty()) section.Fail("master_name", "names the master the sentinels watch; required");
+  if (out.addresses.empty()) section.Fail("addresses", "lists the sentinels (host:port); at least one");
+  section.RejectUnknownKeys();
+}
+
 void ReadRedis(YamlSection section, RedisConfig& out) {
   out.url = section.String("url");
   out.password_file = section.String("password_file");
+  const bool has_tls = section.Has("tls");
+  ReadClientTls(section.Section("tls"), out.tls);
+  if (section.Has("sentinel")) {
+    ReadRedisSentinel(section.Section("sentinel"), out.sentinel);
+    if (!out.url.empty()) section.Fail("url", "give either url or sentinel (the sentinels name the master)");
+    out.tls_enabled = has_tls;
+  } else if (!out.url.empty()) {
+    if (!StartsWithIgnoreCase(out.url, "redis://") && !StartsWithIgnoreCase(out.url, "rediss://")) {
+      section.Fail("url", "must be redis:// or rediss:// (TLS)");
+    }
+    out.tls_enabled = StartsWithIgnoreCase(out.url, "rediss://");
+    if (has_tls && !out.tls_enabled) section.Fail("tls", "applies to a rediss:// url (or a sentinel) only");
+  } else if (has_tls) {
+    section.Fail("tls", "needs a rediss:// url or a sentinel");
+  }
   out.connect_timeout = section.Seconds("connect_timeout", out.connect_timeout,
                                         absl::Milliseconds(10), absl::Seconds(30));
   out.command_timeout = section.Seconds("command_timeout", out.command_timeout,

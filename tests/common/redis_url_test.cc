@@ -23,7 +23,10 @@ TEST(RedisUrl, Defaults) {
 }
 
 TEST(RedisUrl, RefusesOtherSchemesAndBadParts) {
-  EXPECT_FALSE(ParseRedisUrl("rediss://h:6379").ok());
+  auto tls = ParseRedisUrl("rediss://h:6380");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls_enabled);
+  EXPECT_FALSE(ParseRedisUrl("redis://h").value().tls_enabled);
   EXPECT_FALSE(ParseRedisUrl("http://h:6379").ok());
   EXPECT_FALSE(ParseRedisUrl("redis://h:99999").ok());
   EXPECT_FALSE(ParseRedisUrl("redis://h/x").ok());

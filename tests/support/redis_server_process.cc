@@ -3,16 +3,15 @@
 #include <hiredis/hiredis.h>
 
 #include <csignal>
+#include <fstream>
 
+#include "services/common/redis_connection.h"
 #include "services/common/strings.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait_for.h"
 
 namespace mcpauth::test {
 namespace {
-
-using ContextPtr = std::unique_ptr<redisContext, decltype(&redisFree)>;
-using ReplyPtr = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
 
 void AppendReply(const redisReply* r, std::string& out) {
   switch (r->type) {
@@ -36,21 +35,61 @@ void AppendReply(const redisReply* r, std::string& out) {
 
 }  // namespace
 
-RedisServerProcess::RedisServerProcess(std::string redis_server)
-    : redis_server_(std::move(redis_server)), dir_("mcpauth-redis"), port_(PickFreePort()) {}
+RedisServerProcess::RedisServerProcess(RedisServerOptions options)
+    : options_(std::move(options)), dir_("mcpauth-redis"), port_(PickFreePort()) {
+  if (!options_.tls_cert_file.empty()) tls_port_ = PickFreePort();
+}
 
 RedisServerProcess::~RedisServerProcess() { Stop(); }
 
 std::string RedisServerProcess::Url() const { return StrCat("redis://127.0.0.1:", port_); }
+std::string RedisServerProcess::TlsUrl() const { return StrCat("rediss://127.0.0.1:", tls_port_); }
 
 std::string RedisServerProcess::LogText() const { return ReadFile(dir_.File("redis.log")); }
 
 absl::Status RedisServerProcess::Start(absl::Duration timeout) {
   if (process_) return absl::FailedPreconditionError("redis-server already running");
-  auto process = ChildProcess::Start(
-      {.argv = {redis_server_, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", dir_.path(), "--daemonize", "no", "--logfile", ""},
-       .log_path = dir_.File("redis.log")});
+  std::vector<std::string> argv = {"redis-server"};
+  if (options_.sentinel_of != 0) {
+    // A Sentinel rewrites its config file, so it gets a fresh one per start.
+    std::ofstream(dir_.File("sentinel.conf"))
+        << "sentinel monitor " << kMasterName << " 127.0.0.1 " << options_.sentinel_of << " 1\n"
+        << "sentinel down-after-milliseconds " << kMasterName << " 1000\n"
+        << "sentinel failover-timeout " << kMasterName << " 10000\n";
+    argv = {"redis-server", dir_.File("sentinel.conf"), "--sentinel"};
+  }
+  for (const std::string& a : {std::string("--port"), std::to_string(port_), std::string("--bind"),
+                               std::string("127.0.0.1"), std::string("--dir"), dir_.path(), std::string("--daemonize"),
+                               std::string("no"), std::string("--logfile"), std::string()}) {
+    argv.push_back(a);
+  }
+  if (options_.sentinel_of == 0) {
+    // A replica is copied at once, not after the default 5 s wait for more replicas.
+    for (const char* a : {"--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0"}) argv.push_back(a);
+  }
+  if (tls_port_ != 0) {
+    for (const std::string& a :
+         {std::string("--tls-port"), std::to_string(tls_port_), std::string("--tls-cert-file"), options_.tls_cert_file,
+          std::string("--tls-key-file"), options_.tls_key_file}) {
+      argv.push_back(a);
+    }
+    // redis-server wants a CA even when it asks clients for nothing.
+    const std::string& ca = options_.tls_client_ca_file.empty() ? options_.tls_cert_file : options_.tls_client_ca_file;
+    for (const std::string& a : {std::string("--tls-ca-cert-file"), ca, std::string("--tls-auth-clients"),
+                                 std::string(options_.tls_client_ca_file.empty() ? "no" : "yes")}) {
+      argv.push_back(a);
+    }
+  }
+  if (options_.replica_of != 0) {
+    for (const std::string& a : {std::string("--replicaof"), std::string("127.0.0.1"), std::to_string(options_.replica_of)}) {
+      argv.push_back(a);
+    }
+  }
+  if (!options_.requirepass.empty()) {
+    argv.push_back("--requirepass");
+    argv.push_back(options_.requirepass);
+  }
+  auto process = ChildProcess::Start({.argv = argv, .log_path = dir_.File("redis.log")});
   if (!process.ok()) return process.status();
   process_ = std::move(*process);
   if (!WaitFor([this] { return Ping() || !process_->Running(); }, timeout) || !process_->Running()) {
@@ -77,35 +116,27 @@ int RedisServerProcess::Kill() {
 }
 
 absl::StatusOr<std::string> RedisServerProcess::Command(const std::vector<std::string>& args) const {
-  const timeval timeout = absl::ToTimeval(absl::Seconds(2));
-  ContextPtr c(redisConnectWithTimeout("127.0.0.1", port_, timeout), &redisFree);
-  if (!c || c->err) {
-    return absl::UnavailableError(StrCat("redis connect: ", c ? c->errstr : "out of memory"));
+  const absl::Duration timeout = absl::Seconds(5);
+  auto connection = RedisConnection::Open("127.0.0.1", port_, nullptr, "", timeout);
+  if (!connection.ok()) return connection.status();
+  if (!options_.requirepass.empty()) {
+    auto auth = (*connection)->Run({"AUTH", options_.requirepass}, timeout);
+    if (!auth.ok()) return auth.status();
   }
-  redisSetTimeout(c.get(), timeout);
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const std::string& a : args) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  ReplyPtr reply(static_cast<redisReply*>(
-                     redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())),
-                 &freeReplyObject);
-  if (!reply) return absl::UnavailableError(StrCat("redis: ", c->errstr));
-  if (reply->type == REDIS_REPLY_ERROR) return absl::InternalError(std::string(reply->str, reply->len));
+  auto reply = (*connection)->Run(args, timeout);
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR) return absl::InternalError(std::string((*reply)->str, (*reply)->len));
   std::string out;
-  AppendReply(reply.get(), out);
+  AppendReply(reply->get(), out);
   return out;
 }
 
 bool RedisServerProcess::Ping(absl::Duration timeout) const {
-  const timeval tv = absl::ToTimeval(timeout);
-  ContextPtr c(redisConnectWithTimeout("127.0.0.1", port_, tv), &redisFree);
-  if (!c || c->err) return false;
-  redisSetTimeout(c.get(), tv);
-  ReplyPtr reply(static_cast<redisReply*>(redisCommand(c.get(), "PING")), &freeReplyObject);
-  return reply && reply->type == REDIS_REPLY_STATUS && std::string_view(reply->str, reply->len) == "PONG";
+  auto connection = RedisConnection::Open("127.0.0.1", port_, nullptr, "", timeout);
+  if (!connection.ok()) return false;
+  auto reply = (*connection)->Run({"PING"}, timeout);
+  // A server with requirepass answers NOAUTH: it is up.
+  return reply.ok() && ((*reply)->type == REDIS_REPLY_STATUS || (*reply)->type == REDIS_REPLY_ERROR);
 }
 
 }  // namespace mcpauth::test

@@ -1,0 +1,267 @@
+// Redis as production runs it, with real redis-server processes on loopback: TLS
+// (Debian's redis-server --tls-port, a CA made by the test), client certificates,
+// certificate rotation without a restart, and Sentinel (a master, a replica and a
+// sentinel; the master killed, or handed over with SENTINEL FAILOVER, while the
+// client keeps working). The client is the one every service uses (RedisClient).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/time/clock.h"
+#include "prometheus/text_serializer.h"
+#include "services/common/clock.h"
+#include "services/common/redis_client.h"
+#include "services/common/strings.h"
+#include "tests/support/metrics_scrape.h"
+#include "tests/support/redis_server_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_ca.h"
+#include "tests/support/wait_for.h"
+
+namespace mcpauth {
+namespace {
+
+using test::RedisServerOptions;
+using test::RedisServerProcess;
+
+// Commands with a short backoff, so a test sees recovery quickly.
+RedisOptions Options(int port) {
+  RedisOptions options;
+  options.port = port;
+  options.min_backoff = absl::Milliseconds(20);
+  options.max_backoff = absl::Milliseconds(200);
+  return options;
+}
+
+std::string Message(const absl::Status& s) { return std::string(s.message()); }
+
+class RedisTlsTest : public ::testing::Test {
+ protected:
+  test::TempDir dir_{"mcpauth-redis-tls"};
+  test::TestCa ca_{dir_, "redis"};
+  test::TestCa other_ca_{dir_, "other"};
+  test::IssuedCertificate server_ = ca_.Issue("server", {.dns_names = {"redis.test", "localhost"}});
+
+  RedisOptions TlsOptions(const RedisServerProcess& redis) {
+    RedisOptions options = Options(redis.tls_port());
+    options.tls_enabled = true;
+    options.tls.ca_file = ca_.cert_file();
+    return options;
+  }
+};
+
+TEST_F(RedisTlsTest, CommandsOverTlsWithTheServersCertificateChecked) {
+  RedisServerProcess redis({.tls_cert_file = server_.cert_file, .tls_key_file = server_.key_file});
+  ASSERT_EQ(redis.Start(), absl::OkStatus());
+  auto parsed = ParseRedisUrl(redis.TlsUrl());
+  ASSERT_TRUE(parsed.ok());
+  RedisOptions options = *parsed;
+  options.tls.ca_file = ca_.cert_file();
+  RedisClient client(options, nullptr);
+  ASSERT_EQ(client.SetWithExpiry("mcpauth:k", std::string("v\0\r\n", 4), absl::Minutes(1)), absl::OkStatus());
+  auto got = client.Get("mcpauth:k");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(**got, std::string("v\0\r\n", 4));
+  EXPECT_EQ(*client.SetIfAbsent("mcpauth:k", "w", absl::Minutes(1)), false);
+  // Large values cross many TLS records both ways.
+  const std::string big(3 << 20, 'x');
+  ASSERT_EQ(client.SetWithExpiry("mcpauth:big", big, absl::Minutes(1)), absl::OkStatus());
+  EXPECT_EQ(**client.Get("mcpauth:big"), big);
+  // The server saw TLS: the value is there, read over the plaintext port.
+  EXPECT_EQ(*redis.Command({"GET", "mcpauth:k"}), std::string("v\0\r\n", 4));
+  // The name in the certificate, asked for explicitly, over the address.
+  options.tls.server_name = "redis.test";
+  RedisClient by_name(options, nullptr);
+  EXPECT_EQ(by_name.Ping(), absl::OkStatus());
+}
+
+TEST_F(RedisTlsTest, RefusesAServerItCannotTrust) {
+  const test::IssuedCertificate expired = ca_.Issue(
+      "expired", {.not_before = absl::Now() - absl::Hours(48), .not_after = absl::Now() - absl::Hours(24)});
+  RedisServerProcess redis({.tls_cert_file = server_.cert_file, .tls_key_file = server_.key_file});
+  RedisServerProcess stale({.tls_cert_file = expired.cert_file, .tls_key_file = expired.key_file});
+  ASSERT_EQ(redis.Start(), absl::OkStatus());
+  ASSERT_EQ(stale.Start(), absl::OkStatus());
+  struct Case {
+    const char* name;
+    RedisOptions options;
+    const char* why;
+  };
+  RedisOptions untrusted = TlsOptions(redis);
+  untrusted.tls.ca_file = other_ca_.cert_file();
+  RedisOptions wrong_name = TlsOptions(redis);
+  wrong_name.tls.server_name = "redis.elsewhere.test";
+  RedisOptions system_roots = TlsOptions(redis);
+  system_roots.tls.ca_file.clear();
+  RedisOptions plaintext_to_tls = Options(redis.tls_port());
+  RedisOptions tls_to_plaintext = TlsOptions(redis);
+  tls_to_plaintext.port = redis.port();
+  for (const Case& c : {Case{"untrusted CA", untrusted, "unable to get local issuer certificate"},
+                        Case{"wrong name", wrong_name, "hostname mismatch"},
+                        Case{"system roots", system_roots, "unable to get local issuer certificate"},
+                        Case{"expired", TlsOptions(stale), "certificate has expired"},
+                        Case{"plaintext to the TLS port", plaintext_to_tls, ""},
+                        Case{"TLS to the plaintext port", tls_to_plaintext, ""}}) {
+    RedisClient client(c.options, nullptr);
+    absl::Status s = client.Ping();
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << c.name << ": " << s;
+    EXPECT_NE(Message(s).find(c.why), std::string::npos) << c.name << ": " << s;
+    EXPECT_FALSE(client.up()) << c.name;
+  }
+}
+
+TEST_F(RedisTlsTest, ClientCertificateWhenTheServerAsksForOne) {
+  RedisServerProcess redis({.tls_cert_file = server_.cert_file,
+                            .tls_key_file = server_.key_file,
+                            .tls_client_ca_file = ca_.cert_file()});
+  ASSERT_EQ(redis.Start(), absl::OkStatus());
+  RedisClient without(TlsOptions(redis), nullptr);
+  EXPECT_FALSE(without.Ping().ok());
+
+  const test::IssuedCertificate foreign = other_ca_.Issue("foreign-client");
+  RedisOptions with_foreign = TlsOptions(redis);
+  with_foreign.tls.cert_file = foreign.cert_file;
+  with_foreign.tls.key_file = foreign.key_file;
+  RedisClient foreign_client(with_foreign, nullptr);
+  EXPECT_FALSE(foreign_client.Ping().ok());
+
+  const test::IssuedCertificate client_cert = ca_.Issue("client");
+  RedisOptions with_cert = TlsOptions(redis);
+  with_cert.tls.cert_file = client_cert.cert_file;
+  with_cert.tls.key_file = client_cert.key_file;
+  RedisClient client(with_cert, nullptr);
+  EXPECT_EQ(client.Ping(), absl::OkStatus());
+}
+
+// cert-manager replaces the files in place: the next connection made after
+// reload_interval uses the new ones; a broken replacement keeps the ones in use.
+TEST_F(RedisTlsTest, FilesReadAgainForNewConnections) {
+  RedisServerProcess redis({.tls_cert_file = server_.cert_file, .tls_key_file = server_.key_file});
+  ASSERT_EQ(redis.Start(), absl::OkStatus());
+  const std::string ca_file = dir_.File("mounted-ca.pem");
+  std::filesystem::copy_file(other_ca_.cert_file(), ca_file);
+  ManualClock clock;
+  RedisOptions options = TlsOptions(redis);
+  options.tls.ca_file = ca_file;
+  options.tls.reload_interval = absl::Seconds(10);
+  RedisClient client(options, nullptr, &clock);
+  EXPECT_FALSE(client.Ping().ok());  // the mounted CA is not the server's
+
+  std::filesystem::copy_file(ca_.cert_file(), ca_file, std::filesystem::copy_options::overwrite_existing);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_FALSE(client.Ping().ok()) << "read again before reload_interval";
+  clock.Advance(absl::Seconds(10));
+  EXPECT_EQ(client.Ping(), absl::OkStatus());
+
+  std::ofstream(ca_file, std::ios::trunc) << "not a certificate";
+  clock.Advance(absl::Seconds(11));
+  ASSERT_EQ(redis.Command({"CLIENT", "KILL", "TYPE", "normal"}).status(), absl::OkStatus());
+  EXPECT_EQ(client.Ping(), absl::OkStatus()) << "a broken replacement keeps the CA in use";
+}
+
+// Master, replica and one sentinel, all real redis-server processes.
+class RedisSentinelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(master_.Start(), absl::OkStatus());
+    replica_ = std::make_unique<RedisServerProcess>(RedisServerOptions{.replica_of = master_.port()});
+    ASSERT_EQ(replica_->Start(), absl::OkStatus());
+    sentinel_ = std::make_unique<RedisServerProcess>(RedisServerOptions{.sentinel_of = master_.port()});
+    ASSERT_EQ(sentinel_->Start(), absl::OkStatus());
+    ASSERT_TRUE(test::WaitFor(
+        [&] {
+          auto role = replica_->Command({"ROLE"});
+          return role.ok() && role->find("connected") != std::string::npos;
+        },
+        absl::Seconds(30)));
+    // The sentinel has found the replica (it learns replicas from the master's INFO).
+    ASSERT_TRUE(test::WaitFor(
+        [&] {
+          auto replicas = sentinel_->Command({"SENTINEL", "REPLICAS", RedisServerProcess::kMasterName});
+          return replicas.ok() && replicas->find(std::to_string(replica_->port())) != std::string::npos;
+        },
+        absl::Seconds(30)));
+  }
+
+  RedisOptions SentinelOptions(std::vector<RedisEndpoint> sentinels) {
+    RedisOptions options = Options(0);
+    options.host.clear();
+    options.master_name = RedisServerProcess::kMasterName;
+    options.sentinels = std::move(sentinels);
+    return options;
+  }
+
+  RedisServerProcess master_;
+  std::unique_ptr<RedisServerProcess> replica_;
+  std::unique_ptr<RedisServerProcess> sentinel_;
+};
+
+TEST_F(RedisSentinelTest, FindsTheMasterAndFollowsAKilledMastersReplacement) {
+  // The first sentinel listed is down: the next one is asked.
+  const int nobody = RedisServerProcess().port();
+  prometheus::Registry registry;
+  RedisClient client(SentinelOptions({{"127.0.0.1", nobody}, {"127.0.0.1", sentinel_->port()}}), &registry);
+  ASSERT_EQ(client.SetWithExpiry("mcpauth:before", "1", absl::Minutes(5)), absl::OkStatus());
+  EXPECT_NE(client.Describe().find(StrCat("127.0.0.1:", master_.port())), std::string::npos) << client.Describe();
+  // Written to the master, copied to the replica before the master dies.
+  ASSERT_EQ(master_.Command({"WAIT", "1", "3000"}).value_or("failed"), "1");
+
+  master_.Kill();
+  // Commands fail (or time out) while the sentinel elects the replica, then work
+  // again without anything restarted or reconfigured.
+  ASSERT_TRUE(test::WaitFor([&] { return client.SetWithExpiry("mcpauth:after", "2", absl::Minutes(5)).ok(); },
+                            absl::Seconds(60), absl::Milliseconds(50)))
+      << sentinel_->LogText();
+  EXPECT_NE(client.Describe().find(StrCat("127.0.0.1:", replica_->port())), std::string::npos) << client.Describe();
+  EXPECT_EQ(**client.Get("mcpauth:before"), "1");
+  EXPECT_EQ(*replica_->Command({"GET", "mcpauth:after"}), "2");
+  EXPECT_EQ(*client.SetIfAbsent("mcpauth:before", "x", absl::Minutes(1)), false);
+  EXPECT_TRUE(client.up());
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_EQ(test::FindMetric(text, "mcpauth_redis_master_changes_total"), 1.0) << text;
+}
+
+// SENTINEL FAILOVER: the old master lives on as a replica (writes to it would be
+// READONLY); the sentinel closes its clients' connections and the client follows.
+TEST_F(RedisSentinelTest, FollowsAHandoverToTheReplica) {
+  RedisClient client(SentinelOptions({{"127.0.0.1", sentinel_->port()}}), nullptr);
+  ASSERT_EQ(client.SetWithExpiry("mcpauth:k", "1", absl::Minutes(5)), absl::OkStatus());
+  ASSERT_EQ(master_.Command({"WAIT", "1", "3000"}).value_or("failed"), "1");
+  // NOGOODSLAVE until the sentinel has fresh INFO from the replica.
+  ASSERT_TRUE(test::WaitFor(
+      [&] { return sentinel_->Command({"SENTINEL", "FAILOVER", RedisServerProcess::kMasterName}).ok(); },
+      absl::Seconds(30), absl::Milliseconds(200)));
+  ASSERT_TRUE(test::WaitFor(
+      [&] {
+        auto role = master_.Command({"ROLE"});
+        return role.ok() && role->starts_with("slave");
+      },
+      absl::Seconds(60)));
+  ASSERT_TRUE(test::WaitFor([&] { return client.SetWithExpiry("mcpauth:k2", "2", absl::Minutes(5)).ok(); },
+                            absl::Seconds(30), absl::Milliseconds(50)));
+  EXPECT_EQ(*replica_->Command({"GET", "mcpauth:k2"}), "2");
+  EXPECT_NE(client.Describe().find(StrCat(":", replica_->port())), std::string::npos) << client.Describe();
+}
+
+// A server that took writes and is now a replica answers READONLY: the connection
+// is dropped and Redis counts as down (with sentinels, the next connection asks them).
+TEST_F(RedisSentinelTest, AReadOnlyReplicaIsNotAWorkingStore) {
+  RedisClient client(Options(replica_->port()), nullptr);
+  absl::Status s = client.SetWithExpiry("mcpauth:k", "1", absl::Minutes(1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_NE(Message(s).find("READONLY"), std::string::npos) << s;
+  EXPECT_FALSE(client.up());
+}
+
+TEST_F(RedisSentinelTest, AnUnknownMasterNameIsAClearError) {
+  RedisOptions options = SentinelOptions({{"127.0.0.1", sentinel_->port()}});
+  options.master_name = "nosuchmaster";
+  RedisClient client(options, nullptr);
+  absl::Status s = client.Ping();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(Message(s).find("knows no master named \"nosuchmaster\""), std::string::npos) << s;
+}
+
+}  // namespace
+}  // namespace mcpauth
