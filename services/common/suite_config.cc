@@ -151,7 +151,8 @@ JwtValidatorConfig ReadValidator(YamlSection section) {
 
 // "host:port" (an IPv6 address in brackets).
 RedisEndpoint ReadEndpoint(YamlSection& section, std::string_view key, const std::string& text) {
-  auto parsed = ParseUri(StrCat("redis://", text));
+  const std::string as_url = StrCat("redis://", text);  // the view below points into it
+  auto parsed = ParseUri(as_url);
   int64_t port = 0;
   if (!parsed.ok() || parsed->host().empty() || !parsed->has_port() || parsed->has_userinfo() ||
       !parsed->path().empty() || parsed->has_query() || parsed->has_fragment() ||

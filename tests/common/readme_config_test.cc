@@ -63,6 +63,15 @@ const std::vector<SchemaKey>& Schema() {
         {"redis.connect_timeout", "1"},
         {"redis.command_timeout", "0.5"},
         {"redis.pool_size", "2"},
+        {"redis.tls.ca_file", R"("/run/redis-tls/ca.crt")"},
+        {"redis.tls.cert_file", R"("/run/redis-tls/tls.crt")"},
+        {"redis.tls.key_file", R"("/run/redis-tls/tls.key")"},
+        {"redis.tls.server_name", R"("redis.internal")"},
+        {"redis.tls.reload_interval", "30"},
+        {"redis.sentinel.master_name", R"("mymaster")"},
+        {"redis.sentinel.addresses", R"(["sentinel-0:26379", "sentinel-1:26379"])"},
+        {"redis.sentinel.password_file", R"("/run/secrets/sentinel")"},
+        {"redis.sentinel.db", "1"},
         {"token_validation.unknown_kid_refetch_interval", "10"},
         {"token_validation.jwks_max_stale", "3600"},
         {"token_validation.fetch_timeout", "2"},
@@ -214,6 +223,12 @@ std::string ConfigWith(const std::string& key, const std::string& sample) {
       if (segment == "routes" && leaf != "upstream") required = R"("upstream": "https://127.0.0.1:3001/mcp", )";
       inner = StrCat("[{", required, inner.substr(1), "]");
     }
+    // What a section cannot do without.
+    std::string required;
+    if (segment == "redis" && segments[i + 1] == "tls") required = R"("url": "rediss://redis.internal", )";
+    if (segment == "sentinel" && segments[i + 1] != "master_name") required += R"("master_name": "m", )";
+    if (segment == "sentinel" && segments[i + 1] != "addresses") required += R"("addresses": ["s:26379"], )";
+    if (!required.empty()) inner = StrCat("{", required, inner.substr(1));
     return StrCat(R"({")", segment, R"(": )", inner, "}");
   };
   const std::string nested = build(0);

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/common/strings.h"
+
 namespace mcpauth {
 namespace {
 
@@ -279,6 +281,45 @@ gateway:
   // The gateway has no gRPC callers: no client_tls, no health port.
   EXPECT_THAT(ErrorOf("resource: https://h/m\ngateway: {client_tls: {ca_file: /c}}"),
               HasSubstr("gateway.client_tls: unknown key"));
+}
+
+TEST(SuiteConfigSections, RedisTlsAndSentinel) {
+  SuiteConfig tls = Parse("redis: {url: 'rediss://r:6380/1', tls: {ca_file: /r/ca.pem, server_name: redis.internal}}");
+  EXPECT_TRUE(tls.redis.tls_enabled);
+  EXPECT_EQ(tls.redis.tls.ca_file, "/r/ca.pem");
+  EXPECT_EQ(tls.redis.tls.server_name, "redis.internal");
+  EXPECT_TRUE(Parse("redis: {url: 'rediss://r'}").redis.tls_enabled);  // the system's roots
+  EXPECT_FALSE(Parse("redis: {url: 'redis://r'}").redis.tls_enabled);
+
+  SuiteConfig sentinel = Parse(R"(
+redis:
+  sentinel: {master_name: mymaster, addresses: ["s0:26379", "10.0.0.2:26380", "[::1]:26379"], db: 2}
+  tls: {}
+)");
+  EXPECT_TRUE(sentinel.redis.enabled());
+  EXPECT_TRUE(sentinel.redis.tls_enabled);
+  EXPECT_EQ(sentinel.redis.sentinel.master_name, "mymaster");
+  ASSERT_EQ(sentinel.redis.sentinel.addresses.size(), 3u);
+  EXPECT_EQ(sentinel.redis.sentinel.addresses[1].host, "10.0.0.2");
+  EXPECT_EQ(sentinel.redis.sentinel.addresses[1].port, 26380);
+  EXPECT_EQ(sentinel.redis.sentinel.addresses[2].host, "::1");
+  EXPECT_EQ(sentinel.redis.sentinel.db, 2);
+  EXPECT_FALSE(Parse("redis: {sentinel: {master_name: m, addresses: ['s:1']}}").redis.tls_enabled);
+
+  EXPECT_THAT(ErrorOf("redis: {url: 'redis://r', tls: {ca_file: /c}}"),
+              HasSubstr("redis.tls: applies to a rediss:// url (or a sentinel) only"));
+  EXPECT_THAT(ErrorOf("redis: {url: 'http://r'}"), HasSubstr("redis.url: must be redis:// or rediss://"));
+  EXPECT_THAT(ErrorOf("redis: {tls: {ca_file: /c}}"), HasSubstr("redis.tls: needs a rediss:// url or a sentinel"));
+  EXPECT_THAT(ErrorOf("redis: {url: 'redis://r', sentinel: {master_name: m, addresses: ['s:1']}}"),
+              HasSubstr("redis.url: give either url or sentinel"));
+  EXPECT_THAT(ErrorOf("redis: {sentinel: {addresses: ['s:1']}}"), HasSubstr("redis.sentinel.master_name:"));
+  EXPECT_THAT(ErrorOf("redis: {sentinel: {master_name: m}}"), HasSubstr("redis.sentinel.addresses:"));
+  for (const char* bad : {"s", "s:0", "s:70000", "u@s:1", "s:1/x", ":1"}) {
+    EXPECT_THAT(ErrorOf(StrCat("redis: {sentinel: {master_name: m, addresses: ['", bad, "']}}")),
+                HasSubstr("redis.sentinel.addresses[0]: ")) << bad;
+  }
+  EXPECT_THAT(ErrorOf("redis: {sentinel: {master_name: m, addresses: ['s:1'], password_file: ''}}"),
+              HasSubstr("redis.sentinel.password_file: must name a file"));
 }
 
 TEST(SuiteConfigSections, MetadataSection) {
