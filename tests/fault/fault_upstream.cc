@@ -7,6 +7,8 @@
 //             the test cuts by killing this process)
 //   anything  at once, a result that reports what identity reached the upstream:
 //             {"subject":…, "scopes":…, "anonymous":…, "authorization":…}
+// An initialize opens a session: its answer carries Mcp-Session-Id (fault-N), and
+// the connection closes after it.
 // GET opens the same kind of SSE stream. Keep-alive; one thread.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -62,6 +64,19 @@ asio::awaitable<std::optional<std::string>> Answer(beast::tcp_stream& stream, co
     std::printf("stream started\n");
     std::fflush(stdout);
     co_await Stream(stream, id);
+    co_return std::nullopt;
+  }
+  if (body.find("\"method\":\"initialize\"") != std::string::npos) {
+    static int sessions = 0;
+    http::response<http::string_body> res(http::status::ok, 11);
+    res.set(http::field::content_type, "application/json");
+    res.set("Mcp-Session-Id", "fault-" + std::to_string(++sessions));
+    res.body() = "{\"jsonrpc\":\"2.0\",\"id\":" + id +
+                 ",\"result\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                 "\"serverInfo\":{\"name\":\"fault-upstream\",\"version\":\"1\"}}}";
+    res.keep_alive(false);
+    res.prepare_payload();
+    co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     co_return std::nullopt;
   }
   if (body.find("\"name\":\"slow\"") != std::string::npos) {

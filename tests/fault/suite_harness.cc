@@ -12,6 +12,7 @@
 #include "tests/support/ports.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/wait_for.h"
+#include "tests/support/wait_for.h"
 
 namespace mcpauth::test {
 namespace {
@@ -54,9 +55,25 @@ void SuiteProcesses::StopAll() {
 }
 
 absl::Status SuiteProcesses::Start() {
-  if (options_.redis) {
+  if (options_.redis || options_.redis_sentinel) {
     redis_ = std::make_unique<RedisServerProcess>();
     if (absl::Status s = redis_->Start(); !s.ok()) return s;
+  }
+  if (options_.redis_sentinel) {
+    redis_replica_ = std::make_unique<RedisServerProcess>(RedisServerOptions{.replica_of = redis_->port()});
+    if (absl::Status s = redis_replica_->Start(); !s.ok()) return s;
+    redis_sentinel_ = std::make_unique<RedisServerProcess>(RedisServerOptions{.sentinel_of = redis_->port()});
+    if (absl::Status s = redis_sentinel_->Start(); !s.ok()) return s;
+    // Ready for a failover: the replica is in sync and the sentinel knows it.
+    const bool ready = WaitFor(
+        [&] {
+          auto role = redis_replica_->Command({"ROLE"});
+          auto known = redis_sentinel_->Command({"SENTINEL", "REPLICAS", RedisServerProcess::kMasterName});
+          return role.ok() && role->find("connected") != std::string::npos && known.ok() &&
+                 known->find(std::to_string(redis_replica_->port())) != std::string::npos;
+        },
+        absl::Seconds(30));
+    if (!ready) return absl::UnavailableError("the redis replica or sentinel did not come up");
   }
   for (int attempt = 1;; ++attempt) {
     absl::Status s = StartAll();
@@ -132,7 +149,12 @@ gateway:
     StrAppend(config, "    - ", route, "\n");
   }
   StrAppend(config, options_.gateway_yaml, "\n");
-  if (redis_) StrAppend(config, "redis: {url: \"", redis_->Url(), "\"}\n");
+  if (redis_sentinel_) {
+    StrAppend(config, "redis: {sentinel: {master_name: ", RedisServerProcess::kMasterName, ", addresses: [\"127.0.0.1:",
+              redis_sentinel_->port(), "\"]}}\n");
+  } else if (redis_) {
+    StrAppend(config, "redis: {url: \"", redis_->Url(), "\"}\n");
+  }
   StrAppend(config, options_.extra_yaml, "\n");
   if (!WriteFile(config_path_, config)) return absl::InternalError("cannot write the suite config");
   for (const char* name : kServices) {

@@ -30,6 +30,9 @@ struct SuiteOptions {
   std::string upstream;  // the /mcp route's upstream, http://127.0.0.1:PORT/path
   bool fail_open = false;
   bool redis = false;                // start a redis-server and configure redis.url
+  // Instead: a master, a replica and a Sentinel (redis-server processes), and
+  // redis.sentinel naming the master through the sentinel.
+  bool redis_sentinel = false;
   double validation_cache_ttl = 30;  // gateway.validation_cache_ttl (0: every request validated)
   // gateway.limits.failed_auth_rate / failed_auth_total_rate. Off by default: the
   // fault and load tests send valid and forged tokens mixed from one address, and
@@ -75,7 +78,9 @@ class SuiteProcesses {
   ChildProcess* Process(const std::string& name);
   bool Ready(const std::string& name);
 
-  RedisServerProcess* redis() { return redis_.get(); }
+  RedisServerProcess* redis() { return redis_.get(); }  // the master with redis_sentinel
+  RedisServerProcess* redis_replica() { return redis_replica_.get(); }
+  RedisServerProcess* redis_sentinel() { return redis_sentinel_.get(); }
   int gateway_port() const { return gateway_port_; }
   int gateway_metrics_port() const { return gateway_metrics_port_; }
   std::string metrics_url(const std::string& service) const;
@@ -99,7 +104,7 @@ class SuiteProcesses {
 
   SuiteOptions options_;
   TempDir dir_{"mcpauth-suite"};
-  std::unique_ptr<RedisServerProcess> redis_;
+  std::unique_ptr<RedisServerProcess> redis_, redis_replica_, redis_sentinel_;
   tv::testing::TestKey key_;
   int gateway_port_ = 0, gateway_metrics_port_ = 0;
   std::map<std::string, int> grpc_ports_, metrics_ports_;
