@@ -143,10 +143,18 @@ function checkRendering(label, objs, values) {
         "prometheus.io annotations name the metrics port");
     }
     t.ok(/^[0-9a-f]{64}$/.test(ann["checksum/config"] ?? ""), "checksum/config annotation");
-    // Probes.
+    // Probes. With TLS on the gRPC port, kubelet (which speaks no TLS) probes the
+    // plaintext health-only port that health_listen binds.
     if (meta.grpc) {
+      const health = c.ports.find((p) => p.name === "grpc-health");
+      if (section.tls) {
+        t.equal(section.health_listen, `0.0.0.0:${health?.containerPort}`, `TLS on: ${meta.section}.health_listen binds the grpc-health port`);
+      } else {
+        t.ok(!health && !section.health_listen, "TLS off: no separate health port");
+      }
+      const probePort = (section.tls ? health : port)?.containerPort;
       for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
-        t.ok(c[probe]?.grpc?.port === port.containerPort, `${probe}: native gRPC probe on the gRPC port`);
+        t.ok(c[probe]?.grpc?.port === probePort, `${probe}: native gRPC probe on the ${section.tls ? "grpc-health" : "gRPC"} port`);
       }
       t.equal(c.readinessProbe.grpc.service, meta.health, `readiness asks grpc.health.v1 for ${meta.health}`);
       t.equal(c.startupProbe.grpc.service, meta.health, `startup asks grpc.health.v1 for ${meta.health}`);
@@ -154,6 +162,9 @@ function checkRendering(label, objs, values) {
       t.ok(c.startupProbe?.httpGet?.path === "/healthz" && c.livenessProbe?.httpGet?.path === "/healthz" &&
         c.readinessProbe?.httpGet?.path === "/readyz" && [c.startupProbe, c.livenessProbe, c.readinessProbe].every((p) => p.httpGet.port === "http"),
         "HTTP probes: /healthz (startup, liveness), /readyz (readiness) on the http port");
+      const scheme = section.tls ? "HTTPS" : "HTTP";
+      t.ok([c.startupProbe, c.livenessProbe, c.readinessProbe].every((p) => (p.httpGet.scheme ?? "HTTP") === scheme),
+        `the probes speak ${scheme}${section.tls ? " (gateway.tls is on)" : ""}`);
     }
     // Graceful termination: longer than the preStop pause plus the drain.
     const preStop = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
@@ -167,10 +178,27 @@ function checkRendering(label, objs, values) {
       for (const v of config.jwt_validators ?? []) if (v.jwks_file) needs.push(v.jwks_file);
       if (config.authorization?.dpop_nonce_secret_file) needs.push(config.authorization.dpop_nonce_secret_file);
     }
+    // Certificates: the component's own server files, every service's client files
+    // (the same paths in every pod, each pod mounting its own certificate there), the
+    // gateway's and its routes', and Redis's.
+    const tlsFiles = (o) => ["cert_file", "key_file", "client_ca_file", "ca_file"].map((k) => o?.[k]).filter(Boolean);
+    needs.push(...tlsFiles(section.tls));
+    if (component !== "scope-policy") {
+      needs.push(...tlsFiles(config.redis?.tls));
+      if (config.redis?.sentinel?.password_file) needs.push(config.redis.sentinel.password_file);
+    }
+    for (const other of Object.values(components)) needs.push(...tlsFiles(config[other.section]?.client_tls));
+    if (component === "gateway") for (const r of section.routes ?? []) needs.push(...tlsFiles(r.upstream_tls));
+    // Secrets the chart does not render: the user's, or cert-manager's (named by a Certificate).
+    const external = [values.redis?.external?.existingSecret, values.redis?.auth?.existingSecret, values.dpopNonceSecret?.existingSecret,
+      values.policyFile?.existingConfigMap, values.redis?.external?.sentinel?.existingSecret, values.redis?.tls?.caSecret,
+      values.redis?.tls?.clientCertSecret, values.tls?.gateway?.clientCaSecret, values.tls?.upstream?.caSecret,
+      values.tls?.upstream?.clientCertSecret, values.tls?.gateway?.secret, values.redis?.tls?.secret,
+      ...Object.values(values.tls?.internal?.secrets ?? {}),
+      ...ofKind(objs, "Certificate").map((cert) => cert.spec.secretName)].filter(Boolean);
     for (const file of needs) {
       const m = mountedFile(objs, pod, c, file);
-      const existing = [values.redis?.external?.existingSecret, values.redis?.auth?.existingSecret, values.dpopNonceSecret?.existingSecret,
-        values.policyFile?.existingConfigMap].filter(Boolean).includes(m.name);
+      const existing = external.includes(m.name);
       t.ok(!m.error && !m.subPath && (existing || (m.object && (m.object.data?.[m.key] !== undefined))),
         `${file} is mounted from ${m.kind ?? "?"} ${m.name ?? "?"} key ${m.key ?? "?"}${existing ? " (an existing object)" : ""}`, m.error);
     }
@@ -205,12 +233,15 @@ function checkRendering(label, objs, values) {
   }
 
   t.section(`${label}: Redis`);
-  const mode = values.redis?.enabled === false ? "none" : values.redis?.external?.url ? "external" : "builtin";
+  const mode = values.redis?.enabled === false ? "none"
+    : values.redis?.external?.url || values.redis?.external?.sentinel?.masterName ? "external" : "builtin";
   const sts = find(objs, "StatefulSet", `${full}-redis`);
   if (mode === "builtin") {
     const c = sts?.spec.template.spec.containers[0];
     const redisSvc = find(objs, "Service", `${full}-redis`);
-    t.equal(config.redis?.url, `redis://${full}-redis.${ns}.svc.cluster.local:${redisSvc?.spec.ports[0].port}/0`, "redis.url is the built-in Redis Service");
+    const scheme = values.redis?.tls?.enabled ? "rediss" : "redis";
+    t.equal(config.redis?.url, `${scheme}://${full}-redis.${ns}.svc.cluster.local:${redisSvc?.spec.ports[0].port}/0`,
+      `redis.url is the built-in Redis Service${scheme === "rediss" ? " over TLS" : ""}`);
     const env = c?.env?.find((e) => e.name === "REDIS_PASSWORD")?.valueFrom?.secretKeyRef;
     const secret = env && find(objs, "Secret", env.name);
     t.ok(secret?.data?.[env.key] && c.args.join(" ").includes("--requirepass $(REDIS_PASSWORD)"), "the built-in Redis requires the password from the Secret");
@@ -224,15 +255,27 @@ function checkRendering(label, objs, values) {
     }
   } else {
     t.ok(!sts && !find(objs, "Service", `${full}-redis`), "no built-in Redis");
-    t.equal(config.redis?.url, mode === "external" ? values.redis.external.url : undefined, mode === "external" ? "redis.url is the external URL" : "no redis section");
+    if (values.redis?.external?.sentinel?.masterName) {
+      t.equal([config.redis?.url, config.redis?.sentinel?.master_name, config.redis?.sentinel?.addresses],
+        [undefined, values.redis.external.sentinel.masterName, values.redis.external.sentinel.addresses], "redis.sentinel names the master and the sentinels");
+    } else {
+      t.equal(config.redis?.url, mode === "external" ? values.redis.external.url : undefined, mode === "external" ? "redis.url is the external URL" : "no redis section");
+    }
   }
 
   const testPod = objs.find((o) => o.kind === "Pod" && o.metadata.annotations?.["helm.sh/hook"] === "test");
   t.section(`${label}: helm test pod`);
-  if (t.ok(testPod, "a helm test pod")) {
+  if (config.gateway?.tls?.client_ca_file) {
+    t.ok(!testPod, "mutual TLS at the gateway: no helm test pod (it has no client certificate)");
+  } else if (t.ok(testPod, "a helm test pod")) {
     const env = Object.fromEntries(testPod.spec.containers[0].env.map((e) => [e.name, e.value]));
     const gw = find(objs, "Service", `${full}-gateway`);
-    t.equal(env.GATEWAY_URL, `http://${full}-gateway.${ns}.svc.cluster.local:${gw.spec.ports[0].port}`, "it calls the gateway Service");
+    const scheme = config.gateway?.tls ? "https" : "http";
+    t.equal(env.GATEWAY_URL, `${scheme}://${full}-gateway.${ns}.svc.cluster.local:${gw.spec.ports[0].port}`, `it calls the gateway Service (${scheme})`);
+    if (scheme === "https") {
+      const m = mountedFile(objs, testPod.spec, testPod.spec.containers[0], env.CURL_CA_BUNDLE ?? "");
+      t.ok(!m.error && m.name === `${full}-gateway-https` && m.key === "ca.crt", "and checks its certificate with the CA from the gateway's Secret", m.error);
+    }
     t.ok(testPod.spec.containers[0].securityContext?.readOnlyRootFilesystem && testPod.spec.securityContext?.runAsNonRoot, "it runs locked down too");
   }
   return { config, text };
@@ -249,6 +292,8 @@ const sets = [
   ["DPoP on (required, nonces, inline JWKS)", ["dpop.yaml"]],
   ["policy file mode", ["policy-file.yaml"]],
   ["no Redis", ["no-redis.yaml"]],
+  ["TLS everywhere (cert-manager, mutual TLS, gateway HTTPS, Redis TLS, https upstream)", ["tls.yaml"]],
+  ["external Redis Sentinel over TLS, user-made Secrets", ["sentinel-tls.yaml"]],
 ];
 for (const [label, files] of sets) {
   const r = helm(["lint", "--strict", chartDir, ...files.flatMap((f) => ["--values", path.join(valuesDir, f)])]);
@@ -403,6 +448,57 @@ t.section("no Redis");
   t.ok(!("redis" in config), "no redis section: in-process caches");
 }
 
+t.section("TLS everywhere");
+{
+  const { objs, config } = rendered["TLS everywhere (cert-manager, mutual TLS, gateway HTTPS, Redis TLS, https upstream)"];
+  const certs = ofKind(objs, "Certificate");
+  for (const [component, meta] of Object.entries(components)) {
+    const dep = find(objs, "Deployment", `${full}-${component}`).spec.template.spec;
+    const volume = dep.volumes.find((v) => v.name === "internal-tls");
+    const cert = certs.find((c) => c.spec.secretName === volume?.secret?.secretName);
+    const host = config[meta.section].address.split(":")[0];
+    t.ok(cert && cert.spec.dnsNames.includes(host) && cert.spec.usages.includes("client auth") &&
+      cert.spec.usages.includes("server auth") && cert.spec.issuerRef.name === "cluster-ca",
+      `${component}: its mounted Secret is a Certificate naming ${host}, for server and client use, from the issuer`);
+    if (meta.grpc) {
+      const section = config[meta.section];
+      t.equal([section.tls.client_ca_file, section.client_tls.cert_file], ["/etc/mcpauth/tls/internal/ca.crt", "/etc/mcpauth/tls/internal/tls.crt"],
+        `${meta.section}: mutual TLS (callers need a certificate from the CA; each caller presents its own)`);
+    }
+  }
+  const https = certs.find((c) => c.spec.secretName === `${full}-gateway-https`);
+  t.ok(https?.spec.dnsNames.includes("mcp.example.com") && https.spec.dnsNames.includes(`${full}-gateway.${ns}.svc.cluster.local`),
+    "the gateway's HTTPS certificate names the public name and the Service");
+  t.equal(config.gateway.tls?.cert_file, "/etc/mcpauth/tls/gateway/tls.crt", "gateway.tls serves it");
+  t.equal(config.gateway.routes[0].upstream_tls, { reload_interval: 30, ca_file: "/etc/mcpauth/tls/upstream-ca/ca.crt" },
+    "the https route checks its upstream against tls.upstream.caSecret");
+  const redis = find(objs, "StatefulSet", `${full}-redis`).spec.template.spec;
+  const args = redis.containers[0].args.join(" ");
+  t.ok(args.includes("--port 0 --tls-port 6379") && args.includes("--tls-cert-file /tls/tls.crt") && args.includes("--tls-auth-clients no"),
+    "the built-in Redis serves TLS only", args);
+  t.equal(redis.volumes.find((v) => v.name === "tls")?.secret?.secretName, `${full}-redis-tls`, "from the cert-manager Secret");
+  t.ok(certs.some((c) => c.spec.secretName === `${full}-redis-tls` && c.spec.dnsNames.includes(`${full}-redis.${ns}.svc.cluster.local`)),
+    "whose Certificate names the Redis Service");
+  t.equal(config.redis.tls, { reload_interval: 30, ca_file: "/etc/mcpauth/tls/redis-ca/ca.crt" }, "the services check it against that Secret's CA");
+}
+
+t.section("external Redis Sentinel over TLS, user-made Secrets");
+{
+  const { objs, config } = rendered["external Redis Sentinel over TLS, user-made Secrets"];
+  t.ok(!ofKind(objs, "Certificate").length && !find(objs, "StatefulSet", `${full}-redis`), "no Certificates, no built-in Redis");
+  t.equal(config.redis.sentinel, { master_name: "mymaster", addresses: ["redis-sentinel-0.redis.svc:26379", "redis-sentinel-1.redis.svc:26379", "10.0.0.7:26379"],
+    db: 1, password_file: "/etc/mcpauth/secrets/redis-sentinel/password" }, "redis.sentinel with the sentinels' password file");
+  t.equal(config.redis.tls, { reload_interval: 10, ca_file: "/etc/mcpauth/tls/redis-ca/ca.crt", cert_file: "/etc/mcpauth/tls/redis-client/tls.crt",
+    key_file: "/etc/mcpauth/tls/redis-client/tls.key", server_name: "redis.redis.svc" }, "redis.tls: the CA, the client certificate, the name");
+  t.ok(!config.token_validation.tls.client_ca_file && !config.token_validation.client_tls.cert_file, "internal TLS without client certificates (mutual: false)");
+  const tv = find(objs, "Deployment", `${full}-token-validation`).spec.template.spec;
+  t.equal(tv.volumes.find((v) => v.name === "internal-tls")?.secret?.secretName, "tv-cert", "each component mounts the Secret named for it");
+  t.equal(config.gateway.tls.client_ca_file, "/etc/mcpauth/tls/gateway-client-ca/ca.crt", "mutual TLS at the gateway");
+  t.equal(config.gateway.routes[0].upstream_tls, { reload_interval: 10, cert_file: "/etc/mcpauth/tls/upstream-client/tls.crt",
+    key_file: "/etc/mcpauth/tls/upstream-client/tls.key" }, "route a: the chart's upstream client certificate");
+  t.equal(config.gateway.routes[1].upstream_tls, { server_name: "b.internal" }, "route b keeps its own upstream_tls");
+}
+
 t.section("NOTES.txt");
 {
   // helm install --dry-run=client renders NOTES without a cluster.
@@ -437,6 +533,15 @@ const bad = [
   ["a grace period shorter than the drain", { "gateway.terminationGracePeriodSeconds": 12 },
     /gateway.terminationGracePeriodSeconds \(12\) must be greater than preStopSleepSeconds \+ shutdownGrace \(15\)/],
   ["both PDB forms", { "gateway.podDisruptionBudget.minAvailable": 1 }, /gateway.podDisruptionBudget: set minAvailable or maxUnavailable, not both/],
+  ["cert-manager without an issuer", { "tls.certManager.enabled": true, "tls.internal.enabled": true },
+    /tls.certManager.issuerRef.name: name the cert-manager Issuer or ClusterIssuer/],
+  ["a Redis url and a sentinel", { "redis.external.url": "redis://r:6379/0", "redis.external.sentinel.masterName": "m",
+    "redis.external.sentinel.addresses": ["s:26379"] }, /redis.external: set url or sentinel.masterName, not both/],
+  ["a sentinel without addresses", { "redis.external.sentinel.masterName": "m" }, /redis.external.sentinel.addresses: list the sentinels/],
+  ["a sentinel address without a port", { "redis.external.sentinel.masterName": "m", "redis.external.sentinel.addresses": ["s"] },
+    /at '\/redis\/external\/sentinel\/addresses\/0': 's' does not match pattern/],
+  ["Redis TLS with a redis:// url", { "redis.external.url": "redis://r:6379/0", "redis.tls.enabled": true }, /use rediss:\/\/ for TLS/],
+  ["a TLS Secret name with capitals", { "tls.internal.secrets.gateway": "My-Cert" }, /at '\/tls\/internal\/secrets\/gateway': 'My-Cert' does not match pattern/],
   ["an external Redis with Redis disabled", { "redis.enabled": false, "redis.external.url": "redis://r:6379/0" }, /redis.external.url is set but redis.enabled is false/],
 ];
 for (const [label, setJson, expected] of bad) {

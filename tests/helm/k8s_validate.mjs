@@ -4,9 +4,9 @@
 //  - with unknown fields refused (kubectl's --validate=strict): those compiled schemas
 //    let unknown properties through, so the allowed field names are read from the
 //    package's TypeScript declarations (one interface per OpenAPI definition);
-//  - CRDs (monitoring.coreos.com ServiceMonitor and PrometheusRule) are not in
-//    kubernetes-models: their shape is checked here by hand, minimally (the fields
-//    the chart uses, their types, and no others).
+//  - CRDs (monitoring.coreos.com ServiceMonitor and PrometheusRule, cert-manager.io
+//    Certificate) are not in kubernetes-models: their shape is checked here by hand,
+//    minimally (the fields the chart uses, their types, and no others).
 import fs from "node:fs";
 import path from "node:path";
 import { nodeRequire } from "./lib.mjs";
@@ -132,6 +132,15 @@ const crdShapes = {
       selector: labelSelector,
       "namespaceSelector?": { "matchNames?": "array", "any?": "boolean" },
       endpoints: [{ port: "string", "path?": "string", "interval?": "duration", "scrapeTimeout?": "duration", "scheme?": "string" }],
+    },
+  },
+  "cert-manager.io/v1/Certificate": {
+    apiVersion: "string", kind: "string", metadata: objectMeta,
+    spec: {
+      secretName: "string", "commonName?": "string", dnsNames: ["string"], "ipAddresses?": "array",
+      "duration?": "duration", "renewBefore?": "duration", "usages?": ["string"],
+      "privateKey?": { "algorithm?": "string", "size?": "number", "encoding?": "string", "rotationPolicy?": "string" },
+      issuerRef: { name: "string", "kind?": "string", "group?": "string" },
     },
   },
   "monitoring.coreos.com/v1/PrometheusRule": {

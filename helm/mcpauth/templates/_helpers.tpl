@@ -83,11 +83,39 @@ app.kubernetes.io/part-of: mcpauth
 {{- define "mcpauth.jwksDir" -}}/etc/mcpauth/jwks{{- end -}}
 {{- define "mcpauth.redisSecretDir" -}}/etc/mcpauth/secrets/redis{{- end -}}
 {{- define "mcpauth.dpopSecretDir" -}}/etc/mcpauth/secrets/dpop-nonce{{- end -}}
+{{- define "mcpauth.sentinelSecretDir" -}}/etc/mcpauth/secrets/redis-sentinel{{- end -}}
+{{/* Certificates: <tlsDir>/internal, gateway, gateway-client-ca, upstream-ca, upstream-client, redis-ca, redis-client. */}}
+{{- define "mcpauth.tlsDir" -}}/etc/mcpauth/tls{{- end -}}
+
+{{/* TLS Secrets. A component's internal certificate: (dict "root" $ "key" "tokenValidation" "component" "token-validation"). */}}
+{{- define "mcpauth.internalTlsSecret" -}}
+{{- default (printf "%s-%s-tls" (include "mcpauth.fullname" .root) .component) (index .root.Values.tls.internal.secrets .key) -}}
+{{- end -}}
+{{- define "mcpauth.gatewayTlsSecret" -}}
+{{- default (printf "%s-gateway-https" (include "mcpauth.fullname" .)) .Values.tls.gateway.secret -}}
+{{- end -}}
+{{/* The built-in Redis's server certificate. */}}
+{{- define "mcpauth.redisTlsSecret" -}}
+{{- default (printf "%s-redis-tls" (include "mcpauth.fullname" .)) .Values.redis.tls.secret -}}
+{{- end -}}
+{{/* The Secret and key holding the CA the suite checks Redis's certificate against; empty: the system's roots. */}}
+{{- define "mcpauth.redisCaSecret" -}}
+{{- if .Values.redis.tls.enabled -}}
+{{- if eq (include "mcpauth.redisMode" .) "builtin" -}}
+{{- include "mcpauth.redisTlsSecret" . -}}
+{{- else -}}
+{{- .Values.redis.tls.caSecret -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- define "mcpauth.redisCaKey" -}}
+{{- ternary "ca.crt" .Values.redis.tls.caKey (eq (include "mcpauth.redisMode" .) "builtin") -}}
+{{- end -}}
 
 {{/* Redis: "builtin", "external" or "none". */}}
 {{- define "mcpauth.redisMode" -}}
 {{- if not .Values.redis.enabled -}}none
-{{- else if .Values.redis.external.url -}}external
+{{- else if or .Values.redis.external.url .Values.redis.external.sentinel.masterName -}}external
 {{- else -}}builtin
 {{- end -}}
 {{- end -}}
@@ -114,7 +142,7 @@ app.kubernetes.io/part-of: mcpauth
 {{- if eq (include "mcpauth.redisMode" .) "external" -}}
 {{- .Values.redis.external.url -}}
 {{- else -}}
-{{- printf "redis://%s:%v/0" (include "mcpauth.serviceHost" (dict "root" . "component" "redis")) .Values.redis.port -}}
+{{- printf "%s://%s:%v/0" (ternary "rediss" "redis" .Values.redis.tls.enabled) (include "mcpauth.serviceHost" (dict "root" . "component" "redis")) .Values.redis.port -}}
 {{- end -}}
 {{- end -}}
 
@@ -191,19 +219,80 @@ app.kubernetes.io/part-of: mcpauth
 {{- $_ := set $cfg "jwt_validators" $validators -}}
 {{- end -}}
 {{- if ne (include "mcpauth.redisMode" .) "none" -}}
-{{- $redis := dict "url" (include "mcpauth.redisUrl" .) "connect_timeout" $v.redis.connect_timeout "command_timeout" $v.redis.command_timeout "pool_size" $v.redis.pool_size -}}
+{{- $redis := dict "connect_timeout" $v.redis.connect_timeout "command_timeout" $v.redis.command_timeout "pool_size" $v.redis.pool_size -}}
+{{- $sentinel := $v.redis.external.sentinel -}}
+{{- if $sentinel.masterName -}}
+{{- $s := dict "master_name" $sentinel.masterName "addresses" $sentinel.addresses "db" $sentinel.db -}}
+{{- if $sentinel.existingSecret -}}
+{{- $_ := set $s "password_file" (printf "%s/password" (include "mcpauth.sentinelSecretDir" .)) -}}
+{{- end -}}
+{{- $_ := set $redis "sentinel" $s -}}
+{{- else -}}
+{{- $_ := set $redis "url" (include "mcpauth.redisUrl" .) -}}
+{{- end -}}
 {{- if include "mcpauth.redisSecretName" . -}}
 {{- $_ := set $redis "password_file" (printf "%s/password" (include "mcpauth.redisSecretDir" .)) -}}
 {{- end -}}
+{{- if $v.redis.tls.enabled -}}
+{{- $t := dict "reload_interval" $v.tls.reloadInterval -}}
+{{- if include "mcpauth.redisCaSecret" . -}}
+{{- $_ := set $t "ca_file" (printf "%s/redis-ca/ca.crt" (include "mcpauth.tlsDir" .)) -}}
+{{- end -}}
+{{- if $v.redis.tls.clientCertSecret -}}
+{{- $_ := set $t "cert_file" (printf "%s/redis-client/tls.crt" (include "mcpauth.tlsDir" .)) -}}
+{{- $_ := set $t "key_file" (printf "%s/redis-client/tls.key" (include "mcpauth.tlsDir" .)) -}}
+{{- end -}}
+{{- with $v.redis.tls.serverName -}}
+{{- $_ := set $t "server_name" . -}}
+{{- end -}}
+{{- $_ := set $redis "tls" $t -}}
+{{- end -}}
 {{- $_ := set $cfg "redis" $redis -}}
 {{- end -}}
+{{- $tlsDir := include "mcpauth.tlsDir" . -}}
+{{- $reload := $v.tls.reloadInterval -}}
 {{- range $key, $c := include "mcpauth.components" . | fromYaml -}}
 {{- $cv := index $v $key -}}
 {{- $host := include "mcpauth.serviceHost" (dict "root" $root "component" $c.name) -}}
 {{- /* Every interface of the pod, IPv4 (the metrics endpoint takes no IPv6 address). */ -}}
 {{- $section := dict "listen" (printf "0.0.0.0:%v" $cv.port) "metrics_listen" (printf "0.0.0.0:%v" $cv.metricsPort) "address" (printf "%s:%v" $host $cv.service.port) "shutdown_grace" $cv.shutdownGrace -}}
+{{- if and $v.tls.internal.enabled $c.grpc -}}
+{{- $server := dict "cert_file" (printf "%s/internal/tls.crt" $tlsDir) "key_file" (printf "%s/internal/tls.key" $tlsDir) "reload_interval" $reload -}}
+{{- $client := dict "ca_file" (printf "%s/internal/ca.crt" $tlsDir) "reload_interval" $reload -}}
+{{- if $v.tls.internal.mutual -}}
+{{- $_ := set $server "client_ca_file" (printf "%s/internal/ca.crt" $tlsDir) -}}
+{{- $_ := set $client "cert_file" (printf "%s/internal/tls.crt" $tlsDir) -}}
+{{- $_ := set $client "key_file" (printf "%s/internal/tls.key" $tlsDir) -}}
+{{- end -}}
+{{- $_ := set $section "tls" $server -}}
+{{- $_ := set $section "client_tls" $client -}}
+{{- $_ := set $section "health_listen" (printf "0.0.0.0:%v" $v.tls.internal.healthPort) -}}
+{{- end -}}
 {{- if eq $key "gateway" -}}
-{{- $_ := set $section "routes" $cv.routes -}}
+{{- if $v.tls.gateway.enabled -}}
+{{- $server := dict "cert_file" (printf "%s/gateway/tls.crt" $tlsDir) "key_file" (printf "%s/gateway/tls.key" $tlsDir) "reload_interval" $reload -}}
+{{- if $v.tls.gateway.clientCaSecret -}}
+{{- $_ := set $server "client_ca_file" (printf "%s/gateway-client-ca/ca.crt" $tlsDir) -}}
+{{- end -}}
+{{- $_ := set $section "tls" $server -}}
+{{- end -}}
+{{- $routes := list -}}
+{{- range $route := $cv.routes -}}
+{{- $r := deepCopy $route -}}
+{{- if and (hasPrefix "https://" (lower $route.upstream)) (not $route.upstream_tls) (or $v.tls.upstream.caSecret $v.tls.upstream.clientCertSecret) -}}
+{{- $u := dict "reload_interval" $reload -}}
+{{- if $v.tls.upstream.caSecret -}}
+{{- $_ := set $u "ca_file" (printf "%s/upstream-ca/ca.crt" $tlsDir) -}}
+{{- end -}}
+{{- if $v.tls.upstream.clientCertSecret -}}
+{{- $_ := set $u "cert_file" (printf "%s/upstream-client/tls.crt" $tlsDir) -}}
+{{- $_ := set $u "key_file" (printf "%s/upstream-client/tls.key" $tlsDir) -}}
+{{- end -}}
+{{- $_ := set $r "upstream_tls" $u -}}
+{{- end -}}
+{{- $routes = append $routes $r -}}
+{{- end -}}
+{{- $_ := set $section "routes" $routes -}}
 {{- end -}}
 {{- $_ := set $cfg $c.section (merge $section (deepCopy $cv.config)) -}}
 {{- end -}}
@@ -260,6 +349,21 @@ app.kubernetes.io/part-of: mcpauth
 {{- end -}}
 {{- if and (gt (len $v.gateway.routes) 1) (not (first $v.gateway.routes).resource) -}}
 {{- fail "gateway.routes: with several routes each needs its own resource (canonical URI)" -}}
+{{- end -}}
+{{- if and $v.redis.external.url $v.redis.external.sentinel.masterName -}}
+{{- fail "redis.external: set url or sentinel.masterName, not both (the sentinels name the master)" -}}
+{{- end -}}
+{{- if and $v.redis.external.sentinel.masterName (not $v.redis.external.sentinel.addresses) -}}
+{{- fail "redis.external.sentinel.addresses: list the sentinels (host:port) that watch the master" -}}
+{{- end -}}
+{{- if and $v.redis.tls.enabled (hasPrefix "redis://" $v.redis.external.url) -}}
+{{- fail "redis.tls.enabled with a redis:// url: use rediss:// for TLS" -}}
+{{- end -}}
+{{- if and $v.tls.certManager.enabled (not $v.tls.certManager.issuerRef.name) -}}
+{{- fail "tls.certManager.issuerRef.name: name the cert-manager Issuer or ClusterIssuer that signs the certificates" -}}
+{{- end -}}
+{{- if and (eq (include "mcpauth.redisMode" .) "external") $v.redis.tls.secret -}}
+{{- fail "redis.tls.secret is the built-in Redis's certificate; for an external Redis set redis.tls.caSecret (and clientCertSecret)" -}}
 {{- end -}}
 {{- if and $v.redis.external.url (not $v.redis.enabled) -}}
 {{- fail "redis.external.url is set but redis.enabled is false: enable redis to use it, or clear the URL" -}}
