@@ -196,7 +196,7 @@ function checkRendering(label, objs, values) {
       values.tls?.upstream?.clientCertSecret, values.tls?.gateway?.secret, values.redis?.tls?.secret,
       ...Object.values(values.tls?.internal?.secrets ?? {}),
       ...ofKind(objs, "Certificate").map((cert) => cert.spec.secretName)].filter(Boolean);
-    for (const file of needs) {
+    for (const file of new Set(needs)) {
       const m = mountedFile(objs, pod, c, file);
       const existing = external.includes(m.name);
       t.ok(!m.error && !m.subPath && (existing || (m.object && (m.object.data?.[m.key] !== undefined))),
