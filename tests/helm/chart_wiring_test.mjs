@@ -37,6 +37,15 @@
 // changed by replacing that ConfigMap's files the way kubelet does (..data swap); Redis
 // reached with the Secret's password; the helm test pod's script passing; and every
 // process draining on SIGTERM. Every process is stopped by its PID; waits are bounded.
+//
+// With MCPAUTH_WIRING_TLS=1 (ctest: helm_chart_wiring_tls_test) the same run with TLS on
+// every internal hop: tls.internal (mutual TLS between the services; kubelet's probes
+// on the plaintext grpc-health ports) and redis.tls (the built-in Redis TLS-only). The
+// certificates are made here with the openssl command (a CA; one certificate per
+// component naming its Service and 127.0.0.1, the address the Services map to) and
+// stand in, as Secrets, for what cert-manager or the user would create. It then also
+// checks that the gRPC ports refuse plaintext and callers without a certificate, and
+// that `mcpauth validate` reaches token-validation with --ca-file/--cert-file/--key-file.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -59,7 +68,8 @@ for (const tool of ["redis-server", "curl", "sh"]) {
   if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) die(`${tool} is not on PATH (tools/setup installs it)`);
 }
 
-const t = new Checks("helm_chart_wiring_test");
+const withTls = process.env.MCPAUTH_WIRING_TLS === "1";
+const t = new Checks(withTls ? "helm_chart_wiring_tls_test" : "helm_chart_wiring_test");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mcpauth-chart-wiring-"));
 const namespace = "wiring";
 const resource = "https://mcp.wiring.test/mcp";
@@ -373,7 +383,7 @@ function preparePod(objects, pod, dns) {
   if (!command.length) errors.push(`${pod.name}: no command (the image has no entrypoint for a service)`);
   // redis-server's listening flags.
   args = args.map((a, i) => {
-    if (args[i - 1] === "--port" && pod.ports.has(Number(a))) return String(pod.ports.get(Number(a)));
+    if ((args[i - 1] === "--port" || args[i - 1] === "--tls-port") && pod.ports.has(Number(a))) return String(pod.ports.get(Number(a)));
     if (args[i - 1] === "--bind" && (a === "0.0.0.0" || a === "::")) return "127.0.0.1";
     return rewrite(a);
   });
@@ -408,6 +418,32 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
+// --- certificates (TLS variant) ------------------------------------------------------------
+
+// A CA and, per name, a certificate for server and client use naming `dnsNames` and
+// 127.0.0.1, made by the openssl command; the kubernetes.io/tls Secrets holding them.
+function makeCertificates(dir, certs) {
+  const openssl = (...args) => {
+    const r = runToCompletion("openssl", args, { cwd: dir });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=wiring-ca", "-days", "1");
+  const secrets = [];
+  for (const { secret, dnsNames } of certs) {
+    fs.writeFileSync(path.join(dir, `${secret}.ext`),
+      `subjectAltName=${[...dnsNames.map((d) => `DNS:${d}`), "IP:127.0.0.1"].join(",")}\nextendedKeyUsage=serverAuth,clientAuth\n`);
+    openssl("req", ...ec, "-keyout", `${secret}.key`, "-out", `${secret}.csr`, "-subj", `/CN=${dnsNames[0]}`);
+    openssl("x509", "-req", "-in", `${secret}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+      "-out", `${secret}.crt`, "-days", "1", "-extfile", `${secret}.ext`);
+    const b64 = (f) => fs.readFileSync(path.join(dir, f)).toString("base64");
+    secrets.push({ apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name: secret, namespace },
+      data: { "tls.crt": b64(`${secret}.crt`), "tls.key": b64(`${secret}.key`), "ca.crt": b64("ca.crt") } });
+  }
+  return secrets;
+}
+
 async function main() {
   // A key for a test issuer; its JWKS goes into the chart's values (inline JWKS).
   const key = path.join(tmp, "issuer-key.json");
@@ -428,9 +464,21 @@ async function main() {
       "tokenValidation.service.port": 60051,
       "scopePolicy.service.port": 60052,
       "metadata.service.port": 60053,
+      ...(withTls ? { "tls.internal.enabled": true, "redis.tls.enabled": true } : {}),
     },
   });
   t.ok(objects.length > 0, `helm template: ${objects.length} objects`);
+  const certDir = path.join(tmp, "certificates");
+  if (withTls) {
+    // The Secrets the pods mount, as cert-manager (or the user) would have made them.
+    const full = objects.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-gateway")).metadata.name.replace(/-gateway$/, "");
+    const serviceNames = (n) => [n, `${n}.${namespace}`, `${n}.${namespace}.svc`, `${n}.${namespace}.svc.cluster.local`];
+    const certs = ["token-validation", "scope-policy", "metadata", "gateway"].map((c) => ({ secret: `${full}-${c}-tls`, dnsNames: serviceNames(`${full}-${c}`) }));
+    certs.push({ secret: `${full}-redis-tls`, dnsNames: serviceNames(`${full}-redis`) });
+    const secrets = makeCertificates(certDir, certs);
+    objects.push(...secrets);
+    t.ok(secrets.length === 5, "certificates for the four components and Redis, made with openssl (stand-ins for cert-manager's Secrets)");
+  }
 
   t.section("pods from the manifests");
   const { pods, dns } = await buildPods(objects);
@@ -515,9 +563,25 @@ async function main() {
   const config = YAML.parse(objects.find((o) => o.kind === "ConfigMap" && o.data?.["mcpauth.yaml"]).data["mcpauth.yaml"]);
   const tvAddress = dns.get(config.token_validation.address);
   t.ok(tvAddress !== undefined, `token_validation.address ${config.token_validation.address} is a Service of the chart`);
-  const validate = runToCompletion(path.join(binDir, "mcpauth"), ["validate", "--server", `127.0.0.1:${tvAddress}`, "--token", full, "--resource", resource]);
-  t.ok(validate.status === 0 && JSON.parse(validate.stdout || "{}").valid === true, "token-validation accepts the minted token (JWKS from the chart's ConfigMap)",
+  const gatewayCert = objects.find((o) => o.kind === "Secret" && o.metadata.name.endsWith("-gateway-tls"))?.metadata.name;
+  const tlsFlags = withTls ? ["--ca-file", path.join(certDir, "ca.crt"), "--cert-file", path.join(certDir, `${gatewayCert}.crt`),
+    "--key-file", path.join(certDir, `${gatewayCert}.key`)] : [];
+  const validateWith = (flags) => runToCompletion(path.join(binDir, "mcpauth"),
+    ["validate", "--server", `127.0.0.1:${tvAddress}`, "--token", full, "--resource", resource, "--timeout", "3", ...flags]);
+  const validate = validateWith(tlsFlags);
+  t.ok(validate.status === 0 && JSON.parse(validate.stdout || "{}").valid === true,
+    `token-validation accepts the minted token (JWKS from the chart's ConfigMap)${withTls ? ", over mutual TLS with a certificate from the CA" : ""}`,
     validate.stdout + validate.stderr);
+  if (withTls) {
+    const noCert = validateWith(["--ca-file", path.join(certDir, "ca.crt")]);
+    t.ok(noCert.status === 2 && noCert.stdout.includes("could_not_decide"), "a caller without a client certificate is refused (mutual TLS)", noCert.stdout + noCert.stderr);
+    const plaintext = validateWith([]);
+    t.ok(plaintext.status === 2, "a plaintext caller is refused", plaintext.stdout + plaintext.stderr);
+    for (const c of ["token-validation", "scope-policy", "metadata"]) {
+      const pod = byComponent(c);
+      t.equal(await grpcHealth(pod.ports.get(pod.named.get("grpc"))), null, `${c}: the gRPC port speaks no plaintext (kubelet probes grpc-health instead)`);
+    }
+  }
   const mcp = (token, ...args) => runToCompletion(path.join(binDir, "mcpauth"), ["mcp", "--url", `http://127.0.0.1:${gatewayPort}/mcp`, "--token", token, ...args]);
   const listed = mcp(full, "list-tools");
   t.ok(listed.status === 0 && listed.stdout.includes("get-sum"), "the gateway accepts it and proxies to the upstream (tools/list)", listed.stdout + listed.stderr);
@@ -533,7 +597,8 @@ async function main() {
     const r = await httpRequest(pod.ports.get(Number(ann["prometheus.io/port"])), "GET", ann["prometheus.io/path"]);
     t.ok(r.status === 200 && /^mcpauth_/m.test(r.body), `${pod.name}: ${ann["prometheus.io/path"]} on port ${ann["prometheus.io/port"]} serves mcpauth_ metrics`);
     if (pod.labels["app.kubernetes.io/component"] !== "scope-policy") {
-      t.ok(/^mcpauth_redis_up 1/m.test(r.body), `${pod.name}: connected to Redis with the Secret's password (mcpauth_redis_up 1)`);
+      t.ok(/^mcpauth_redis_up 1/m.test(r.body),
+        `${pod.name}: connected to Redis with the Secret's password${withTls ? " over TLS" : ""} (mcpauth_redis_up 1)`);
     }
   }
 

@@ -33,6 +33,9 @@ constexpr const char* kUsage =
     "  mcpauth dpop proof --key FILE --htm METHOD --htu URI [--token TOKEN] [--nonce N] [--iat UNIX] [--jti ID]\n"
     "  mcpauth validate --server HOST:PORT --token TOKEN [--resource URI] [--timeout SECONDS]\n"
     "                   [--scheme Bearer|DPoP] [--dpop PROOF --htm METHOD --htu URI]\n"
+    "                   [--ca-file FILE] [--cert-file FILE --key-file FILE] [--server-name NAME]\n"
+    "                   (TLS when any of these is given: the roots, else the system's; a client\n"
+    "                   certificate for mutual TLS; the name the server's certificate must carry)\n"
     "  mcpauth mcp --url URL [--token TOKEN] [--dpop-key FILE] list-tools | call TOOL [JSON_ARGS]\n";
 
 std::string ReadFile(const std::string& path) {
@@ -149,8 +152,27 @@ int DpopProofCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Plaintext, or TLS (mutual with a client certificate) when a TLS flag is given.
+std::shared_ptr<grpc::Channel> ValidationChannel(const Flags& flags) {
+  const std::string server = flags.Required("server");
+  const auto ca = flags.Get("ca-file"), cert = flags.Get("cert-file"), key = flags.Get("key-file");
+  const auto name = flags.Get("server-name");
+  if (!ca && !cert && !key && !name) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  if (cert.has_value() != key.has_value()) throw UsageError("--cert-file and --key-file come together");
+  grpc::SslCredentialsOptions tls;
+  if (ca) tls.pem_root_certs = ReadFile(*ca);
+  if (cert) {
+    tls.pem_cert_chain = ReadFile(*cert);
+    tls.pem_private_key = ReadFile(*key);
+  }
+  grpc::ChannelArguments channel_args;
+  if (name) channel_args.SetSslTargetNameOverride(*name);
+  return grpc::CreateCustomChannel(server, grpc::SslCredentials(tls), channel_args);
+}
+
 int Validate(const std::vector<std::string>& args) {
-  Flags flags(args, {"server", "token", "resource", "timeout", "scheme", "dpop", "htm", "htu"});
+  Flags flags(args, {"server", "token", "resource", "timeout", "scheme", "dpop", "htm", "htu", "ca-file", "cert-file",
+                     "key-file", "server-name"});
   v1::ValidateRequest request;
   request.set_token(flags.Required("token"));
   request.set_resource(flags.Get("resource").value_or(""));
@@ -169,7 +191,7 @@ int Validate(const std::vector<std::string>& args) {
   }
   double timeout = 5;
   if (auto t = flags.Get("timeout"); t && !ParseDouble(*t, timeout)) throw UsageError("--timeout: not a number");
-  auto channel = grpc::CreateChannel(flags.Required("server"), grpc::InsecureChannelCredentials());
+  auto channel = ValidationChannel(flags);
   auto stub = v1::TokenValidation::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
