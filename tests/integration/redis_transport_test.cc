@@ -5,8 +5,15 @@
 // client keeps working). The client is the one every service uses (RedisClient).
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "prometheus/text_serializer.h"
@@ -158,6 +165,110 @@ TEST_F(RedisTlsTest, FilesReadAgainForNewConnections) {
   clock.Advance(absl::Seconds(11));
   ASSERT_EQ(redis.Command({"CLIENT", "KILL", "TYPE", "normal"}).status(), absl::OkStatus());
   EXPECT_EQ(client.Ping(), absl::OkStatus()) << "a broken replacement keeps the CA in use";
+}
+
+// A TCP peer that answers every connection with `reply` (after reading what the
+// client sent) and then keeps the connection open until stopped: what a broken or
+// hostile server, or something that is not Redis, does.
+class ScriptedPeer {
+ public:
+  explicit ScriptedPeer(std::string reply) : reply_(std::move(reply)) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), length);
+    listen(listener_, 8);
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        const int fd = accept(listener_, nullptr, nullptr);
+        if (fd < 0) return;
+        char buffer[4096];
+        if (recv(fd, buffer, sizeof buffer, 0) > 0) {
+          for (size_t sent = 0; sent < reply_.size();) {
+            const ssize_t n = send(fd, reply_.data() + sent, reply_.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) break;
+            sent += static_cast<size_t>(n);
+          }
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        open_.push_back(fd);
+      }
+    });
+  }
+  ~ScriptedPeer() {
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    thread_.join();
+    for (int fd : open_) close(fd);
+  }
+  int port() const { return port_; }
+
+ private:
+  std::string reply_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<int> open_;
+};
+
+TEST(RedisHostileBytes, GarbageSilenceAndHugeRepliesAreErrorsNotHangs) {
+  struct Case {
+    const char* name;
+    std::string reply;
+    absl::StatusCode code;
+    const char* why;
+  };
+  const std::string huge = StrCat("$", 100 << 20, "\r\n", std::string(70 << 20, 'x'));
+  for (const Case& c : {Case{"not RESP", "HTTP/1.1 400 Bad Request\r\n\r\n", absl::StatusCode::kUnavailable, "protocol error"},
+                        Case{"silence", "", absl::StatusCode::kUnavailable, "timed out"},
+                        Case{"a truncated reply, then silence", "$10\r\nabc", absl::StatusCode::kUnavailable, "timed out"},
+                        Case{"a reply larger than any the suite writes", huge, absl::StatusCode::kUnavailable, "reply too large"}}) {
+    ScriptedPeer peer(c.reply);
+    RedisOptions options = Options(peer.port());
+    options.command_timeout = absl::Milliseconds(c.reply.size() > 1000 ? 3000 : 300);
+    RedisClient client(options, nullptr);
+    const absl::Time start = absl::Now();
+    auto got = client.Get("mcpauth:k");
+    EXPECT_EQ(got.status().code(), c.code) << c.name << ": " << got.status();
+    EXPECT_NE(Message(got.status()).find(c.why), std::string::npos) << c.name << ": " << got.status();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << c.name << ": bounded by command_timeout";
+    EXPECT_FALSE(client.up()) << c.name;
+  }
+}
+
+// A sentinel that names nonsense, or a server that is not the master, is never used.
+TEST(RedisHostileBytes, ASentinelsAnswerIsChecked) {
+  RedisServerProcess replica_like;
+  ASSERT_EQ(replica_like.Start(), absl::OkStatus());
+  ASSERT_EQ(replica_like.Command({"REPLICAOF", "127.0.0.1", "1"}).status(), absl::OkStatus());  // a replica now
+  struct Case {
+    const char* name;
+    std::string reply;
+    const char* why;
+  };
+  const std::string names_replica =
+      StrCat("*2\r\n$9\r\n127.0.0.1\r\n$", std::to_string(replica_like.port()).size(), "\r\n", replica_like.port(), "\r\n");
+  for (const Case& c : {Case{"no master by that name", "*-1\r\n", "knows no master named"},
+                        Case{"a port out of range", "*2\r\n$9\r\n127.0.0.1\r\n$5\r\n70000\r\n", "knows no master named"},
+                        Case{"an empty host", "*2\r\n$0\r\n\r\n$4\r\n6379\r\n", "knows no master named"},
+                        Case{"an error", "-ERR unknown command\r\n", "ERR unknown command"},
+                        Case{"a replica named as master", names_replica, "is not the master (its role: slave)"}}) {
+    ScriptedPeer sentinel(c.reply);
+    RedisOptions options = Options(0);
+    options.master_name = "mymaster";
+    options.sentinels = {{"127.0.0.1", sentinel.port()}};
+    options.command_timeout = absl::Milliseconds(300);
+    RedisClient client(options, nullptr);
+    absl::Status s = client.SetWithExpiry("mcpauth:k", "v", absl::Minutes(1));
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << c.name << ": " << s;
+    EXPECT_NE(Message(s).find(c.why), std::string::npos) << c.name << ": " << s;
+  }
+  EXPECT_EQ(replica_like.Command({"DBSIZE"}).value_or("?"), "0") << "nothing was written to the replica";
 }
 
 // Master, replica and one sentinel, all real redis-server processes.
