@@ -22,6 +22,7 @@
 #include "services/common/strings.h"
 #include "tests/support/metrics_scrape.h"
 #include "tests/support/redis_server_process.h"
+#include "tests/support/service_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_ca.h"
 #include "tests/support/wait_for.h"
@@ -165,6 +166,38 @@ TEST_F(RedisTlsTest, FilesReadAgainForNewConnections) {
   clock.Advance(absl::Seconds(11));
   ASSERT_EQ(redis.Command({"CLIENT", "KILL", "TYPE", "normal"}).status(), absl::OkStatus());
   EXPECT_EQ(client.Ping(), absl::OkStatus()) << "a broken replacement keeps the CA in use";
+}
+
+// The services check the Redis TLS files when they start, as every certificate
+// setting: exit status 2 and the key's path.
+TEST_F(RedisTlsTest, UnusableFilesStopTheServiceWithTheKeysPath) {
+  const std::string jwks = dir_.File("jwks.json");
+  ASSERT_TRUE(test::WriteFile(jwks, R"({"keys":[]})"));
+  const std::string not_pem = dir_.File("not.pem");
+  ASSERT_TRUE(test::WriteFile(not_pem, "hello\n"));
+  const test::IssuedCertificate other = other_ca_.Issue("other");
+  struct Case {
+    std::string redis;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {StrCat("{url: 'rediss://127.0.0.1:1', tls: {ca_file: ", dir_.File("missing.pem"), "}}"),
+       StrCat("redis.tls.ca_file: cannot read \"", dir_.File("missing.pem"), "\"")},
+      {StrCat("{url: 'rediss://127.0.0.1:1', tls: {ca_file: ", not_pem, "}}"), "redis.tls.ca_file: \"" + not_pem + "\" holds no PEM certificate"},
+      {StrCat("{url: 'rediss://127.0.0.1:1', tls: {cert_file: ", server_.cert_file, ", key_file: ", other.key_file, "}}"),
+       "redis.tls.key_file: \"" + other.key_file + "\" is not the private key of the certificate"},
+      {StrCat("{sentinel: {master_name: m, addresses: ['127.0.0.1:1']}, tls: {cert_file: ", server_.cert_file, "}}"),
+       "redis.tls.key_file"},
+  };
+  for (const Case& c : cases) {
+    test::ServiceProcess p(dir_, "bad", "mcpauth-token-validation",
+                           StrCat("resource: https://mcp.example.com/mcp\njwt_validators: [{issuer: 'https://i.example', jwks_file: ",
+                                  jwks, "}]\nredis: ", c.redis, "\n"),
+                           "token_validation");
+    EXPECT_FALSE(p.Start().ok());
+    EXPECT_EQ(p.Stop(), 2) << c.redis;
+    EXPECT_NE(p.process()->StderrText().find(c.message), std::string::npos) << c.redis << "\n" << p.process()->StderrText();
+  }
 }
 
 // A TCP peer that answers every connection with `reply` (after reading what the
