@@ -12,7 +12,7 @@
 
 #include "absl/time/clock.h"
 #include "services/common/strings.h"
-#include "services/token_validation/dpop_sign.h"
+#include "tests/fault/mixed_auth_load.h"
 #include "tests/fault/suite_harness.h"
 #include "tests/support/metrics_scrape.h"
 #include "tests/support/ports.h"
@@ -22,16 +22,7 @@
 namespace mcpauth {
 namespace {
 
-enum Phase { kBefore, kFailover, kTransition, kAfter };
-const char* PhaseName(int p) {
-  return p == kBefore ? "before" : p == kFailover ? "failover" : p == kTransition ? "transition" : "after";
-}
-
-struct Sent {
-  int phase = 0;
-  int kind = 0;
-};
-thread_local Sent sent;
+enum Phase { kBefore, kFailover, kAfter };
 
 std::string Initialize() {
   return R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
@@ -48,21 +39,11 @@ TEST(RedisFailoverTest, TheSuiteFollowsTheNewMasterUnderLoad) {
                                                 .validation_cache_ttl = 0});
   ASSERT_EQ(suite.Start(), absl::OkStatus());
   const int gw = suite.gateway_port();
-
-  tv::testing::TestKey client = tv::testing::MakeKey("ES256", "");
   const std::string alice = suite.Mint("alice", "mcp");
   const std::string bob = suite.Mint("bob", "mcp");
-  const std::string forged = alice.substr(0, alice.rfind('.') + 1) + std::string(86, 'A');
-  const std::string bound = suite.MintBound("alice", "mcp", client.private_key->Thumbprint());
-  auto proof = [&] {
-    return *tv::MakeDpopProof(
-        *client.private_key,
-        {.htm = "POST", .htu = suite.resource(), .iat = absl::ToUnixSeconds(absl::Now()), .access_token = bound});
-  };
-  auto dpop_headers = [&](const std::string& p) { return StrCat("Authorization: DPoP ", bound, "\r\nDPoP: ", p, "\r\n"); };
 
-  // Before: a session opened by alice and a proof used once, both in Redis and
-  // copied to the replica.
+  // Before: a session opened by alice and a proof used once (by the load's set-up),
+  // both in Redis and copied to the replica.
   const std::string opened = test::RawHttpExchange(
       gw, StrCat("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                  "Accept: application/json, text/event-stream\r\nConnection: close\r\nAuthorization: Bearer ",
@@ -70,81 +51,38 @@ TEST(RedisFailoverTest, TheSuiteFollowsTheNewMasterUnderLoad) {
   ASSERT_TRUE(opened.starts_with("HTTP/1.1 200")) << opened;
   const std::string session = test::RawHeader(opened, "Mcp-Session-Id");
   ASSERT_FALSE(session.empty()) << opened;
-  const std::string used_proof = proof();
-  ASSERT_EQ(test::PostJson(gw, "/mcp", test::ToolsCall("echo"), dpop_headers(used_proof)).status, 200);
+  test::MixedAuthLoad load(suite, {"before", "failover", "after"});
+  ASSERT_EQ(load.first_use_status(), 200);
   ASSERT_EQ(suite.redis()->Command({"WAIT", "1", "3000"}).value_or("failed"), "1");
-
-  std::atomic<int> phase{kBefore};
-  static const char* kKinds[] = {"bearer", "forged", "dpop", "dpop-replayed", "no-token"};
-  test::LoadDriver load(
-      gw, 3,
-      [&](int, int64_t n) -> std::pair<std::string, std::string> {
-        sent = {phase.load(), static_cast<int>(n % 5)};
-        switch (sent.kind) {
-          case 0:
-            return {test::ToolsCall("echo"), StrCat("Authorization: Bearer ", alice, "\r\n")};
-          case 1:
-            return {test::ToolsCall("echo"), StrCat("Authorization: Bearer ", forged, "\r\n")};
-          case 2:
-            return {test::ToolsCall("echo"), dpop_headers(proof())};
-          case 3:
-            return {test::ToolsCall("echo"), dpop_headers(used_proof)};
-          default:
-            return {test::ToolsCall("echo"), ""};
-        }
-      },
-      [&](const test::Exchange& e) {
-        std::string outcome = StrCat("status-", e.status);
-        if (e.status == 200) {
-          outcome = e.body.find(R"("subject":"alice")") != std::string::npos ? "upstream-alice" : "upstream-other";
-        }
-        return StrCat(PhaseName(phase.load() == sent.phase ? sent.phase : kTransition), "/", kKinds[sent.kind], "/",
-                      outcome);
-      });
-  ASSERT_TRUE(load.WaitForMore(100, absl::Seconds(60)));
+  ASSERT_TRUE(load.driver().WaitForMore(100, absl::Seconds(60)));
   const std::string tv_metrics = suite.metrics_url("token-validation");
 
-  phase = kTransition;
+  load.SetPhase(test::MixedAuthLoad::kTransition);
   suite.redis()->Kill();
-  phase = kFailover;
+  load.SetPhase(kFailover);
   // Until the replica is promoted and found, DPoP cannot be decided; then it can.
   ASSERT_TRUE(test::WaitFor(
-      [&] { return test::PostJson(gw, "/mcp", test::ToolsCall("echo"), dpop_headers(proof())).status == 200; },
+      [&] { return test::PostJson(gw, "/mcp", test::ToolsCall("echo"), load.FreshDpopHeaders()).status == 200; },
       absl::Seconds(60), absl::Milliseconds(100)))
       << suite.redis_sentinel()->LogText();
-  phase = kTransition;
-  ASSERT_TRUE(load.WaitForMore(10, absl::Seconds(30)));
-  phase = kAfter;
-  ASSERT_TRUE(load.WaitForMore(100, absl::Seconds(60)));
-  load.Stop();
+  load.SetPhase(test::MixedAuthLoad::kTransition);
+  ASSERT_TRUE(load.driver().WaitForMore(10, absl::Seconds(30)));
+  load.SetPhase(kAfter);
+  ASSERT_TRUE(load.driver().WaitForMore(100, absl::Seconds(60)));
+  load.Finish();
 
-  std::map<std::string, int64_t> counts = load.Counts();
-  for (const auto& [label, n] : counts) std::cout << "  " << label << ": " << n << "\n";
-  auto expect_only = [&](const std::string& prefix, std::vector<std::string> outcomes) {
-    int64_t total = 0;
-    for (const auto& [label, n] : counts) {
-      if (!label.starts_with(prefix + "/")) continue;
-      EXPECT_THAT(outcomes, ::testing::Contains(label.substr(prefix.size() + 1))) << label << " x" << n;
-      total += n;
-    }
-    EXPECT_GT(total, 0) << prefix;
-  };
   for (const char* p : {"before", "failover", "after"}) {
-    expect_only(StrCat(p, "/bearer"), {"upstream-alice"});
-    expect_only(StrCat(p, "/forged"), {"status-401"});
-    expect_only(StrCat(p, "/no-token"), {"status-401"});
+    load.ExpectOnly(StrCat(p, "/bearer"), {"upstream-alice"});
+    load.ExpectOnly(StrCat(p, "/forged"), {"status-401"});
+    load.ExpectOnly(StrCat(p, "/no-token"), {"status-401"});
   }
   for (const char* p : {"before", "after"}) {
-    expect_only(StrCat(p, "/dpop"), {"upstream-alice"});
-    expect_only(StrCat(p, "/dpop-replayed"), {"status-401"});
+    load.ExpectOnly(StrCat(p, "/dpop"), {"upstream-alice"});
+    load.ExpectOnly(StrCat(p, "/dpop-replayed"), {"status-401"});
   }
-  expect_only("failover/dpop", {"upstream-alice", "status-503"});
-  expect_only("failover/dpop-replayed", {"status-401", "status-503"});
-  for (const auto& [label, n] : counts) {
-    EXPECT_EQ(label.find("replayed/upstream"), std::string::npos) << "a replayed proof was accepted: " << label;
-    EXPECT_EQ(label.find("forged/upstream"), std::string::npos) << label;
-    EXPECT_EQ(label.find("upstream-other"), std::string::npos) << label;
-  }
+  load.ExpectOnly("failover/dpop", {"upstream-alice", "status-503"});
+  load.ExpectOnly("failover/dpop-replayed", {"status-401", "status-503"});
+  load.ExpectNoWrongAdmission();
   EXPECT_EQ(test::ScrapeMetric(tv_metrics, "mcpauth_redis_up"), 1.0);
   EXPECT_EQ(test::ScrapeMetric(tv_metrics, "mcpauth_redis_master_changes_total"), 1.0);
 
@@ -152,7 +90,7 @@ TEST(RedisFailoverTest, TheSuiteFollowsTheNewMasterUnderLoad) {
   // is refused by the replay store there; a gateway with nothing in memory learns
   // the session's owner from it.
   EXPECT_NE(suite.redis_replica()->Command({"DBSIZE"}).value_or("0"), "0");
-  EXPECT_EQ(test::PostJson(gw, "/mcp", test::ToolsCall("echo"), dpop_headers(used_proof)).status, 401);
+  EXPECT_EQ(test::PostJson(gw, "/mcp", test::ToolsCall("echo"), load.ReplayedDpopHeaders()).status, 401);
   ASSERT_EQ(suite.StopService("gateway"), 0);
   ASSERT_EQ(suite.StartService("gateway"), absl::OkStatus());
   auto with_session = [&](const std::string& token) {
