@@ -160,7 +160,9 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisClient::Connect() {
   if (!connection.ok()) return absl::UnavailableError(StrCat("redis ", connection.status().message()));
   auto setup = [&](std::vector<std::string> args) -> absl::StatusOr<RedisReplyPtr> {
     auto reply = (*connection)->Run(args, options_.command_timeout);
-    if (!reply.ok()) return absl::UnavailableError(StrCat("redis ", where, " ", args[0], ": ", reply.status().message()));
+    if (!reply.ok()) {
+      return absl::UnavailableError(StrCat("redis ", where, " ", args[0], ": ", reply.status().message()));
+    }
     if ((*reply)->type == REDIS_REPLY_ERROR) {
       return absl::PermissionDeniedError(StrCat("redis ", where, " ", args[0], ": ", Text(reply->get())));
     }

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "services/common/openssl_error.h"
 #include "services/common/strings.h"
 #include "services/common/tls_peer.h"
 
@@ -23,15 +24,6 @@ namespace {
 
 // A reply larger than this is not one the suite wrote: the connection is dropped.
 constexpr size_t kMaxReplyBytes = 64 << 20;
-
-std::string OpenSslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no detail";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
 
 int RemainingMs(absl::Time deadline) {
   const absl::Duration left = deadline - absl::Now();
@@ -82,19 +74,21 @@ void RedisReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(re
 absl::StatusOr<RedisTlsContext> MakeRedisTlsContext(const std::string& ca_file, const std::string& cert_file,
                                                     const std::string& key_file) {
   RedisTlsContext ctx(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
-  if (!ctx) return absl::InternalError(StrCat("TLS context: ", OpenSslError()));
+  if (!ctx) return absl::InternalError(StrCat("TLS context: ", TakeOpenSslError("no detail")));
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   const int roots = ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get())
                                     : SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr);
-  if (roots != 1) return absl::InvalidArgumentError(StrCat("ca_file \"", ca_file, "\": ", OpenSslError()));
+  if (roots != 1) {
+    return absl::InvalidArgumentError(StrCat("ca_file \"", ca_file, "\": ", TakeOpenSslError("no detail")));
+  }
   if (!cert_file.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str()) != 1) {
-      return absl::InvalidArgumentError(StrCat("cert_file \"", cert_file, "\": ", OpenSslError()));
+      return absl::InvalidArgumentError(StrCat("cert_file \"", cert_file, "\": ", TakeOpenSslError("no detail")));
     }
     if (SSL_CTX_use_PrivateKey_file(ctx.get(), key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx.get()) != 1) {
-      return absl::InvalidArgumentError(StrCat("key_file \"", key_file, "\": ", OpenSslError()));
+      return absl::InvalidArgumentError(StrCat("key_file \"", key_file, "\": ", TakeOpenSslError("no detail")));
     }
   }
   return ctx;
@@ -137,7 +131,7 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Open(const std
   SSL* ssl = SSL_new(tls.get());
   if (ssl == nullptr) {
     close(fd);
-    return absl::InternalError(StrCat("TLS to ", where, ": ", OpenSslError()));
+    return absl::InternalError(StrCat("TLS to ", where, ": ", TakeOpenSslError("no detail")));
   }
   std::unique_ptr<RedisConnection> connection(new RedisConnection(fd, ssl));
   SSL_set_fd(ssl, fd);
@@ -152,7 +146,7 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Open(const std
                                        : absl::UnavailableError(HandshakeFailure(
                                              ssl, want == SSL_ERROR_SYSCALL && ERR_peek_error() == 0
                                                       ? "connection closed during the handshake"
-                                                      : OpenSslError()));
+                                                      : TakeOpenSslError("no detail")));
     if (!waited.ok()) {
       ERR_clear_error();
       return absl::UnavailableError(StrCat("TLS to ", where, ": ", waited.message()));
@@ -182,7 +176,7 @@ absl::Status RedisConnection::Write(const char* data, size_t size, absl::Time de
       }
       const int want = SSL_get_error(ssl_, n);
       if (want != SSL_ERROR_WANT_READ && want != SSL_ERROR_WANT_WRITE) {
-        return absl::UnavailableError(StrCat("write: ", OpenSslError()));
+        return absl::UnavailableError(StrCat("write: ", TakeOpenSslError("no detail")));
       }
       if (absl::Status s = AwaitSocket(want == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline); !s.ok()) return s;
       continue;
@@ -207,7 +201,7 @@ absl::StatusOr<size_t> RedisConnection::ReadSome(char* buffer, size_t size, absl
       const int want = SSL_get_error(ssl_, n);
       if (want == SSL_ERROR_ZERO_RETURN) return absl::UnavailableError("connection closed by the server");
       if (want != SSL_ERROR_WANT_READ && want != SSL_ERROR_WANT_WRITE) {
-        return absl::UnavailableError(StrCat("read: ", ERR_peek_error() == 0 ? "connection lost" : OpenSslError()));
+        return absl::UnavailableError(StrCat("read: ", TakeOpenSslError("connection lost")));
       }
       if (absl::Status s = AwaitSocket(want == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline); !s.ok()) return s;
       continue;

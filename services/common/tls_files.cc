@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "services/common/log.h"
+#include "services/common/openssl_error.h"
 #include "services/common/strings.h"
 #include "services/common/yaml_reader.h"
 
@@ -17,15 +18,6 @@ namespace {
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 using Certificate = std::unique_ptr<X509, decltype(&X509_free)>;
 using PrivateKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-
-std::string OpenSslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no PEM data";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
 
 Bio OpenFile(const std::string& path, const std::string& key) {
   Bio bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
@@ -48,7 +40,9 @@ std::vector<Certificate> ReadCertificates(const std::string& path, const std::st
 PrivateKey ReadPrivateKey(const std::string& path, const std::string& key) {
   Bio bio = OpenFile(path, key);
   PrivateKey pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
-  if (!pkey) throw ConfigError(StrCat(key, ": \"", path, "\" holds no PEM private key (", OpenSslError(), ")"));
+  if (!pkey) {
+    throw ConfigError(StrCat(key, ": \"", path, "\" holds no PEM private key (", TakeOpenSslError("no PEM data"), ")"));
+  }
   return pkey;
 }
 

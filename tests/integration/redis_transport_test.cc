@@ -124,22 +124,19 @@ TEST_F(RedisTlsTest, ClientCertificateWhenTheServerAsksForOne) {
                             .tls_key_file = server_.key_file,
                             .tls_client_ca_file = ca_.cert_file()});
   ASSERT_EQ(redis.Start(), absl::OkStatus());
-  RedisClient without(TlsOptions(redis), nullptr);
-  EXPECT_FALSE(without.Ping().ok());
-
+  auto ping_presenting = [&](const test::IssuedCertificate* certificate) {
+    RedisOptions options = TlsOptions(redis);
+    if (certificate != nullptr) {
+      options.tls.cert_file = certificate->cert_file;
+      options.tls.key_file = certificate->key_file;
+    }
+    return RedisClient(options, nullptr).Ping();
+  };
+  EXPECT_FALSE(ping_presenting(nullptr).ok()) << "no certificate";
   const test::IssuedCertificate foreign = other_ca_.Issue("foreign-client");
-  RedisOptions with_foreign = TlsOptions(redis);
-  with_foreign.tls.cert_file = foreign.cert_file;
-  with_foreign.tls.key_file = foreign.key_file;
-  RedisClient foreign_client(with_foreign, nullptr);
-  EXPECT_FALSE(foreign_client.Ping().ok());
-
+  EXPECT_FALSE(ping_presenting(&foreign).ok()) << "a certificate from another CA";
   const test::IssuedCertificate client_cert = ca_.Issue("client");
-  RedisOptions with_cert = TlsOptions(redis);
-  with_cert.tls.cert_file = client_cert.cert_file;
-  with_cert.tls.key_file = client_cert.key_file;
-  RedisClient client(with_cert, nullptr);
-  EXPECT_EQ(client.Ping(), absl::OkStatus());
+  EXPECT_EQ(ping_presenting(&client_cert), absl::OkStatus());
 }
 
 // cert-manager replaces the files in place: the next connection made after
@@ -183,7 +180,8 @@ TEST_F(RedisTlsTest, UnusableFilesStopTheServiceWithTheKeysPath) {
   const std::vector<Case> cases = {
       {StrCat("{url: 'rediss://127.0.0.1:1', tls: {ca_file: ", dir_.File("missing.pem"), "}}"),
        StrCat("redis.tls.ca_file: cannot read \"", dir_.File("missing.pem"), "\"")},
-      {StrCat("{url: 'rediss://127.0.0.1:1', tls: {ca_file: ", not_pem, "}}"), "redis.tls.ca_file: \"" + not_pem + "\" holds no PEM certificate"},
+      {StrCat("{url: 'rediss://127.0.0.1:1', tls: {ca_file: ", not_pem, "}}"),
+       "redis.tls.ca_file: \"" + not_pem + "\" holds no PEM certificate"},
       {StrCat("{url: 'rediss://127.0.0.1:1', tls: {cert_file: ", server_.cert_file, ", key_file: ", other.key_file, "}}"),
        "redis.tls.key_file: \"" + other.key_file + "\" is not the private key of the certificate"},
       {StrCat("{sentinel: {master_name: m, addresses: ['127.0.0.1:1']}, tls: {cert_file: ", server_.cert_file, "}}"),
