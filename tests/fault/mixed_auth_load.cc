@@ -93,6 +93,21 @@ void MixedAuthLoad::ExpectOnly(const std::string& prefix, const std::vector<std:
   EXPECT_GT(total, 0) << prefix;
 }
 
+void MixedAuthLoad::ExpectBearerDecisionsIn(const std::vector<std::string>& phases) const {
+  for (const std::string& p : phases) {
+    ExpectOnly(StrCat(p, "/bearer"), {"upstream-alice"});
+    ExpectOnly(StrCat(p, "/forged"), {"status-401"});
+    ExpectOnly(StrCat(p, "/no-token"), {"status-401"});
+  }
+}
+
+void MixedAuthLoad::ExpectDpopDecisionsIn(const std::vector<std::string>& phases) const {
+  for (const std::string& p : phases) {
+    ExpectOnly(StrCat(p, "/dpop"), {"upstream-alice"});
+    ExpectOnly(StrCat(p, "/dpop-replayed"), {"status-401"});
+  }
+}
+
 void MixedAuthLoad::ExpectNoWrongAdmission() const {
   for (const auto& [label, n] : counts_) {
     EXPECT_EQ(label.find("replayed/upstream"), std::string::npos) << "a replayed proof was accepted: " << label;

@@ -38,6 +38,12 @@ class MixedAuthLoad {
   void Finish();
   // Every answer counted under "PREFIX/" has one of `outcomes`, and there is one.
   void ExpectOnly(const std::string& prefix, const std::vector<std::string>& outcomes) const;
+  // What needs no shared store in every phase: alice's bearer token served, the forged
+  // token and no token refused (401).
+  void ExpectBearerDecisionsIn(const std::vector<std::string>& phases) const;
+  // What needs the replay store, in phases where it works: fresh proofs served,
+  // the replayed one refused (401).
+  void ExpectDpopDecisionsIn(const std::vector<std::string>& phases) const;
   // In no phase did a replayed proof or a forged token reach the upstream, nor anyone
   // but alice.
   void ExpectNoWrongAdmission() const;
