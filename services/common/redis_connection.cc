@@ -67,6 +67,32 @@ int ConnectOne(const addrinfo* a, absl::Time deadline, std::string& error) {
   return fd;
 }
 
+// OpenSSL's socket BIO writes with write(2), which raises SIGPIPE (ending the
+// process) when the server has reset the connection; this one is the same with
+// send(MSG_NOSIGNAL).
+int SendWithoutSigpipe(BIO* bio, const char* data, int size) {
+  int fd = -1;
+  BIO_get_fd(bio, &fd);
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = send(fd, data, static_cast<size_t>(size), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(bio);
+  return static_cast<int>(n);
+}
+
+const BIO_METHOD* SocketWithoutSigpipe() {
+  static const BIO_METHOD* method = [] {
+    const BIO_METHOD* socket = BIO_s_socket();
+    BIO_METHOD* m = BIO_meth_new(BIO_TYPE_SOCKET, "socket, send without SIGPIPE");
+    BIO_meth_set_write(m, SendWithoutSigpipe);
+    BIO_meth_set_read(m, BIO_meth_get_read(socket));
+    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(socket));
+    BIO_meth_set_create(m, BIO_meth_get_create(socket));
+    BIO_meth_set_destroy(m, BIO_meth_get_destroy(socket));
+    return m;
+  }();
+  return method;
+}
+
 }  // namespace
 
 void RedisReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
@@ -98,7 +124,8 @@ RedisConnection::RedisConnection(int fd, ssl_st* ssl) : fd_(fd), ssl_(ssl), read
 
 RedisConnection::~RedisConnection() {
   if (ssl_ != nullptr) {
-    SSL_shutdown(ssl_);  // close_notify, not waited for
+    // close_notify, not waited for; never after a fatal error (OpenSSL forbids it).
+    if (!broken_) SSL_shutdown(ssl_);
     SSL_free(ssl_);
     ERR_clear_error();
   }
@@ -134,7 +161,10 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Open(const std
     return absl::InternalError(StrCat("TLS to ", where, ": ", TakeOpenSslError("no detail")));
   }
   std::unique_ptr<RedisConnection> connection(new RedisConnection(fd, ssl));
-  SSL_set_fd(ssl, fd);
+  BIO* bio = BIO_new(SocketWithoutSigpipe());
+  if (bio == nullptr) return absl::InternalError(StrCat("TLS to ", where, ": ", TakeOpenSslError("no memory")));
+  BIO_set_fd(bio, fd, BIO_NOCLOSE);
+  SSL_set_bio(ssl, bio, bio);
   if (absl::Status s = ExpectPeerName(ssl, server_name.empty() ? host : server_name); !s.ok()) return s;
   while (true) {
     const int rc = SSL_connect(ssl);
@@ -144,10 +174,9 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Open(const std
         want == SSL_ERROR_WANT_READ    ? connection->AwaitSocket(POLLIN, deadline)
         : want == SSL_ERROR_WANT_WRITE ? connection->AwaitSocket(POLLOUT, deadline)
                                        : absl::UnavailableError(HandshakeFailure(
-                                             ssl, want == SSL_ERROR_SYSCALL && ERR_peek_error() == 0
-                                                      ? "connection closed during the handshake"
-                                                      : TakeOpenSslError("no detail")));
+                                             ssl, TakeOpenSslError("connection closed during the handshake")));
     if (!waited.ok()) {
+      connection->broken_ = true;
       ERR_clear_error();
       return absl::UnavailableError(StrCat("TLS to ", where, ": ", waited.message()));
     }
@@ -176,7 +205,8 @@ absl::Status RedisConnection::Write(const char* data, size_t size, absl::Time de
       }
       const int want = SSL_get_error(ssl_, n);
       if (want != SSL_ERROR_WANT_READ && want != SSL_ERROR_WANT_WRITE) {
-        return absl::UnavailableError(StrCat("write: ", TakeOpenSslError("no detail")));
+        broken_ = true;
+        return absl::UnavailableError(StrCat("write: ", TakeOpenSslError("connection lost")));
       }
       if (absl::Status s = AwaitSocket(want == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline); !s.ok()) return s;
       continue;
@@ -201,6 +231,7 @@ absl::StatusOr<size_t> RedisConnection::ReadSome(char* buffer, size_t size, absl
       const int want = SSL_get_error(ssl_, n);
       if (want == SSL_ERROR_ZERO_RETURN) return absl::UnavailableError("connection closed by the server");
       if (want != SSL_ERROR_WANT_READ && want != SSL_ERROR_WANT_WRITE) {
+        broken_ = true;
         return absl::UnavailableError(StrCat("read: ", TakeOpenSslError("connection lost")));
       }
       if (absl::Status s = AwaitSocket(want == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline); !s.ok()) return s;

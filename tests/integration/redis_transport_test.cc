@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -300,6 +303,80 @@ TEST(RedisHostileBytes, ASentinelsAnswerIsChecked) {
     EXPECT_NE(Message(s).find(c.why), std::string::npos) << c.name << ": " << s;
   }
   EXPECT_EQ(replica_like.Command({"DBSIZE"}).value_or("?"), "0") << "nothing was written to the replica";
+}
+
+// A TLS server that answers one PING per connection and then resets it (SO_LINGER
+// 0: what a crashed or killed server's kernel may send).
+class ResettingTlsServer {
+ public:
+  explicit ResettingTlsServer(const test::IssuedCertificate& certificate) : ctx_(SSL_CTX_new(TLS_server_method())) {
+    SSL_CTX_use_certificate_chain_file(ctx_, certificate.cert_file.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx_, certificate.key_file.c_str(), SSL_FILETYPE_PEM);
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), length);
+    listen(listener_, 8);
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        const int fd = accept(listener_, nullptr, nullptr);
+        if (fd < 0) return;
+        SSL* ssl = SSL_new(ctx_);
+        SSL_set_fd(ssl, fd);
+        char buffer[256];
+        if (SSL_accept(ssl) == 1 && SSL_read(ssl, buffer, sizeof buffer) > 0) SSL_write(ssl, "+PONG\r\n", 7);
+        ++answered_;
+        // Wait for the test to say when, then reset.
+        while (!reset_.load() && !stop_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        const linger abort{1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+        SSL_free(ssl);
+        close(fd);
+        reset_ = false;
+        ++resets_;
+      }
+    });
+  }
+  ~ResettingTlsServer() {
+    stop_ = true;
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    thread_.join();
+    SSL_CTX_free(ctx_);
+  }
+  int port() const { return port_; }
+  void ResetNow() { reset_ = true; }
+  int resets() const { return resets_.load(); }
+
+ private:
+  SSL_CTX* ctx_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> reset_{false}, stop_{false};
+  std::atomic<int> answered_{0}, resets_{0};
+};
+
+// A pooled TLS connection the server reset while it was idle is dropped and
+// replaced, and dropping it cannot raise SIGPIPE (which would end the process: the
+// close_notify written to a reset socket). This test's process is the one at risk.
+TEST_F(RedisTlsTest, AConnectionResetWhileIdleIsReplacedWithoutSigpipe) {
+  ResettingTlsServer server(server_);
+  RedisOptions options = Options(server.port());
+  options.tls_enabled = true;
+  options.tls.ca_file = ca_.cert_file();
+  options.pool_size = 1;
+  RedisClient client(options, nullptr);
+  ASSERT_EQ(client.Ping(), absl::OkStatus());
+  server.ResetNow();
+  ASSERT_TRUE(test::WaitFor([&] { return server.resets() == 1; }, absl::Seconds(5)));
+  absl::SleepFor(absl::Milliseconds(50));  // the reset has arrived
+  EXPECT_EQ(client.Ping(), absl::OkStatus()) << "a new connection, the reset one dropped";
+  EXPECT_TRUE(client.up());
 }
 
 // Master, replica and one sentinel, all real redis-server processes.

@@ -10,9 +10,13 @@
 #   uncached-mtls     the same with mutual TLS to token-validation and scope-policy
 #   all-tls           https client, https upstream, mutual TLS between the services
 # nginx stands in front of the upstream in every row, so the rows differ by TLS only.
-# Certificates come from a CA the script makes with openssl. Prints a Markdown table
-# (requests/s, p50, p99, and requests/s relative to plaintext, or to uncached for
-# uncached-mtls). Builds nothing: run after a release build. Stops everything it starts.
+# Certificates come from a CA the script makes with openssl. Prints a Markdown table:
+# medians over MCPAUTH_ROUNDS rounds (default 3) of requests/s, p50 and p99, the
+# requests/s change against plaintext (uncached-mtls: against uncached), and the CPU
+# time the gateway and token-validation spent per request (from /proc; on a shared
+# 2-core machine wrk, nginx and the upstream also do TLS work on the same cores, so
+# requests/s moves with them while the gateway's own CPU per request does not). Builds nothing:
+# run after a release build. Stops everything it starts.
 # Usage: tools/benchmarks/tls_bench.sh [DURATION_SECONDS] [CONNECTIONS...]
 #        (MCPAUTH_BIN: the binaries, default build/bin)
 set -euo pipefail
@@ -66,7 +70,7 @@ NGINX
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.log" 2>&1 & pids+=($!)
 
 mtls="tls: {cert_file: $work/leaf.crt, key_file: $work/leaf.key, client_ca_file: $work/ca.crt}, client_tls: {ca_file: $work/ca.crt, cert_file: $work/leaf.crt, key_file: $work/leaf.key}"
-declare -A url_of=() token_of=()
+declare -A url_of=() token_of=() pid_of=()
 # suite NAME CLIENT_TLS(0/1) UPSTREAM_TLS(0/1) GRPC_TLS(0/1) CACHE_TTL
 suite() {
   local name=$1 client_tls=$2 upstream_tls=$3 grpc_tls=$4 cache=$5
@@ -87,6 +91,7 @@ gateway: {listen: "127.0.0.1:$gw", metrics_listen: "", threads: 1, validation_ca
 YAML
   for s in token-validation scope-policy metadata gateway; do
     "$bin/mcpauth-$s" --config "$work/$name.yaml" >"$work/$name-$s.log" 2>&1 & pids+=($!)
+    pid_of[$name/$s]=$!
   done
   url_of[$name]="$scheme://127.0.0.1:$gw/mcp"
   token_of[$name]=$("$bin/mcpauth" token mint --key "$work/key.json" --iss https://bench.issuer \
@@ -112,21 +117,43 @@ for name in "${suites[@]}"; do
   [[ $code == 200 ]] || { echo "tls_bench: $name does not answer 200 (got $code); logs in $work" >&2; tail -3 "$work/$name"-*.log >&2; exit 1; }
 done
 
-declare -A rps_of=()
-run() {  # run NAME CONNECTIONS
-  local out rps p50 p99 non2xx base rel
+# Every combination once per round, rounds interleaved, so that drift on a shared
+# machine spreads over all rows; each row reports its medians.
+declare -A runs=()
+us() { awk '{ v = $1 + 0; if ($1 ~ /ms$/) v *= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /us$/) v *= 1000000; printf "%.0f", v }' <<<"$1"; }
+median() { tr ' ' '\n' <<<"$*" | sort -g | awk 'NF { a[++n] = $1 } END { print a[int((n + 1) / 2)] }'; }
+# CPU time (user + system, clock ticks) a process has used so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+run() {  # run NAME CONNECTIONS: appends "rps p50_us p99_us non2xx gw_cpu_us tv_cpu_us" (per request) to runs[NAME/CONNECTIONS]
+  local out gw0 tv0 gw1 tv1 requests hz
+  gw0=$(ticks "${pid_of[$1/gateway]}"); tv0=$(ticks "${pid_of[$1/token-validation]}")
   out=$(MCPAUTH_TOKEN="${token_of[$1]}" wrk -t1 -c"$2" -d"${duration}s" --latency -s "$root/tools/benchmarks/tools_call.lua" "${url_of[$1]}")
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  rps_of[$1/$2]=$rps
-  base=plaintext; [[ $1 == uncached-mtls ]] && base=uncached
-  rel=$(awk -v a="$rps" -v b="${rps_of[$base/$2]}" 'BEGIN { printf "%.1f%%", (a / b - 1) * 100 }')
-  echo "| $1 | $2 | $rps | $p50 | $p99 | ${non2xx:-0} | $rel vs $base |"
+  gw1=$(ticks "${pid_of[$1/gateway]}"); tv1=$(ticks "${pid_of[$1/token-validation]}")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out"); hz=$(getconf CLK_TCK)
+  runs[$1/$2]+="$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(us "$(awk '$1=="50%" {print $2}' <<<"$out")") \
+$(us "$(awk '$1=="99%" {print $2}' <<<"$out")") $(awk '/Non-2xx/ {n = $5} END {print n + 0}' <<<"$out") \
+$(awk -v t=$((gw1 - gw0)) -v n="$requests" -v hz="$hz" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }') \
+$(awk -v t=$((tv1 - tv0)) -v n="$requests" -v hz="$hz" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }');"
 }
-echo "| transport | connections | requests/s | p50 | p99 | non-2xx | requests/s change |"
-echo "|---|---|---|---|---|---|---|"
+rounds="${MCPAUTH_ROUNDS:-3}"
+for ((r = 1; r <= rounds; r++)); do
+  for c in "${connections[@]}"; do
+    for name in "${suites[@]}"; do run "$name" "$c"; done
+  done
+done
+field() { tr ';' '\n' <<<"${runs[$1]}" | awk -v f="$2" 'NF { printf "%s ", $f }'; }
+echo "Medians of $rounds rounds of ${duration} s (wrk -t1, keep-alive)."
+echo
+echo "| transport | connections | requests/s | p50 | p99 | non-2xx | requests/s change | gateway CPU µs/request | token-validation CPU µs/request |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for c in "${connections[@]}"; do
-  for name in "${suites[@]}"; do run "$name" "$c"; done
+  for name in "${suites[@]}"; do
+    base=plaintext; [[ $name == uncached-mtls ]] && base=uncached
+    rps=$(median $(field "$name/$c" 1)); base_rps=$(median $(field "$base/$c" 1))
+    non2xx=$(field "$name/$c" 4 | awk '{ for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }')
+    change=$(awk -v a="$rps" -v b="$base_rps" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }')
+    [[ $name == "$base" ]] && change="—" || change="$change vs $base"
+    printf '| %s | %s | %.0f | %s µs | %s µs | %s | %s | %s | %s |\n' "$name" "$c" "$rps" "$(median $(field "$name/$c" 2))" \
+      "$(median $(field "$name/$c" 3))" "$non2xx" "$change" "$(median $(field "$name/$c" 5))" "$(median $(field "$name/$c" 6))"
+  done
 done
