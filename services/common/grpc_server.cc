@@ -5,7 +5,10 @@
 #include <atomic>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -70,6 +73,13 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ServiceSectio
   return grpc::experimental::TlsCredentials(options);
 }
 
+// A builder option that drops the plugins every ServerBuilder starts with.
+class WithoutPlugins final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override { plugins->clear(); }
+};
+
 }  // namespace
 
 bool ShutdownRequested() { return g_shutdown_requested.load(std::memory_order_relaxed); }
@@ -116,10 +126,16 @@ int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Serv
     return 1;
   }
   // Kubernetes' gRPC probes speak no TLS: with tls on they ask a plaintext port
-  // that serves the health service alone (no other service is registered there).
+  // that serves the health service alone: no other service is registered there, and
+  // no plugin (reflection registers itself with every builder) is kept. Every other
+  // method is UNIMPLEMENTED (gRPC's generic callback service, which also gives the
+  // server the completion queue it needs to run the health service).
+  grpc::CallbackGenericService unimplemented;
   std::unique_ptr<grpc::Server> health_server;
   if (!options.health_listen.empty()) {
     grpc::ServerBuilder health_builder;
+    health_builder.SetOption(std::make_unique<WithoutPlugins>());
+    health_builder.RegisterCallbackGenericService(&unimplemented);
     int health_port = 0;
     health_builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
     health_server = health_builder.BuildAndStart();

@@ -3,9 +3,12 @@
 // suite's own CreateServiceChannel, the plaintext health port Kubernetes probes use,
 // a certificate rotated on disk and picked up without a restart, and bad files
 // refused at start with the key's path.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <future>
 
 #include "mcpauth/v1/scope_policy.grpc.pb.h"
 #include "services/common/grpc_server.h"
@@ -76,6 +79,21 @@ class GrpcTlsTest : public ::testing::Test {
     return status;
   }
 
+  // grpc.reflection.v1alpha ServerReflectionInfo with one list_services request,
+  // sent as a single message (the wire allows it): OK when reflection is served.
+  static grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel) {
+    grpc::GenericStub stub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    const char list_services[] = {0x3a, 0x00};  // field 7 (list_services), ""
+    grpc::Slice slice(list_services, sizeof list_services);
+    grpc::ByteBuffer request(&slice, 1), response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", grpc::StubOptions(),
+                   &request, &response, [&](grpc::Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  }
+
   test::TempDir dir_{"mcpauth-grpc-tls"};
   test::TestCa ca_;
   test::TestCa rogue_;  // a CA nobody trusts
@@ -130,6 +148,12 @@ TEST_F(GrpcTlsTest, ProbesUseThePlaintextHealthPortWhichServesNothingElse) {
   EXPECT_FALSE(test::GrpcHealthServing(process_->address()));  // the TLS port speaks no plaintext
   const grpc::Status other = Call(grpc::CreateChannel(health, grpc::InsecureChannelCredentials()));
   EXPECT_EQ(other.error_code(), grpc::StatusCode::UNIMPLEMENTED) << other.error_message();
+  // Reflection is served to callers over (mutual) TLS, never in plaintext.
+  const grpc::Status plaintext_reflection = ListServices(grpc::CreateChannel(health, grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(plaintext_reflection.error_code(), grpc::StatusCode::UNIMPLEMENTED) << plaintext_reflection.error_message();
+  const grpc::Status reflection = ListServices(CreateServiceChannel(
+      Section({.ca_file = ca_.cert_file(), .cert_file = client_.cert_file, .key_file = client_.key_file}), "scope_policy"));
+  EXPECT_TRUE(reflection.ok()) << reflection.error_message();
 }
 
 TEST_F(GrpcTlsTest, ARotatedCertificateIsServedWithoutARestart) {
