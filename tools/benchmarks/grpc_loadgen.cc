@@ -3,6 +3,7 @@
 //   mcpauth-bench-grpc --target 127.0.0.1:PORT --tokens FILE --concurrency C
 //                      --requests N --duration SECONDS [--mode cached|uncached]
 //                      [--api unary|stream] [--resource URI] [--pid PID] [--label TEXT]
+//                      [--ca-file FILE [--cert-file FILE --key-file FILE]]
 //
 // C validations are always in flight (gRPC's callback API: each answer starts the
 // next), until N were made or the duration bound passed, whichever is first. With
@@ -15,6 +16,8 @@
 // With --pid, the service's CPU time (utime + stime from /proc/PID/stat) over the run
 // is divided by the calls made: CPU per request. Prints one JSON object on stdout;
 // exits 1 if any call failed or a token was refused (a benchmark of errors is not one).
+// With --ca-file the channel is TLS (the service's certificate checked against that CA),
+// mutual with --cert-file/--key-file.
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -52,13 +55,14 @@ struct Options {
   long requests = 10000;
   double duration_seconds = 10;
   long pid = 0;
+  std::string ca_file, cert_file, key_file;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
   std::fprintf(stderr,
                "mcpauth-bench-grpc: %s\nusage: mcpauth-bench-grpc --target HOST:PORT --tokens FILE --concurrency C "
                "--requests N --duration SECONDS [--mode cached|uncached] [--api unary|stream] [--resource URI] [--pid PID] "
-               "[--label TEXT]\n",
+               "[--label TEXT] [--ca-file FILE [--cert-file FILE --key-file FILE]]\n",
                why.c_str());
   std::exit(2);
 }
@@ -87,6 +91,12 @@ Options ParseOptions(int argc, char** argv) {
       o.requests = std::atol(value.c_str());
     else if (flag == "--duration")
       o.duration_seconds = std::atof(value.c_str());
+    else if (flag == "--ca-file")
+      o.ca_file = value;
+    else if (flag == "--cert-file")
+      o.cert_file = value;
+    else if (flag == "--key-file")
+      o.key_file = value;
     else if (flag == "--pid")
       o.pid = std::atol(value.c_str());
     else
@@ -341,7 +351,21 @@ int main(int argc, char** argv) {
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
-  auto channel = grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.ca_file.empty()) {
+    auto read = [](const std::string& path) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) Usage("cannot read " + path);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    grpc::SslCredentialsOptions tls{.pem_root_certs = read(options.ca_file)};
+    if (!options.cert_file.empty()) {
+      tls.pem_cert_chain = read(options.cert_file);
+      tls.pem_private_key = read(options.key_file);
+    }
+    credentials = grpc::SslCredentials(tls);
+  }
+  auto channel = grpc::CreateCustomChannel(options.target, credentials, args);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
     std::fprintf(stderr, "mcpauth-bench-grpc: cannot connect to %s\n", options.target.c_str());
     return 1;

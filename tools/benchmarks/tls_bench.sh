@@ -9,6 +9,8 @@
 #   uncached          plaintext, validation_cache_ttl 0 (every request asks token-validation)
 #   uncached-mtls     the same with mutual TLS to token-validation and scope-policy
 #   all-tls           https client, https upstream, mutual TLS between the services
+# and then token-validation's Validate alone over gRPC (mcpauth-bench-grpc), plaintext
+# against mutual TLS.
 # nginx stands in front of the upstream in every row, so the rows differ by TLS only.
 # Certificates come from a CA the script makes with openssl. Prints a Markdown table:
 # medians over MCPAUTH_ROUNDS rounds (default 3) of requests/s, p50 and p99, the
@@ -24,7 +26,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bin="${MCPAUTH_BIN:-$root/build/bin}"
 duration="${1:-5}"; shift || true
 connections=("$@"); ((${#connections[@]})) || connections=(1 16)
-for tool in wrk openssl nginx curl; do
+for tool in wrk openssl nginx curl node; do
   command -v "$tool" >/dev/null || { echo "tls_bench: $tool is missing (tools/setup installs it)" >&2; exit 2; }
 done
 source "$root/tools/benchmarks/lib.sh"
@@ -70,7 +72,7 @@ NGINX
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.log" 2>&1 & pids+=($!)
 
 mtls="tls: {cert_file: $work/leaf.crt, key_file: $work/leaf.key, client_ca_file: $work/ca.crt}, client_tls: {ca_file: $work/ca.crt, cert_file: $work/leaf.crt, key_file: $work/leaf.key}"
-declare -A url_of=() token_of=() pid_of=()
+declare -A url_of=() token_of=() pid_of=() tv_of=()
 # suite NAME CLIENT_TLS(0/1) UPSTREAM_TLS(0/1) GRPC_TLS(0/1) CACHE_TTL
 suite() {
   local name=$1 client_tls=$2 upstream_tls=$3 grpc_tls=$4 cache=$5
@@ -94,6 +96,7 @@ YAML
     pid_of[$name/$s]=$!
   done
   url_of[$name]="$scheme://127.0.0.1:$gw/mcp"
+  tv_of[$name]="127.0.0.1:$tv"
   token_of[$name]=$("$bin/mcpauth" token mint --key "$work/key.json" --iss https://bench.issuer \
     --aud "$scheme://127.0.0.1:$gw/mcp" --sub bench --scope mcp --ttl 86400)
 }
@@ -155,5 +158,40 @@ for c in "${connections[@]}"; do
     [[ $name == "$base" ]] && change="—" || change="$change vs $base"
     printf '| %s | %s | %.0f | %s µs | %s µs | %s | %s | %s | %s |\n' "$name" "$c" "$rps" "$(median $(field "$name/$c" 2))" \
       "$(median $(field "$name/$c" 3))" "$non2xx" "$change" "$(median $(field "$name/$c" 5))" "$(median $(field "$name/$c" 6))"
+  done
+done
+
+# token-validation's Validate over gRPC, straight from mcpauth-bench-grpc (cached token,
+# unary calls): the uncached suite's plaintext service against the uncached-mtls
+# suite's, whose callers must present a certificate.
+echo
+echo "| Validate, cached token | concurrency | calls/s | p50 | p99 | token-validation CPU µs/call | calls/s change |"
+echo "|---|---|---|---|---|---|---|"
+declare -A grpc_runs=()
+for name in uncached uncached-mtls; do
+  for i in 1 2; do
+    "$bin/mcpauth" token mint --key "$work/key.json" --iss https://bench.issuer --aud "${url_of[$name]}" --sub "bench$i" \
+      --scope mcp --ttl 86400 >>"$work/$name.tokens"
+  done
+done
+for ((r = 1; r <= rounds; r++)); do
+  for c in 1 16 128; do
+    for name in uncached uncached-mtls; do
+      tls=(); [[ $name == uncached-mtls ]] && tls=(--ca-file "$work/ca.crt" --cert-file "$work/leaf.crt" --key-file "$work/leaf.key")
+      grpc_runs[$name/$c]+="$("$bin/mcpauth-bench-grpc" --target "${tv_of[$name]}" --tokens "$work/$name.tokens" \
+        --resource "${url_of[$name]}" --concurrency "$c" --requests 200000 --duration "$duration" \
+        --pid "${pid_of[$name/token-validation]}" "${tls[@]}" |
+        node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(r.rps, r.p50_us, r.p99_us, r.service_cpu_us_per_req)');"
+    done
+  done
+done
+gfield() { tr ';' '\n' <<<"${grpc_runs[$1]}" | awk -v f="$2" 'NF { printf "%s ", $f }'; }
+for c in 1 16 128; do
+  for name in uncached uncached-mtls; do
+    rps=$(median $(gfield "$name/$c" 1)); base=$(median $(gfield "uncached/$c" 1))
+    change="—"; [[ $name == uncached-mtls ]] && change=$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%+.1f%% vs plaintext", (a / b - 1) * 100 }')
+    label=plaintext; [[ $name == uncached-mtls ]] && label="mutual TLS"
+    printf '| %s | %s | %.0f | %.0f µs | %.0f µs | %s | %s |\n' "$label" "$c" "$rps" "$(median $(gfield "$name/$c" 2))" \
+      "$(median $(gfield "$name/$c" 3))" "$(median $(gfield "$name/$c" 4))" "$change"
   done
 done
