@@ -131,6 +131,20 @@ absl::StatusOr<std::string> RedisServerProcess::Command(const std::vector<std::s
   return out;
 }
 
+absl::Status RedisServerProcess::WaitForReplication(const RedisServerProcess& replica, absl::Duration timeout) const {
+  // ROLE: a master answers master, its offset, …; a replica slave, host, port, state, the offset it processed.
+  auto offset = [](const absl::StatusOr<std::string>& role, size_t line) -> int64_t {
+    if (!role.ok()) return -1;
+    const std::vector<std::string_view> lines = SplitSkipEmpty(*role, '\n');
+    int64_t value = -1;
+    return lines.size() > line && ParseInt64(lines[line], value) ? value : -1;
+  };
+  const int64_t target = offset(Command({"ROLE"}), 1);
+  if (target < 0) return absl::FailedPreconditionError(StrCat("port ", port_, " is not a master"));
+  if (WaitFor([&] { return offset(replica.Command({"ROLE"}), 4) >= target; }, timeout)) return absl::OkStatus();
+  return absl::DeadlineExceededError(StrCat("the replica on port ", replica.port(), " did not reach offset ", target));
+}
+
 bool RedisServerProcess::Ping(absl::Duration timeout) const {
   auto connection = RedisConnection::Open("127.0.0.1", port_, nullptr, "", timeout);
   if (!connection.ok()) return false;

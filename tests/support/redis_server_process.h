@@ -54,6 +54,10 @@ class RedisServerProcess {
   // (the string, status, integer, or the elements of an array joined by '\n'); an
   // error status when Redis fails or answers with an error.
   absl::StatusOr<std::string> Command(const std::vector<std::string>& args) const;
+  // Waits until `replica` has processed everything written to this master so far
+  // (its replication offset reached this server's); WAIT would not do: it counts
+  // only the writes of the connection that sends it.
+  absl::Status WaitForReplication(const RedisServerProcess& replica, absl::Duration timeout = absl::Seconds(10)) const;
   // The server's log.
   std::string LogText() const;
 
