@@ -124,7 +124,8 @@ RedisConnection::RedisConnection(int fd, ssl_st* ssl) : fd_(fd), ssl_(ssl), read
 
 RedisConnection::~RedisConnection() {
   if (ssl_ != nullptr) {
-    // close_notify, not waited for; never after a fatal error (OpenSSL forbids it).
+    // close_notify, not waited for; none without a finished handshake or after a
+    // fatal error (OpenSSL forbids it).
     if (!broken_) SSL_shutdown(ssl_);
     SSL_free(ssl_);
     ERR_clear_error();
@@ -161,6 +162,7 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Open(const std
     return absl::InternalError(StrCat("TLS to ", where, ": ", TakeOpenSslError("no detail")));
   }
   std::unique_ptr<RedisConnection> connection(new RedisConnection(fd, ssl));
+  connection->broken_ = true;  // until the handshake is done
   BIO* bio = BIO_new(SocketWithoutSigpipe());
   if (bio == nullptr) return absl::InternalError(StrCat("TLS to ", where, ": ", TakeOpenSslError("no memory")));
   BIO_set_fd(bio, fd, BIO_NOCLOSE);
@@ -168,7 +170,10 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Open(const std
   if (absl::Status s = ExpectPeerName(ssl, server_name.empty() ? host : server_name); !s.ok()) return s;
   while (true) {
     const int rc = SSL_connect(ssl);
-    if (rc == 1) break;
+    if (rc == 1) {
+      connection->broken_ = false;
+      break;
+    }
     const int want = SSL_get_error(ssl, rc);
     absl::Status waited =
         want == SSL_ERROR_WANT_READ    ? connection->AwaitSocket(POLLIN, deadline)
@@ -176,7 +181,6 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Open(const std
                                        : absl::UnavailableError(HandshakeFailure(
                                              ssl, TakeOpenSslError("connection closed during the handshake")));
     if (!waited.ok()) {
-      connection->broken_ = true;
       ERR_clear_error();
       return absl::UnavailableError(StrCat("TLS to ", where, ": ", waited.message()));
     }

@@ -61,7 +61,7 @@ class RedisConnection {
 
   int fd_;
   ssl_st* ssl_;  // null: plaintext
-  bool broken_ = false;  // a fatal TLS error: no close_notify
+  bool broken_ = false;  // no finished handshake, or a fatal TLS error: no close_notify
   redisReader* reader_;
 };
 
