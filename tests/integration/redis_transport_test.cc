@@ -209,21 +209,27 @@ TEST_F(RedisTlsTest, UnusableFilesStopTheServiceWithTheKeysPath) {
   }
 }
 
+// A listening socket on 127.0.0.1 and a port the kernel picked (written to `port`).
+int ListenOnLoopback(int& port) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bind(listener, reinterpret_cast<sockaddr*>(&address), length);
+  listen(listener, 8);
+  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  port = ntohs(address.sin_port);
+  return listener;
+}
+
 // A TCP peer that answers every connection with `reply` (after reading what the
 // client sent) and then keeps the connection open until stopped: what a broken or
 // hostile server, or something that is not Redis, does.
 class ScriptedPeer {
  public:
   explicit ScriptedPeer(std::string reply) : reply_(std::move(reply)) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    bind(listener_, reinterpret_cast<sockaddr*>(&address), length);
-    listen(listener_, 8);
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    listener_ = ListenOnLoopback(port_);
     thread_ = std::thread([this] {
       while (true) {
         const int fd = accept(listener_, nullptr, nullptr);
@@ -321,15 +327,7 @@ class ResettingTlsServer {
   explicit ResettingTlsServer(const test::IssuedCertificate& certificate) : ctx_(SSL_CTX_new(TLS_server_method())) {
     SSL_CTX_use_certificate_chain_file(ctx_, certificate.cert_file.c_str());
     SSL_CTX_use_PrivateKey_file(ctx_, certificate.key_file.c_str(), SSL_FILETYPE_PEM);
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    bind(listener_, reinterpret_cast<sockaddr*>(&address), length);
-    listen(listener_, 8);
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    listener_ = ListenOnLoopback(port_);
     thread_ = std::thread([this] {
       while (true) {
         const int fd = accept(listener_, nullptr, nullptr);
