@@ -153,7 +153,12 @@ std::string UnreadableBody(const Request& request) {
   return "";
 }
 
-std::string VerbName(http::verb v) { return std::string(View(http::to_string(v))); }
+// Whether any rule of `policy` is about a tool, resource or prompt (or unknown tools
+// are denied): rules only the request's body can show to apply.
+bool TargetRulesApply(const sp::CompiledPolicy& policy) {
+  return !policy.unknown_tool_allowed() || policy.rules(v1::TARGET_KIND_TOOL).size() > 0 ||
+         policy.rules(v1::TARGET_KIND_RESOURCE).size() > 0 || policy.rules(v1::TARGET_KIND_PROMPT).size() > 0;
+}
 
 // The MCP protocol version the client speaks: its MCP-Protocol-Version header, or,
 // on an initialize request (which is sent before any version is agreed and so
@@ -230,7 +235,7 @@ Task<grpc::Status> AuthPipeline::CallTokenValidation(const Request& request, con
   if (!credentials.proof.empty() || credentials.scheme == "DPoP") {
     v1::DpopProof* dpop = validate.mutable_dpop();
     dpop->set_proof(credentials.proof);
-    dpop->set_method(VerbName(request.method()));
+    dpop->set_method(std::string(View(request.method_string())));
     // htu from the resource's configured external origin, never from Host.
     dpop->set_uri(StrCat(info.route->origin, TargetPath(View(request.target()))));
   }
@@ -477,11 +482,24 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   }
   const std::string session_id(View(request["Mcp-Session-Id"]));
   if (!session_id.empty()) {
-    if (std::optional<McpDecision> refused = CheckSession(request, session_id, caller.owner)) co_return std::move(*refused);
+    if (std::optional<McpDecision> refused = CheckSession(request, info, session_id, caller.owner)) {
+      co_return std::move(*refused);
+    }
   }
 
   McpDecision d;
-  if (request.method() == http::verb::post) {
+  if (request.method() == http::verb::post && !info.body_seen) {
+    // A front door without the body: the token and the server-level scopes are
+    // decided; the rest needs the body.
+    if (options_.unseen_body == UnseenBody::kRefuse && TargetRulesApply(*suite->policy)) {
+      d = Refusal(request, http::status::forbidden, "body_unseen", JsonRpcCode::kInvalidRequest,
+                  "The authorizer did not receive this request's body, and the policy requires scopes per tool, "
+                  "resource or prompt: the proxy must send the body (Envoy: with_request_body) or route MCP "
+                  "through the gateway");
+      metrics_->CountDenial(d.reason);
+      co_return d;
+    }
+  } else if (request.method() == http::verb::post) {
     d = DecideMessages(request, info, caller, *suite, credentials.scheme);
     if (d.local) co_return d;
   } else if (request.method() == http::verb::get && suite->policy->list_filtering()) {
@@ -516,10 +534,10 @@ McpDecision AuthPipeline::ShedAnswer(const Request& request, const RequestInfo& 
   return d;
 }
 
-std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, const std::string& session_id,
-                                                      const std::string& owner) {
+std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, const RequestInfo& info,
+                                                      const std::string& session_id, const std::string& owner) {
   McpDecision d;
-  switch (sessions_->Check(session_id, owner)) {
+  switch (info.front_door ? sessions_->Bind(session_id, owner) : sessions_->Check(session_id, owner)) {
     case SessionBindings::Owner::kSame:
       return std::nullopt;
     case SessionBindings::Owner::kOther:

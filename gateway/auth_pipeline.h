@@ -56,6 +56,7 @@ struct PipelineOptions {
   double failed_auth_burst = 50;
   double failed_auth_total_rate = 1000;  // for the whole process (a burst of one second's worth)
   int64_t max_validations_in_flight = 512;
+  UnseenBody unseen_body = UnseenBody::kRefuse;  // front doors (settings.h)
 };
 
 class AuthPipeline final : public McpPipeline {
@@ -119,9 +120,11 @@ class AuthPipeline final : public McpPipeline {
                              const Suite& suite, std::string_view scheme);
 
   // The answer for a request naming a session `owner` may not use (another's: 403;
-  // unknown: 404; bindings unavailable: 503); nullopt when it may.
-  std::optional<McpDecision> CheckSession(const Request& request, const std::string& session_id,
-                                          const std::string& owner);
+  // unknown: 404; bindings unavailable: 503); nullopt when it may. Through a front
+  // door, which never sees the upstream assign a session, an unknown session is
+  // bound to its first user instead of refused.
+  std::optional<McpDecision> CheckSession(const Request& request, const RequestInfo& info,
+                                          const std::string& session_id, const std::string& owner);
   // Filters list results for `caller`: those answering the requests in `lists`
   // (ids to kinds), or with nullopt every result shaped like a list.
   static std::function<std::optional<std::string>(std::string_view)> ListFilter(

@@ -104,7 +104,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& o
       return absl::InvalidArgumentError(
           StrCat("gateway.routes[", i, "].path: ", options.routes[i].path, " is the gateway's own probe"));
     }
-    auto upstream = UpstreamTarget::Parse(options.routes[i].upstream);
+    if (options.routes[i].path == options.front_doors.forward_auth_path) {
+      return absl::InvalidArgumentError(StrCat("gateway.forward_auth.path: ", options.routes[i].path,
+                                               " is also gateway.routes[", i, "].path"));
+    }
+    // A route without an upstream is decided for the front doors only.
+    absl::StatusOr<UpstreamTarget> upstream = UpstreamTarget{};
+    if (!options.routes[i].upstream.empty()) upstream = UpstreamTarget::Parse(options.routes[i].upstream);
     if (!upstream.ok()) {
       return absl::InvalidArgumentError(StrCat("gateway.routes[", i, "].upstream: ", upstream.status().message()));
     }
@@ -130,6 +136,15 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& o
                                      StrCat(AsciiLower(View(resource->scheme())), "://",
                                             AsciiLower(View(resource->encoded_host_and_port())))});
   }
+  const std::string& forward_auth = options.front_doors.forward_auth_path;
+  if (forward_auth == kHealthPath || forward_auth == kReadyPath) {
+    return absl::InvalidArgumentError(StrCat("gateway.forward_auth.path: ", forward_auth, " is the gateway's own probe"));
+  }
+  if (!forward_auth.empty() && options.trusted_proxies.empty()) {
+    return absl::InvalidArgumentError(
+        "gateway.trusted_proxies: forward-auth (gateway.forward_auth.path) answers only the proxies named here; "
+        "name the addresses of the proxies that ask it");
+  }
   auto proxies = CidrSet::Parse(options.trusted_proxies);
   if (!proxies.ok()) return absl::InvalidArgumentError(StrCat("gateway.trusted_proxies: ", proxies.status().message()));
   gw->trusted_proxies_ = *proxies;
@@ -151,9 +166,9 @@ Response Gateway::JsonResponse(http::status status, std::string body, bool keep_
   return res;
 }
 
-const RouteState* Gateway::FindRoute(std::string_view path) const {
+const RouteState* Gateway::FindRoute(std::string_view path, bool any) const {
   for (const RouteState& r : routes_) {
-    if (r.config.path == path) return &r;
+    if (r.config.path == path && (any || !r.config.upstream.empty())) return &r;
   }
   return nullptr;
 }
@@ -363,6 +378,10 @@ Task<bool> Gateway::Handle(Request& request, Stream& client, const tcp::endpoint
                            UpstreamPool& pool, bool body_complete) {
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = TargetPath(View(request.target()));
+  if (!options_.front_doors.forward_auth_path.empty() && path == options_.front_doors.forward_auth_path) {
+    const bool keep = co_await ForwardAuth(request, client, peer);
+    co_return keep;
+  }
   const RouteState* route = FindRoute(path);
   const RequestInfo info{route, route == nullptr ? asio::ip::address() : ClientAddress(request, peer)};
   std::optional<LocalReply> reply = route == nullptr ? AnswerOffRoute(request, path) : Screen(request, info);

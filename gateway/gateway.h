@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/cidr.h"
+#include "gateway/front_door.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/http.h"
 #include "gateway/jsonrpc.h"
@@ -33,6 +34,11 @@ struct RouteState {
 struct RequestInfo {
   const RouteState* route = nullptr;
   asio::ip::address client_address;  // the real client, after trusted-proxy processing
+  // Asked by another proxy (a front door, front_door.h), which forwards the request
+  // itself: the gateway sees neither the upstream's answer nor the request after it.
+  bool front_door = false;
+  // false: a POST whose body the front door did not receive (or received cut).
+  bool body_seen = true;
   // The body as JSON-RPC, parsed on first use: once per request.
   const JsonRpcBody& Body(const Request& request) const {
     if (!parsed_body) parsed_body = ParseJsonRpcBody(request.body());
@@ -112,6 +118,7 @@ class PassThroughPipeline final : public McpPipeline {
 
 struct GatewayOptions {
   GatewayLimits limits;
+  FrontDoors front_doors;
   IdentityHeaders identity_headers;
   std::vector<std::string> allowed_origins;
   std::vector<std::string> trusted_proxies;
@@ -134,6 +141,11 @@ class Gateway {
   Task<bool> Handle(Request& request, Stream& client, const tcp::endpoint& peer, UpstreamPool& pool,
                     bool body_complete = true);
 
+  // A front door's question (front_door.h): the gateway's decision on a request
+  // another proxy holds, as that proxy must carry it out. Counted in
+  // mcpauth_gateway_authorizations_total{door}.
+  Task<Verdict> Authorize(HeldRequest& held, std::string_view door);
+
   // Reads the https routes' TLS files again when due (TlsContextSource::Current),
   // so a change is loaded (and its metrics set) even while no connection is made.
   void RefreshUpstreamTls() const;
@@ -148,7 +160,12 @@ class Gateway {
   Gateway(GatewayOptions options, GatewayMetrics* metrics, McpPipeline* pipeline, std::function<bool()> ready)
       : options_(std::move(options)), metrics_(metrics), pipeline_(pipeline), ready_(std::move(ready)) {}
 
-  const RouteState* FindRoute(std::string_view path) const;
+  // The route for `path`: among those proxied here, or with `any` also those served
+  // only through the front doors.
+  const RouteState* FindRoute(std::string_view path, bool any = false) const;
+  // Forward-auth (front_door.cc): the original request from the proxy's headers,
+  // the decision, and the answer in forward-auth's terms (2xx: go on).
+  Task<bool> ForwardAuth(Request& request, Stream& client, const tcp::endpoint& peer);
   bool OriginAllowed(std::string_view origin, const RouteState& route) const;
   std::vector<std::pair<std::string, std::string>> CorsHeaders(const Request& request,
                                                                const RouteState& route) const;

@@ -20,6 +20,15 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
                    .Name("mcpauth_gateway_denials_total")
                    .Help("Requests or messages refused by the gateway, by reason")
                    .Register(registry)),
+      authorizations_(prometheus::BuildCounter()
+                          .Name("mcpauth_gateway_authorizations_total")
+                          .Help("Front-door decisions (ext_authz, forward_auth), by door, route, result "
+                                "(allowed, answered, refused) and reason")
+                          .Register(registry)),
+      authorization_duration_(prometheus::BuildHistogram()
+                                  .Name("mcpauth_gateway_authorization_duration_seconds")
+                                  .Help("Time to a front-door decision, by door")
+                                  .Register(registry)),
       upstream_errors_(prometheus::BuildCounter()
                            .Name("mcpauth_gateway_upstream_errors_total")
                            .Help("Upstream failures, by route and kind (connect, tls, timeout, broken, ...)")
@@ -57,6 +66,15 @@ void GatewayMetrics::ObserveUpstream(const std::string& route, double seconds) {
 }
 
 void GatewayMetrics::CountDenial(std::string_view reason) { denials_.Add({{"reason", std::string(reason)}}).Increment(); }
+
+void GatewayMetrics::CountAuthorization(std::string_view door, const std::string& route, std::string_view result,
+                                        std::string_view reason, double seconds) {
+  authorizations_
+      .Add({{"door", std::string(door)}, {"route", route}, {"result", std::string(result)},
+            {"reason", std::string(reason)}})
+      .Increment();
+  authorization_duration_.Add({{"door", std::string(door)}}, LatencyBuckets()).Observe(seconds);
+}
 
 void GatewayMetrics::CountUpstreamError(const std::string& route, std::string_view kind) {
   upstream_errors_.Add({{"route", route}, {"kind", std::string(kind)}}).Increment();

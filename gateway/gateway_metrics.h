@@ -21,6 +21,10 @@ class GatewayMetrics {
                     double seconds);
   void ObserveUpstream(const std::string& route, double seconds);
   void CountDenial(std::string_view reason);
+  // A front door's decision: door ext_authz/forward_auth; result allowed (go on),
+  // answered (the gateway's answer in the upstream's place), refused.
+  void CountAuthorization(std::string_view door, const std::string& route, std::string_view result,
+                          std::string_view reason, double seconds);
   void CountUpstreamError(const std::string& route, std::string_view kind);
   void CountDroppedConnection(std::string_view why);
   // A TLS setting's files (re)loaded or refused; the notAfter of the certificate
@@ -36,6 +40,8 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Histogram>& upstream_duration_;
   prometheus::Family<prometheus::Counter>& denials_;
+  prometheus::Family<prometheus::Counter>& authorizations_;
+  prometheus::Family<prometheus::Histogram>& authorization_duration_;
   prometheus::Family<prometheus::Counter>& upstream_errors_;
   prometheus::Family<prometheus::Counter>& dropped_;
   prometheus::Family<prometheus::Counter>& tls_loads_;

@@ -1,5 +1,6 @@
 // mcpauth-gateway --config FILE
 #include "gateway/auth_pipeline.h"
+#include "gateway/ext_authz.h"
 #include "gateway/gateway.h"
 #include "gateway/server.h"
 #include "gateway/suite_view.h"
@@ -24,8 +25,8 @@ int Run(const SuiteConfig& config) {
     return 1;
   }
   GatewayMetrics metrics(*registry);
-  GatewayOptions options{section.limits, section.identity_headers, section.allowed_origins, section.trusted_proxies,
-                         section.routes};
+  GatewayOptions options{section.limits, section.front_doors, section.identity_headers, section.allowed_origins,
+                         section.trusted_proxies, section.routes};
   std::unique_ptr<McpPipeline> pipeline;
   std::unique_ptr<SuiteView> view;
   std::unique_ptr<SessionBindings> sessions;
@@ -49,7 +50,8 @@ int Run(const SuiteConfig& config) {
                         .failed_auth_rate = section.limits.failed_auth_rate,
                         .failed_auth_burst = section.limits.failed_auth_burst,
                         .failed_auth_total_rate = section.limits.failed_auth_total_rate,
-                        .max_validations_in_flight = section.limits.max_validations_in_flight},
+                        .max_validations_in_flight = section.limits.max_validations_in_flight,
+                        .unseen_body = section.front_doors.unseen_body},
         view.get(), token_validation, sessions.get(), &metrics);
     ready = [&view, &token_validation] {
       const grpc_connectivity_state state = token_validation->GetState(/*try_to_connect=*/true);
@@ -83,7 +85,34 @@ int Run(const SuiteConfig& config) {
     return 1;
   }
   for (const GatewayRoute& r : section.routes) {
-    log::Info("route", {{"path", r.path}, {"resource", r.resource}, {"upstream", r.upstream}});
+    log::Info("route", {{"path", r.path}, {"resource", r.resource},
+                        {"upstream", r.upstream.empty() ? "none (front doors only)" : r.upstream}});
+  }
+  // Envoy's ext_authz on its own gRPC port; decisions run on the HTTP server's threads.
+  const FrontDoors& doors = section.front_doors;
+  ExtAuthzService ext_authz(gateway->get(), [&server] { return server.NextExecutor(); });
+  std::unique_ptr<GrpcServer> ext_authz_server;
+  if (!doors.ext_authz_listen.empty()) {
+    auto started = GrpcServer::Start(GrpcServerOptions{.listen = doors.ext_authz_listen,
+                                                       .tls = doors.ext_authz_tls,
+                                                       .health_listen = doors.ext_authz_health_listen,
+                                                       .config_key = "gateway.ext_authz",
+                                                       .health_service_names = {"envoy.service.auth.v3.Authorization"},
+                                                       .shutdown_grace = section.shutdown_grace},
+                                     {&ext_authz});
+    if (!started.ok()) {
+      log::Error("cannot listen", {{"error", std::string(started.status().message())}});
+      return 1;
+    }
+    ext_authz_server = std::move(*started);
+  }
+  if (doors.enabled()) {
+    if (!config.authorization.enabled) {
+      log::Warn("front doors are on with authorization disabled: every request they are asked about is allowed");
+    }
+    log::Info("front doors", {{"ext_authz", doors.ext_authz_listen.empty() ? "off" : doors.ext_authz_listen},
+                              {"forward_auth", doors.forward_auth_path.empty() ? "off" : doors.forward_auth_path},
+                              {"unseen_body", doors.unseen_body == UnseenBody::kRefuse ? "refuse" : "server_scopes_only"}});
   }
   log::Info("serving", {{"listen", section.listen},
                         {"port", static_cast<int>(server.port())},
@@ -91,6 +120,8 @@ int Run(const SuiteConfig& config) {
   const int signal_number = WaitForTerminationSignal();
   log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"grace_seconds", absl::ToInt64Seconds(section.shutdown_grace)}});
+  // The Check calls in flight finish on the HTTP server's threads: those stop last.
+  if (ext_authz_server) ext_authz_server->Shutdown(section.shutdown_grace);
   server.Drain(section.shutdown_grace);
   if (view) view->Stop();
   log::Info("stopped");

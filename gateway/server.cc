@@ -261,6 +261,10 @@ Task<void> Server::Serve(tcp::socket socket, Worker& worker) {
   }
 }
 
+asio::any_io_executor Server::NextExecutor() {
+  return workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]->io.get_executor();
+}
+
 void Server::Drain(absl::Duration grace) {
   draining_ = true;
   for (auto& w : workers_) {

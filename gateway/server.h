@@ -31,6 +31,10 @@ class Server {
   absl::Status Start(const std::string& listen);
   unsigned short port() const { return port_; }
 
+  // One of the workers' executors, in turn: where work that does not arrive on a
+  // connection (ext_authz calls) runs its coroutines. After Start.
+  asio::any_io_executor NextExecutor();
+
   // Stops accepting, lets requests in flight finish for up to `grace`, then stops.
   void Drain(absl::Duration grace);
 
@@ -67,6 +71,7 @@ class Server {
   std::atomic<int> active_requests_{0};
   std::atomic<int64_t> open_connections_{0};  // across workers: limits.max_connections
   std::atomic<bool> draining_{false};
+  std::atomic<size_t> next_worker_{0};
 };
 
 }  // namespace mcpauth::gw

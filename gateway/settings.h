@@ -13,7 +13,9 @@ namespace mcpauth {
 struct GatewayRoute {
   std::string path = "/mcp";
   std::string resource;  // canonical resource URI; default: the top-level resource (one route only)
-  std::string upstream;  // http://host:port/path of the upstream MCP server
+  // http(s)://host:port/path of the upstream MCP server; empty only with a front
+  // door on: the route is then decided for other proxies and never proxied here.
+  std::string upstream;
   // Token audiences this route accepts besides its resource URI (an authorization
   // server's API identifier for it). A validator's `audience` counts only for the
   // top-level resource, so with several routes each names its own here.
@@ -50,6 +52,34 @@ struct GatewayLimits {
   double failed_auth_total_rate = 1000;  // failed authentications per second for the whole process; more: 503
 };
 
+// What a front door does with a POST whose body it did not receive (nginx
+// auth_request and most forward-auth setups never send it; Envoy only with
+// with_request_body, and marks a cut one partial).
+enum class UnseenBody {
+  // Refused (403, body_unseen) while the policy names scopes for any tool, resource
+  // or prompt, or denies unknown tools: those rules need the body to be enforced.
+  kRefuse,
+  // Decided on the token and the server-level scopes alone: the operator has
+  // another layer enforcing per-tool scopes (said in the config, not assumed).
+  kServerScopesOnly,
+};
+
+// Front doors: proxies a team already runs ask the gateway for its decision on a
+// request they hold, with the same config, caches and metrics as its own routes.
+struct FrontDoors {
+  // Envoy's external authorization (envoy.service.auth.v3.Authorization/Check) over
+  // gRPC on its own port (`gateway.ext_authz`): listen empty means off.
+  std::string ext_authz_listen;
+  ServerTls ext_authz_tls;
+  std::string ext_authz_health_listen;  // with tls: plaintext grpc.health.v1 only
+  // HTTP forward-auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth)
+  // on the gateway's own listener at this path (`gateway.forward_auth.path`); empty: off.
+  std::string forward_auth_path;
+  UnseenBody unseen_body = UnseenBody::kRefuse;
+
+  bool enabled() const { return !ext_authz_listen.empty() || !forward_auth_path.empty(); }
+};
+
 struct GatewaySection : ServiceSection {
   std::vector<GatewayRoute> routes;
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-* headers are believed
@@ -62,6 +92,7 @@ struct GatewaySection : ServiceSection {
   // exp); 0 disables. DPoP requests are always validated (every proof is new).
   absl::Duration validation_cache_ttl = absl::Seconds(30);
   int64_t validation_cache_size = 10000;
+  FrontDoors front_doors;
 };
 
 }  // namespace mcpauth

@@ -112,65 +112,80 @@ std::shared_ptr<grpc::Channel> CreateServiceChannel(const ServiceSection& servic
   return grpc::CreateCustomChannel(service.address, ChannelCredentials(service, key), args);
 }
 
-int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& options,
+                                                             const std::vector<grpc::Service*>& services) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  std::unique_ptr<GrpcServer> running(new GrpcServer(options));
   grpc::ServerBuilder builder;
-  int bound_port = 0;
-  builder.AddListeningPort(options.listen, ServerCredentials(options.tls, options.config_key), &bound_port);
+  builder.AddListeningPort(options.listen, ServerCredentials(options.tls, options.config_key), &running->port_);
   for (grpc::Service* service : services) builder.RegisterService(service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || bound_port == 0) {
-    log::Error("cannot listen", {{"listen", options.listen}});
-    return 1;
+  running->server_ = builder.BuildAndStart();
+  if (!running->server_ || running->port_ == 0) {
+    return absl::UnavailableError(StrCat(options.config_key, ".listen: cannot listen on ", options.listen));
   }
   // Kubernetes' gRPC probes speak no TLS: with tls on they ask a plaintext port
   // that serves the health service alone: no other service is registered there, and
   // no plugin (reflection registers itself with every builder) is kept. Every other
   // method is UNIMPLEMENTED (gRPC's generic callback service, which also gives the
   // server the completion queue it needs to run the health service).
-  grpc::CallbackGenericService unimplemented;
-  std::unique_ptr<grpc::Server> health_server;
   if (!options.health_listen.empty()) {
     grpc::ServerBuilder health_builder;
     health_builder.SetOption(std::make_unique<WithoutPlugins>());
-    health_builder.RegisterCallbackGenericService(&unimplemented);
+    running->unimplemented_ = std::make_unique<grpc::CallbackGenericService>();
+    health_builder.RegisterCallbackGenericService(running->unimplemented_.get());
     int health_port = 0;
     health_builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
-    health_server = health_builder.BuildAndStart();
-    if (!health_server || health_port == 0) {
-      log::Error("cannot listen", {{"health_listen", options.health_listen}});
-      server->Shutdown();
-      return 1;
+    running->health_server_ = health_builder.BuildAndStart();
+    if (!running->health_server_ || health_port == 0) {
+      running->server_->Shutdown();
+      return absl::UnavailableError(
+          StrCat(options.config_key, ".health_listen: cannot listen on ", options.health_listen));
     }
     log::Info("serving health checks in plaintext", {{"health_listen", options.health_listen}, {"port", health_port}});
   }
-  std::vector<grpc::HealthCheckServiceInterface*> health{server->GetHealthCheckService()};
-  if (health_server) health.push_back(health_server->GetHealthCheckService());
-  for (grpc::HealthCheckServiceInterface* h : health) {
+  running->health_.push_back(running->server_->GetHealthCheckService());
+  if (running->health_server_) running->health_.push_back(running->health_server_->GetHealthCheckService());
+  for (grpc::HealthCheckServiceInterface* h : running->health_) {
     for (const std::string& name : options.health_service_names) h->SetServingStatus(name, true);
     h->SetServingStatus(true);
   }
   log::Info("serving", {{"listen", options.listen},
-                        {"port", bound_port},
+                        {"port", running->port_},
                         {"tls", !options.tls.enabled() ? "off" : options.tls.client_ca_file.empty() ? "on" : "mutual"}});
+  return running;
+}
 
+GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  // Tell load balancers first, then drain: calls already running may finish
+  // within the grace period; later ones are refused.
+  for (grpc::HealthCheckServiceInterface* h : health_) h->Shutdown();
+  g_shutdown_requested = true;
+  if (options_.before_shutdown) options_.before_shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+  server_->Wait();
+  if (health_server_) {
+    health_server_->Shutdown();
+    health_server_->Wait();
+  }
+  server_.reset();
+  health_server_.reset();
+}
+
+int RunGrpcServer(const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
+  absl::StatusOr<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(options, services);
+  if (!server.ok()) {
+    log::Error("cannot listen", {{"error", std::string(server.status().message())}});
+    return 1;
+  }
   const int signal_number = WaitForTerminationSignal();
   log::Info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"grace_seconds", absl::ToInt64Seconds(options.shutdown_grace)}});
-  // Tell load balancers first, then drain: calls already running may finish
-  // within the grace period; later ones are refused.
-  for (grpc::HealthCheckServiceInterface* h : health) h->Shutdown();
-  g_shutdown_requested = true;
-  if (options.before_shutdown) options.before_shutdown();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoNanoseconds(options.shutdown_grace));
-  server->Wait();
-  if (health_server) {
-    health_server->Shutdown();
-    health_server->Wait();
-  }
+  (*server)->Shutdown(options.shutdown_grace);
   log::Info("stopped");
   return 0;
 }

@@ -8,7 +8,11 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/status/statusor.h"
 
 #include "absl/time/time.h"
 #include "services/common/service_section.h"
@@ -46,6 +50,30 @@ struct GrpcServerOptions {
 // it calls is not left waiting out gRPC's default backoff of up to two minutes.
 // Throws ConfigError naming the key when a certificate file is unusable.
 std::shared_ptr<grpc::Channel> CreateServiceChannel(const ServiceSection& service, std::string_view key);
+
+// A gRPC server started with the suite's conventions (the health service and its
+// plaintext port, reflection, TLS): for a process that also serves something else
+// (the gateway's ext_authz port). Start errors name the key; a certificate file
+// that is unusable throws ConfigError naming it.
+class GrpcServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const GrpcServerOptions& options,
+                                                           const std::vector<grpc::Service*>& services);
+  ~GrpcServer();  // Shutdown(0) unless done
+  int port() const { return port_; }
+  // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish within
+  // `grace` and returns when they have.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  explicit GrpcServer(GrpcServerOptions options) : options_(std::move(options)) {}
+  GrpcServerOptions options_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::CallbackGenericService> unimplemented_;
+  std::unique_ptr<grpc::Server> health_server_;
+  std::vector<grpc::HealthCheckServiceInterface*> health_;
+};
 
 // Serves `services` until SIGTERM/SIGINT, then reports NOT_SERVING, stops accepting
 // calls, lets in-flight calls finish within the grace period and returns 0.

@@ -1,8 +1,11 @@
 #include "services/common/strings.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+
+#include "absl/strings/ascii.h"
 
 namespace mcpauth {
 
@@ -81,6 +84,13 @@ bool IsHttpFieldValue(std::string_view text) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
   }
   return true;
+}
+
+bool IsHttpToken(std::string_view text) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || kSymbols.find(c) != std::string_view::npos;
+  });
 }
 
 }  // namespace mcpauth

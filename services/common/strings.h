@@ -59,5 +59,7 @@ std::string HexEncode(std::string_view bytes);
 // True when `text` can be an HTTP field value as it stands (RFC 9110 §5.5): no
 // control characters but HTAB (so no CR, LF or NUL that would end the field).
 bool IsHttpFieldValue(std::string_view text);
+// True when `text` is an HTTP token (RFC 9110 §5.6.2): a field name or a method.
+bool IsHttpToken(std::string_view text);
 
 }  // namespace mcpauth

@@ -227,6 +227,36 @@ absl::Status CheckUpstreamUrl(std::string_view url) {
   return absl::OkStatus();
 }
 
+void ReadFrontDoors(YamlSection& section, FrontDoors& out) {
+  {
+    YamlSection e = section.Section("ext_authz");
+    out.ext_authz_listen = e.String("listen");
+    ReadServerTls(e.Section("tls"), out.ext_authz_tls);
+    out.ext_authz_health_listen = e.String("health_listen");
+    if (out.ext_authz_listen.empty() && (e.Has("tls") || e.Has("health_listen"))) {
+      e.Fail("listen", "is required when ext_authz has other keys (it is where Envoy sends Check calls)");
+    }
+    e.RejectUnknownKeys();
+  }
+  {
+    YamlSection f = section.Section("forward_auth");
+    out.forward_auth_path = f.String("path");
+    if (f.Has("path") && (out.forward_auth_path.empty() || out.forward_auth_path[0] != '/' ||
+                          out.forward_auth_path.find_first_of("?#") != std::string::npos)) {
+      f.Fail("path", "must be a path starting with '/' (no query)");
+    }
+    f.RejectUnknownKeys();
+  }
+  const std::string unseen = section.String("unseen_body", "refuse");
+  if (unseen == "refuse") {
+    out.unseen_body = UnseenBody::kRefuse;
+  } else if (unseen == "server_scopes_only") {
+    out.unseen_body = UnseenBody::kServerScopesOnly;
+  } else {
+    section.Fail("unseen_body", StrCat("expected refuse or server_scopes_only, got \"", unseen, "\""));
+  }
+}
+
 void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySection& out) {
   std::vector<YamlSection> routes = section.SectionList("routes");
   for (size_t i = 0; i < routes.size(); ++i) {
@@ -240,8 +270,7 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
     }
     CheckUrl(r, "resource", route.resource, &CheckResourceUri);
     route.upstream = r.String("upstream");
-    if (route.upstream.empty()) r.Fail("upstream", "is required");
-    CheckUrl(r, "upstream", route.upstream, &CheckUpstreamUrl);
+    if (!route.upstream.empty()) CheckUrl(r, "upstream", route.upstream, &CheckUpstreamUrl);
     route.upstream_tls_set = r.Has("upstream_tls");
     ReadClientTls(r.Section("upstream_tls"), route.upstream_tls);
     if (route.upstream_tls_set && !StartsWithIgnoreCase(route.upstream, "https://")) {
@@ -300,6 +329,13 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
   out.validation_cache_ttl = section.Seconds("validation_cache_ttl", out.validation_cache_ttl, absl::ZeroDuration(),
                                              absl::Hours(1));
   out.validation_cache_size = section.Int("validation_cache_size", out.validation_cache_size, 0, 10'000'000);
+  ReadFrontDoors(section, out.front_doors);
+  for (size_t i = 0; i < routes.size(); ++i) {
+    if (out.routes[i].upstream.empty() && !out.front_doors.enabled()) {
+      routes[i].Fail("upstream", "is required (a route without one is served only through gateway.ext_authz or "
+                                 "gateway.forward_auth, and neither is on)");
+    }
+  }
   ReadServiceSection(section, "127.0.0.1:8080", "127.0.0.1:9104", Transport::kHttp, out);
 }
 
