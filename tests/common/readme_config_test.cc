@@ -118,6 +118,14 @@ const std::vector<SchemaKey>& Schema() {
         {"gateway.session_ttl", "3600"},
         {"gateway.validation_cache_ttl", "0"},
         {"gateway.validation_cache_size", "100"},
+        {"gateway.ext_authz.listen", R"("127.0.0.1:9191")"},
+        {"gateway.ext_authz.health_listen", R"("127.0.0.1:9192")"},
+        {"gateway.ext_authz.tls.cert_file", R"("/etc/mcpauth/tls/tls.crt")"},
+        {"gateway.ext_authz.tls.key_file", R"("/etc/mcpauth/tls/tls.key")"},
+        {"gateway.ext_authz.tls.client_ca_file", R"("/etc/mcpauth/tls/ca.crt")"},
+        {"gateway.ext_authz.tls.reload_interval", "5"},
+        {"gateway.forward_auth.path", R"("/_mcpauth/check")"},
+        {"gateway.unseen_body", R"("server_scopes_only")"},
     };
     // Every service section has these.
     for (const char* service : {"token_validation", "scope_policy", "metadata", "gateway"}) {

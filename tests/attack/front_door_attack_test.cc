@@ -1,0 +1,656 @@
+// The front doors (issue 16) decide exactly as the gateway does: one table of attack
+// and DPoP cases sent three ways to the same running suite —
+//   gateway       the request itself, to mcpauth-gateway in front of a recording upstream
+//   forward_auth  as nginx auth_request / Traefik ForwardAuth ask (X-Original-URI and
+//                 X-Original-Method, the client's headers, the body as Traefik's
+//                 forwardBody sends it), to gateway.forward_auth.path
+//   ext_authz     as Envoy's ext_authz filter asks (with_request_body, pack_as_bytes,
+//                 encode_raw_headers): CheckRequests sent by @grpc/grpc-js with Envoy's
+//                 official protos (tests/node/ext_authz_check.mjs), not by our stack
+// and each answer is read back into one shape: forwarded (with the identity the
+// upstream gets) or answered (status, challenge, body). Every door must give every
+// case's expected outcome. Then what only the front doors do: the body they did not
+// see, a batch answered whole, sessions bound on first use, malformed questions.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <functional>
+#include <mutex>
+#include <set>
+
+#include "absl/time/clock.h"
+#include "services/common/base64url.h"
+#include "services/common/json.h"
+#include "services/common/strings.h"
+#include "services/token_validation/dpop_sign.h"
+#include "tests/fault/suite_harness.h"
+#include "tests/support/grpc_health.h"
+#include "tests/support/loopback_http_server.h"
+#include "tests/support/ports.h"
+#include "tests/support/raw_http.h"
+#include "tests/support/wait_for.h"
+
+namespace mcpauth {
+namespace {
+
+using ::testing::HasSubstr;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+const std::string kNodeDir = StrCat(MCPAUTH_SOURCE_DIR, "/tests/node");
+constexpr char kForwardAuthPath[] = "/_mcpauth/check";
+constexpr char kPing[] = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+constexpr char kDeniedText[] = R"(Tool \"admin_tool\" requires scopes: ['admin'])";
+
+std::string Call(std::string_view tool, int id = 2) {
+  return StrCat(R"({"jsonrpc":"2.0","id":)", id, R"(,"method":"tools/call","params":{"name":")", tool,
+                R"(","arguments":{}}})");
+}
+
+// One request, as a client sent it.
+struct Sent {
+  std::string method = "POST";
+  std::string target = "/mcp";
+  Headers headers;
+  std::string body;
+};
+
+// What a door made of it, in one shape.
+struct Outcome {
+  bool forwarded = false;
+  std::string subject;             // forwarded: the identity the upstream gets
+  int status = 0;                  // answered: the client's status
+  std::string www_authenticate;    // answered: the challenge, if any
+  std::string body;                // answered: the body
+  std::vector<std::string> leaked; // forwarded: credential or spoofed headers the upstream would get
+  std::string raw;                 // for failure messages
+};
+
+// One row of the table. `sent` is called once per door (a DPoP proof is single-use).
+struct Case {
+  std::string name;
+  std::function<Sent()> sent;
+  bool forwarded = false;
+  std::string subject;    // forwarded: expected identity ("" for none)
+  int status = 0;         // answered: expected status
+  std::string challenge;  // answered: substring of WWW-Authenticate ("" : none at all)
+  std::string in_body;    // answered: substring of the body
+};
+
+bool IsCredentialOrIdentity(std::string name) {
+  name = AsciiLower(name);
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name == "authorization" || name == "dpop" || name.starts_with("x-mcp-auth-");
+}
+
+class FrontDoorTest : public ::testing::Test {
+ protected:
+  struct World {
+    test::LoopbackHttpServer upstream;
+    std::mutex mu;
+    std::vector<test::HttpRequestInfo> seen;
+    std::unique_ptr<test::SuiteProcesses> suite;
+    int ext_authz_port = test::PickFreePort();
+    tv::testing::TestKey dpop_key = tv::testing::MakeKey("ES256", "");
+    absl::Status status;
+
+    World() {
+      upstream.SetHandler("/mcp", [this](const test::HttpRequestInfo& r) {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.push_back(r);
+        test::HttpReply reply;
+        reply.body = R"({"jsonrpc":"2.0","id":1,"result":{}})";
+        return reply;
+      });
+      status = upstream.Start();
+      if (!status.ok()) return;
+      suite = std::make_unique<test::SuiteProcesses>(test::SuiteOptions{
+          .upstream = upstream.Url("/mcp"),
+          .extra_yaml = "tools:\n  admin_tool: {required_scopes: [admin]}\n",
+          .gateway_yaml = StrCat("  ext_authz: {listen: \"127.0.0.1:", ext_authz_port, "\"}\n  forward_auth: {path: ",
+                                 kForwardAuthPath, "}\n  trusted_proxies: [127.0.0.1/32]\n")});
+      status = suite->Start();
+      if (status.ok() && !test::WaitFor([&] { return test::GrpcHealthServing(ExtAuthzAddress()); }, absl::Seconds(20),
+                                        absl::Milliseconds(100))) {
+        status = absl::UnavailableError("the ext_authz port never answered");
+      }
+    }
+    std::string ExtAuthzAddress() const { return StrCat("127.0.0.1:", ext_authz_port); }
+  };
+
+  static void SetUpTestSuite() { world_ = new World(); }
+  static void TearDownTestSuite() {
+    delete world_;
+    world_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(world_->status.ok()) << world_->status; }
+
+  static test::SuiteProcesses& Suite() { return *world_->suite; }
+  static std::string Resource() { return Suite().resource(); }
+  static std::string Token(const std::string& subject = "alice", const std::string& scope = "mcp") {
+    return Suite().Mint(subject, scope);
+  }
+  static std::string BoundToken() {
+    return Suite().MintBound("alice", "mcp", world_->dpop_key.private_key->Thumbprint());
+  }
+  static std::string Proof(const std::string& htm, const std::string& htu, const std::string& token) {
+    return *tv::MakeDpopProof(*world_->dpop_key.private_key,
+                              {.htm = htm, .htu = htu, .iat = absl::ToUnixSeconds(absl::Now()), .access_token = token});
+  }
+  static Sent Post(std::string body, Headers headers, std::string target = "/mcp") {
+    headers.insert(headers.begin(), {{"Content-Type", "application/json"},
+                                     {"Accept", "application/json, text/event-stream"}});
+    return Sent{.method = "POST", .target = std::move(target), .headers = std::move(headers), .body = std::move(body)};
+  }
+  static Headers Bearer(const std::string& token) { return {{"Authorization", StrCat("Bearer ", token)}}; }
+
+  // ---- the three doors ----
+
+  static std::string HeaderLines(const Headers& headers) {
+    std::string out;
+    for (const auto& [name, value] : headers) StrAppend(out, name, ": ", value, "\r\n");
+    return out;
+  }
+  static int StatusOf(const std::string& raw) {
+    return raw.size() >= 12 && raw.starts_with("HTTP/1.1 ") ? std::atoi(raw.substr(9, 3).c_str()) : 0;
+  }
+
+  static Outcome ThroughGateway(const Sent& s) {
+    size_t before;
+    {
+      std::lock_guard<std::mutex> lock(world_->mu);
+      before = world_->seen.size();
+    }
+    const std::string raw = test::RawHttpExchange(
+        Suite().gateway_port(),
+        StrCat(s.method, " ", s.target, " HTTP/1.1\r\nHost: 127.0.0.1:", Suite().gateway_port(),
+               "\r\nConnection: close\r\n", HeaderLines(s.headers), "Content-Length: ", s.body.size(), "\r\n\r\n",
+               s.body));
+    Outcome o;
+    o.raw = raw.substr(0, 600);
+    std::lock_guard<std::mutex> lock(world_->mu);
+    if (world_->seen.size() > before) {
+      o.forwarded = true;
+      const test::HttpRequestInfo& r = world_->seen.back();
+      o.subject = r.Header("X-MCP-Auth-Subject");
+      // Only the gateway's own identity headers, once each, in its spelling.
+      std::map<std::string, int> count;
+      for (const auto& [name, value] : r.headers) {
+        if (!IsCredentialOrIdentity(name)) continue;
+        const bool own = name == "X-MCP-Auth-Subject" || name == "X-MCP-Auth-Scopes" || name == "X-MCP-Auth-Claims";
+        if (!own || ++count[name] > 1) o.leaked.push_back(StrCat(name, ": ", value));
+      }
+      return o;
+    }
+    o.status = StatusOf(raw);
+    o.www_authenticate = test::RawHeader(raw, "WWW-Authenticate");
+    o.body = test::RawBody(raw);
+    return o;
+  }
+
+  // nginx and Traefik keep the client's headers on the question and name the original
+  // request in their own; the body travels as Traefik's forwardBody sends it.
+  static std::string ForwardAuthRaw(const Sent& s, const std::string& extra = "", bool with_body = true) {
+    const std::string body = with_body ? s.body : "";
+    return test::RawHttpExchange(
+        Suite().gateway_port(),
+        StrCat("GET ", kForwardAuthPath, " HTTP/1.1\r\nHost: 127.0.0.1:", Suite().gateway_port(),
+               "\r\nConnection: close\r\nX-Original-URI: ", s.target, "\r\nX-Original-Method: ", s.method, "\r\n", extra,
+               HeaderLines(s.headers), "Content-Length: ", body.size(), "\r\n\r\n", body));
+  }
+  static Outcome ThroughForwardAuth(const Sent& s) {
+    const std::string raw = ForwardAuthRaw(s);
+    Outcome o;
+    o.raw = raw.substr(0, 600);
+    const int status = StatusOf(raw);
+    if (status / 100 == 2) {
+      o.forwarded = true;
+      o.subject = test::RawHeader(raw, "X-MCP-Auth-Subject");
+      return o;
+    }
+    o.status = status;
+    o.www_authenticate = test::RawHeader(raw, "WWW-Authenticate");
+    o.body = test::RawBody(raw);
+    return o;
+  }
+
+  static std::string Base64(std::string_view bytes) {
+    std::string s = Base64UrlEncode(bytes);
+    std::replace(s.begin(), s.end(), '-', '+');
+    std::replace(s.begin(), s.end(), '_', '/');
+    while (s.size() % 4 != 0) s.push_back('=');
+    return s;
+  }
+  // The CheckRequest Envoy's filter sends for `s` (envoy.service.auth.v3, proto JSON).
+  static boost::json::object CheckRequestFor(const Sent& s, bool partial_body = false) {
+    boost::json::array headers;
+    auto add = [&](std::string_view name, std::string_view value) {
+      headers.push_back(boost::json::object{{"key", AsciiLower(name)}, {"raw_value", Base64(value)}});
+    };
+    const std::string host = StrCat("127.0.0.1:", Suite().gateway_port());
+    add(":authority", host);
+    add(":path", s.target);
+    add(":method", s.method);
+    add(":scheme", "http");
+    for (const auto& [name, value] : s.headers) add(name, value);
+    add("content-length", std::to_string(s.body.size()));
+    if (partial_body) add("x-envoy-auth-partial-body", "true");
+    return boost::json::object{
+        {"attributes",
+         boost::json::object{
+             {"source", boost::json::object{{"address", boost::json::object{{"socket_address",
+                                                                             boost::json::object{
+                                                                                 {"address", "127.0.0.1"},
+                                                                                 {"port_value", 40000}}}}}}},
+             {"destination", boost::json::object{{"address", boost::json::object{{"socket_address",
+                                                                                  boost::json::object{
+                                                                                      {"address", "127.0.0.1"},
+                                                                                      {"port_value", 10000}}}}}}},
+             {"request",
+              boost::json::object{
+                  {"http", boost::json::object{{"id", "4711"},
+                                               {"method", s.method},
+                                               {"path", s.target},
+                                               {"host", host},
+                                               {"scheme", "http"},
+                                               {"protocol", "HTTP/1.1"},
+                                               {"size", std::to_string(s.body.size())},
+                                               {"header_map", boost::json::object{{"headers", headers}}},
+                                               {"raw_body", Base64(s.body)}}}}}}}};
+  }
+  // Sends the CheckRequests with the node client; its answers, in order.
+  static boost::json::array Check(const boost::json::array& requests) {
+    const test::TempDir& dir = Suite().dir();
+    const std::string in = dir.File("check-in.json"), out = dir.File("check-out.json");
+    test::WriteFile(in, ToJson(requests));
+    test::WriteFile(out, "");
+    auto node = test::ChildProcess::Start({.argv = {"node", kNodeDir + "/ext_authz_check.mjs", "--address",
+                                                    world_->ExtAuthzAddress(), "--in", in, "--out", out},
+                                           .log_path = dir.File("ext-authz-client.log")});
+    if (!node.ok()) {
+      ADD_FAILURE() << node.status();
+      return {};
+    }
+    const std::optional<int> exit = (*node)->WaitForExit(absl::Seconds(60));
+    EXPECT_EQ(exit, std::optional<int>(0)) << (*node)->LogText();
+    boost::json::value answers;
+    if (ParseStrictJson(test::ReadFile(out), answers) != JsonParseError::kNone || !answers.is_array()) {
+      ADD_FAILURE() << "the ext_authz client wrote no answers: " << (*node)->LogText();
+      return {};
+    }
+    return answers.as_array();
+  }
+
+  // envoy.type.v3.StatusCode names (what the official proto calls our numbers).
+  static int HttpStatusNamed(std::string_view name) {
+    static const std::map<std::string, int, std::less<>> kCodes = {
+        {"OK", 200},           {"BadRequest", 400},        {"Unauthorized", 401},
+        {"Forbidden", 403},    {"NotFound", 404},          {"MethodNotAllowed", 405},
+        {"NotAcceptable", 406}, {"PayloadTooLarge", 413},  {"UnsupportedMediaType", 415},
+        {"TooManyRequests", 429}, {"RequestHeaderFieldsTooLarge", 431}, {"ServiceUnavailable", 503}};
+    auto it = kCodes.find(name);
+    return it == kCodes.end() ? -1 : it->second;
+  }
+  static std::string Str(const boost::json::value& v) { return v.is_string() ? std::string(v.as_string()) : ""; }
+
+  // Reads one answer of the node client into an Outcome, checking every field of it.
+  static Outcome FromCheckResponse(const boost::json::value& answer, const Sent& s) {
+    Outcome o;
+    o.raw = ToJson(answer).substr(0, 1500);
+    const boost::json::object* a = answer.if_object();
+    if (a == nullptr || !a->contains("response")) {
+      ADD_FAILURE() << "the Check call failed: " << o.raw;
+      return o;
+    }
+    const boost::json::object& r = a->at("response").as_object();
+    const int code = static_cast<int>(r.at("status").at("code").to_number<int64_t>());
+    const std::string which = Str(r.at("http_response"));  // the oneof's name
+    if (code == 0) {
+      EXPECT_EQ(which, "ok_response") << o.raw;
+      EXPECT_EQ(Str(r.at("status").at("message")), "") << o.raw;
+      o.forwarded = true;
+      const boost::json::object& ok = r.at("ok_response").as_object();
+      std::set<std::string> set_names;
+      for (const boost::json::value& h : ok.at("headers").as_array()) {
+        const std::string key = Str(h.at("header").at("key"));
+        const std::string value = Str(h.at("header").at("value"));
+        EXPECT_EQ(Str(h.at("append_action")), "OVERWRITE_IF_EXISTS_OR_ADD") << o.raw;
+        EXPECT_TRUE(key.starts_with("X-MCP-Auth-")) << "an OK answer sets only identity headers: " << key;
+        if (key == "X-MCP-Auth-Subject") o.subject = value;
+        set_names.insert(AsciiLower(key));
+      }
+      std::set<std::string> removed;
+      for (const boost::json::value& name : ok.at("headers_to_remove").as_array()) removed.insert(Str(name));
+      // What the upstream would get: the client's headers, minus the removed ones,
+      // minus those overwritten.
+      for (const auto& [name, value] : s.headers) {
+        if (IsCredentialOrIdentity(name) && !removed.contains(AsciiLower(name)) && !set_names.contains(AsciiLower(name))) {
+          o.leaked.push_back(StrCat(name, ": ", value));
+        }
+      }
+      for (const boost::json::value& h : ok.at("response_headers_to_add").as_array()) {
+        const std::string key = AsciiLower(Str(h.at("header").at("key")));
+        EXPECT_TRUE(key == "dpop-nonce" || key.starts_with("access-control-")) << o.raw;
+      }
+      EXPECT_EQ(ok.at("query_parameters_to_set").as_array().size(), 0u);
+      EXPECT_EQ(ok.at("query_parameters_to_remove").as_array().size(), 0u);
+      return o;
+    }
+    EXPECT_EQ(which, "denied_response") << o.raw;
+    const boost::json::object& denied = r.at("denied_response").as_object();
+    o.status = HttpStatusNamed(Str(denied.at("status").at("code")));
+    EXPECT_EQ(code, o.status == 401 ? 16 : 7) << "UNAUTHENTICATED for a 401, PERMISSION_DENIED otherwise: " << o.raw;
+    EXPECT_NE(Str(r.at("status").at("message")), "") << "the reason: " << o.raw;
+    for (const boost::json::value& h : denied.at("headers").as_array()) {
+      const std::string key = Str(h.at("header").at("key"));
+      EXPECT_EQ(Str(h.at("append_action")), "APPEND_IF_EXISTS_OR_ADD") << o.raw;
+      EXPECT_FALSE(EqualsIgnoreCase(key, "content-length")) << "Envoy frames the body itself";
+      if (EqualsIgnoreCase(key, "www-authenticate")) o.www_authenticate = Str(h.at("header").at("value"));
+    }
+    o.body = Str(denied.at("body"));
+    return o;
+  }
+
+  // ---- the table ----
+
+  static std::vector<Case> Cases() {
+    const std::string metadata_url =
+        StrCat("http://127.0.0.1:", Suite().gateway_port(), "/.well-known/oauth-protected-resource/mcp");
+    const std::string alice = Token();
+    const std::string forged = alice.substr(0, alice.rfind('.') + 1) + std::string(86, 'A');
+    const std::string bound = BoundToken();
+    return {
+        {.name = "no_token",
+         .sent = [] { return Post(kPing, {}); },
+         .status = 401,
+         .challenge = StrCat("Bearer resource_metadata=\"", metadata_url, "\", scope=\"mcp\"")},
+        {.name = "forged_signature",
+         .sent = [=] { return Post(kPing, Bearer(forged)); },
+         .status = 401,
+         .challenge = "error=\"invalid_token\""},
+        {.name = "expired",
+         .sent = [] { return Post(kPing, Bearer(Suite().Mint("alice", "mcp", -3600))); },
+         .status = 401,
+         .challenge = "error=\"invalid_token\""},
+        {.name = "another_audience",
+         .sent = [] { return Post(kPing, Bearer(Suite().Mint("alice", "mcp", 3600, "https://other.example/mcp"))); },
+         .status = 401,
+         .challenge = "error=\"invalid_token\""},
+        {.name = "valid_bearer", .sent = [=] { return Post(kPing, Bearer(alice)); }, .forwarded = true, .subject = "alice"},
+        {.name = "lacks_the_server_scope",
+         .sent = [] { return Post(kPing, Bearer(Token("alice", "other"))); },
+         .status = 403,
+         .challenge = "error=\"insufficient_scope\""},
+        {.name = "tool_allowed", .sent = [=] { return Post(Call("echo"), Bearer(alice)); }, .forwarded = true,
+         .subject = "alice"},
+        {.name = "tool_denied", .sent = [=] { return Post(Call("admin_tool"), Bearer(alice)); }, .status = 200,
+         .in_body = kDeniedText},
+        {.name = "tool_denied_escaped_name",
+         .sent = [=] {
+           return Post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"admin\u005ftool"}})",
+                       Bearer(alice));
+         },
+         .status = 200,
+         .in_body = kDeniedText},
+        {.name = "tool_allowed_with_the_scope",
+         .sent = [] { return Post(Call("admin_tool"), Bearer(Token("root", "mcp admin"))); },
+         .forwarded = true,
+         .subject = "root"},
+        {.name = "duplicate_name_member",
+         .sent = [=] {
+           return Post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","name":"admin_tool"}})",
+                       Bearer(alice));
+         },
+         .status = 400},
+        {.name = "two_authorization_headers",
+         .sent = [=] { return Post(kPing, {{"Authorization", StrCat("Bearer ", alice)}, {"authorization", "Bearer x"}}); },
+         .status = 400},
+        {.name = "two_tokens_in_one_header",
+         .sent = [=] { return Post(kPing, {{"Authorization", StrCat("Bearer ", alice, ", Bearer ", alice)}}); },
+         .status = 400},
+        {.name = "token_in_the_query",
+         .sent = [=] { return Post(kPing, {}, StrCat("/mcp?access_token=", alice)); },
+         .status = 400},
+        {.name = "token_in_a_form_body",
+         .sent = [=] {
+           Sent s = Post(StrCat("access_token=", alice), {});
+           s.headers[0].second = "application/x-www-form-urlencoded";
+           return s;
+         },
+         .status = 400},
+        {.name = "spoofed_identity_with_a_token",
+         .sent = [=] {
+           Headers h = Bearer(alice);
+           h.insert(h.end(), {{"X-MCP-Auth-Subject", "admin"},
+                              {"X_MCP_Auth_Subject", "admin"},
+                              {"x-mcp-auth-scopes", "admin"},
+                              {"X-MCP-Auth-Anonymous", "false"}});
+           return Post(kPing, h);
+         },
+         .forwarded = true,
+         .subject = "alice"},
+        {.name = "spoofed_identity_without_a_token",
+         .sent = [] { return Post(kPing, {{"X-MCP-Auth-Subject", "alice"}, {"X-MCP-Auth-Scopes", "mcp admin"}}); },
+         .status = 401},
+        {.name = "origin_rebinding",
+         .sent = [=] {
+           Headers h = Bearer(alice);
+           h.emplace_back("Origin", "http://evil.test");
+           return Post(kPing, h);
+         },
+         .status = 403},
+        {.name = "dpop_fresh",
+         .sent = [=] { return Post(kPing, {{"Authorization", StrCat("DPoP ", bound)}, {"DPoP", Proof("POST", Resource(), bound)}}); },
+         .forwarded = true,
+         .subject = "alice"},
+        {.name = "dpop_tool_denied",
+         .sent = [=] {
+           return Post(Call("admin_tool"), {{"Authorization", StrCat("DPoP ", bound)}, {"DPoP", Proof("POST", Resource(), bound)}});
+         },
+         .status = 200,
+         .in_body = kDeniedText},
+        {.name = "dpop_replayed",
+         .sent = [=] {
+           static const std::string used = [&] {
+             const std::string proof = Proof("POST", Resource(), bound);
+             ThroughGateway(Post(kPing, {{"Authorization", StrCat("DPoP ", bound)}, {"DPoP", proof}}));
+             return proof;
+           }();
+           return Post(kPing, {{"Authorization", StrCat("DPoP ", bound)}, {"DPoP", used}});
+         },
+         .status = 401,
+         .challenge = "DPoP"},
+        {.name = "dpop_wrong_method",
+         .sent = [=] { return Post(kPing, {{"Authorization", StrCat("DPoP ", bound)}, {"DPoP", Proof("GET", Resource(), bound)}}); },
+         .status = 401,
+         .challenge = "DPoP"},
+        {.name = "dpop_another_uri",
+         .sent = [=] {
+           return Post(kPing, {{"Authorization", StrCat("DPoP ", bound)},
+                               {"DPoP", Proof("POST", "http://evil.test/mcp", bound)}});
+         },
+         .status = 401,
+         .challenge = "DPoP"},
+        {.name = "dpop_without_a_proof",
+         .sent = [=] { return Post(kPing, {{"Authorization", StrCat("DPoP ", bound)}}); },
+         .status = 401,
+         .challenge = "DPoP"},
+        {.name = "dpop_bound_token_as_bearer",
+         .sent = [=] { return Post(kPing, Bearer(bound)); },
+         .status = 401,
+         .challenge = "invalid_token"},
+        {.name = "dpop_proof_for_another_token",
+         .sent = [=] {
+           return Post(kPing, {{"Authorization", StrCat("DPoP ", bound)}, {"DPoP", Proof("POST", Resource(), alice)}});
+         },
+         .status = 401,
+         .challenge = "DPoP"},
+    };
+  }
+
+  static void ExpectOutcome(const Case& c, const std::string& door, const Outcome& o) {
+    SCOPED_TRACE(StrCat(door, " / ", c.name, ": ", o.raw));
+    ASSERT_EQ(o.forwarded, c.forwarded);
+    if (c.forwarded) {
+      EXPECT_EQ(o.subject, c.subject);
+      EXPECT_THAT(o.leaked, ::testing::IsEmpty());
+      return;
+    }
+    // Forward-auth cannot answer a success in the upstream's place: the same body as a 403.
+    EXPECT_EQ(o.status, door == "forward_auth" && c.status == 200 ? 403 : c.status);
+    if (c.challenge.empty() && c.status != 401 && c.status != 403) EXPECT_EQ(o.www_authenticate, "");
+    if (!c.challenge.empty()) EXPECT_THAT(o.www_authenticate, HasSubstr(c.challenge));
+    if (c.status == 401) EXPECT_THAT(o.www_authenticate, HasSubstr("resource_metadata="));
+    if (!c.in_body.empty()) EXPECT_THAT(o.body, HasSubstr(c.in_body));
+  }
+
+  static World* world_;
+};
+FrontDoorTest::World* FrontDoorTest::world_ = nullptr;
+
+TEST_F(FrontDoorTest, EveryCaseGetsTheSameDecisionThroughEveryDoor) {
+  const std::vector<Case> cases = Cases();
+  // The gateway first: what it does is what the doors must do.
+  std::map<std::string, Outcome> by_gateway;
+  for (const Case& c : cases) {
+    const Outcome o = ThroughGateway(c.sent());
+    ExpectOutcome(c, "gateway", o);
+    by_gateway[c.name] = o;
+  }
+  for (const Case& c : cases) ExpectOutcome(c, "forward_auth", ThroughForwardAuth(c.sent()));
+
+  std::vector<Sent> sent;
+  boost::json::array requests;
+  for (const Case& c : cases) {
+    sent.push_back(c.sent());
+    requests.push_back(CheckRequestFor(sent.back()));
+  }
+  const boost::json::array answers = Check(requests);
+  ASSERT_EQ(answers.size(), cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Outcome o = FromCheckResponse(answers[i], sent[i]);
+    ExpectOutcome(cases[i], "ext_authz", o);
+    // Denials carry the gateway's exact challenge and body.
+    const Outcome& g = by_gateway[cases[i].name];
+    if (!o.forwarded && !g.forwarded && cases[i].name.find("dpop") == std::string::npos &&
+        cases[i].name != "expired") {
+      EXPECT_EQ(o.www_authenticate, g.www_authenticate) << cases[i].name;
+      EXPECT_EQ(o.body, g.body) << cases[i].name;
+    }
+  }
+}
+
+// Without the body a per-tool rule cannot be judged: refused (gateway.unseen_body:
+// refuse), never allowed on the token alone. GET and DELETE carry no body to see.
+TEST_F(FrontDoorTest, ARequestWhoseBodyWasNotSeenIsRefusedWhenToolRulesCouldApply) {
+  const Sent call = Post(Call("admin_tool"), Bearer(Token()));
+  const std::string raw = ForwardAuthRaw(call, "", /*with_body=*/false);
+  EXPECT_EQ(StatusOf(raw), 403) << raw;
+  EXPECT_THAT(test::RawBody(raw), HasSubstr("body_unseen"));
+
+  const boost::json::array answers = Check({CheckRequestFor(call, /*partial_body=*/true)});
+  ASSERT_EQ(answers.size(), 1u);
+  const Outcome o = FromCheckResponse(answers[0], call);
+  EXPECT_FALSE(o.forwarded);
+  EXPECT_EQ(o.status, 403);
+  EXPECT_THAT(o.body, HasSubstr("body_unseen"));
+
+  // No token is still a 401 first: the client learns where to authenticate.
+  EXPECT_EQ(StatusOf(ForwardAuthRaw(Post(Call("admin_tool"), {}), "", false)), 401);
+  // A GET (the SSE stream) has no body to judge.
+  Sent get{.method = "GET", .target = "/mcp", .headers = Bearer(Token())};
+  get.headers.emplace_back("Accept", "text/event-stream");
+  EXPECT_EQ(StatusOf(ForwardAuthRaw(get)), 200);
+}
+
+// Through the gateway the upstream's body is rewritten; a front door cannot rewrite
+// it, so a batch with a denied member is answered whole and nothing of it goes on.
+TEST_F(FrontDoorTest, ABatchWithADeniedMemberIsAnsweredWhole) {
+  const Sent batch = Post(StrCat("[", kPing, ",", Call("admin_tool"), "]"), Bearer(Token()));
+  const std::string raw = ForwardAuthRaw(batch);
+  EXPECT_EQ(StatusOf(raw), 403) << raw;
+  EXPECT_THAT(test::RawBody(raw), HasSubstr(kDeniedText));
+  EXPECT_THAT(test::RawBody(raw), HasSubstr("Not forwarded"));
+
+  const boost::json::array answers = Check({CheckRequestFor(batch)});
+  ASSERT_EQ(answers.size(), 1u);
+  const Outcome o = FromCheckResponse(answers[0], batch);
+  EXPECT_FALSE(o.forwarded);
+  EXPECT_EQ(o.status, 200);
+  boost::json::value replies;
+  ASSERT_EQ(ParseStrictJson(o.body, replies), JsonParseError::kNone) << o.body;
+  ASSERT_TRUE(replies.is_array());
+  EXPECT_EQ(replies.as_array().size(), 2u) << o.body;
+}
+
+// The gateway learns a session from the upstream's answer; a front door never sees
+// that answer, so a session belongs to the first principal that uses it.
+TEST_F(FrontDoorTest, ASessionBelongsToItsFirstUser) {
+  for (const std::string door : {"forward_auth", "ext_authz"}) {
+    const std::string sid = StrCat("front-door-session-", door);
+    auto sent = [&](const std::string& token) {
+      Headers h = Bearer(token);
+      h.emplace_back("Mcp-Session-Id", sid);
+      h.emplace_back("MCP-Protocol-Version", "2025-11-25");
+      return Post(kPing, h);
+    };
+    auto through = [&](const Sent& s) {
+      if (door == "forward_auth") return ThroughForwardAuth(s);
+      const boost::json::array a = Check({CheckRequestFor(s)});
+      return a.empty() ? Outcome{} : FromCheckResponse(a[0], s);
+    };
+    EXPECT_TRUE(through(sent(Token("alice"))).forwarded) << door;
+    EXPECT_TRUE(through(sent(Token("alice"))).forwarded) << door;
+    const Outcome mallory = through(sent(Token("mallory", "mcp admin")));
+    EXPECT_FALSE(mallory.forwarded) << door;
+    EXPECT_EQ(mallory.status, 403) << door << " " << mallory.raw;
+  }
+}
+
+// The metadata document is public through every door; forward-auth lets the proxy
+// pass it on, ext_authz answers it in the upstream's place.
+TEST_F(FrontDoorTest, TheMetadataDocumentIsReachable) {
+  const Sent doc{.method = "GET", .target = "/.well-known/oauth-protected-resource/mcp"};
+  EXPECT_EQ(StatusOf(ForwardAuthRaw(doc)), 200);
+  const boost::json::array answers = Check({CheckRequestFor(doc)});
+  ASSERT_EQ(answers.size(), 1u);
+  const Outcome o = FromCheckResponse(answers[0], doc);
+  EXPECT_EQ(o.status, 200);
+  boost::json::value prm;
+  ASSERT_EQ(ParseStrictJson(o.body, prm), JsonParseError::kNone) << o.body;
+  EXPECT_EQ(Str(prm.at("resource")), Resource());
+}
+
+// Questions that are not a request HTTP could carry, or not from a proxy's shape.
+TEST_F(FrontDoorTest, MalformedQuestionsAreRefusedClearly) {
+  // Forward-auth without the original method: a POST must not be judged as the GET
+  // nginx's subrequest is.
+  const std::string no_method = test::RawHttpExchange(
+      Suite().gateway_port(), StrCat("GET ", kForwardAuthPath, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n",
+                                     "X-Original-URI: /mcp\r\nAuthorization: Bearer ", Token(), "\r\n\r\n"));
+  EXPECT_EQ(StatusOf(no_method), 400) << no_method;
+
+  boost::json::array bad;
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"", "/mcp"}, {"PO ST", "/mcp"}, {"POST", "mcp"}, {"POST", "/mcp\r\nX: y"}}) {
+    Sent s = Post(kPing, Bearer(Token()));
+    boost::json::object r = CheckRequestFor(s);
+    r["attributes"].as_object()["request"].as_object()["http"].as_object()["method"] = method;
+    r["attributes"].as_object()["request"].as_object()["http"].as_object()["path"] = path;
+    bad.push_back(r);
+  }
+  {  // CR/LF in a header value
+    Sent s = Post(kPing, {{"Authorization", StrCat("Bearer ", Token(), "\r\nX-MCP-Auth-Subject: root")}});
+    bad.push_back(CheckRequestFor(s));
+  }
+  const boost::json::array answers = Check(bad);
+  ASSERT_EQ(answers.size(), bad.size());
+  for (const boost::json::value& a : answers) {
+    const Outcome o = FromCheckResponse(a, Sent{});
+    EXPECT_FALSE(o.forwarded);
+    EXPECT_EQ(o.status, 400) << o.raw;
+  }
+}
+
+}  // namespace
+}  // namespace mcpauth
