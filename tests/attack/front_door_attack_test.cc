@@ -11,7 +11,11 @@
 // upstream gets) or answered (status, challenge, body). Every door must give every
 // case's expected outcome. Then what only the front doors do: the body they did not
 // see, a batch answered whole, sessions bound on first use, malformed questions.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -619,6 +623,41 @@ TEST_F(FrontDoorTest, TheMetadataDocumentIsReachable) {
   boost::json::value prm;
   ASSERT_EQ(ParseStrictJson(o.body, prm), JsonParseError::kNone) << o.body;
   EXPECT_EQ(Str(prm.at("resource")), Resource());
+}
+
+// One HTTP exchange from the loopback address `from` (another than 127.0.0.1, so
+// the gateway sees a peer outside gateway.trusted_proxies).
+std::string ExchangeFrom(const char* from, int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in local{}, remote{};
+  local.sin_family = remote.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from, &local.sin_addr);
+  ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+  remote.sin_port = htons(static_cast<uint16_t>(port));
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string out;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
+      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) out.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// Forward-auth believes X-Original-* only from gateway.trusted_proxies: anyone else
+// could otherwise ask about (and learn the identity of) any request.
+TEST_F(FrontDoorTest, ForwardAuthAnswersOnlyTrustedProxies) {
+  const std::string ask = StrCat("GET ", kForwardAuthPath, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n",
+                                 "X-Original-URI: /mcp\r\nX-Original-Method: GET\r\nAuthorization: Bearer ", Token(),
+                                 "\r\n\r\n");
+  const std::string untrusted = ExchangeFrom("127.0.0.2", Suite().gateway_port(), ask);
+  EXPECT_EQ(StatusOf(untrusted), 403) << untrusted;
+  EXPECT_THAT(untrusted, ::testing::Not(HasSubstr("X-MCP-Auth-Subject")));
+  EXPECT_EQ(StatusOf(test::RawHttpExchange(Suite().gateway_port(), ask)), 200);  // the control
 }
 
 // Questions that are not a request HTTP could carry, or not from a proxy's shape.

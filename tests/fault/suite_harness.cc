@@ -41,7 +41,7 @@ void SuiteProcesses::PickPorts() {
     metrics_ports_[name] = PickFreePort();
   }
   metrics_ports_["gateway"] = gateway_metrics_port_;
-  resource_ = StrCat("http://127.0.0.1:", gateway_port_, "/mcp");
+  resource_ = options_.resource.empty() ? StrCat("http://127.0.0.1:", gateway_port_, "/mcp") : options_.resource;
 }
 
 SuiteProcesses::~SuiteProcesses() { StopAll(); }

@@ -27,7 +27,10 @@
 namespace mcpauth::test {
 
 struct SuiteOptions {
-  std::string upstream;  // the /mcp route's upstream, http://127.0.0.1:PORT/path
+  std::string upstream;  // the /mcp route's upstream, http://127.0.0.1:PORT/path ("": none, front doors only)
+  // The /mcp route's resource (and tokens' audience) when the clients reach it through
+  // another proxy; "": http://127.0.0.1:GATEWAY_PORT/mcp.
+  std::string resource;
   bool fail_open = false;
   bool redis = false;                // start a redis-server and configure redis.url
   // Instead: a master, a replica and a Sentinel (redis-server processes), and

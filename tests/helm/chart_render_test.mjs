@@ -294,6 +294,7 @@ const sets = [
   ["no Redis", ["no-redis.yaml"]],
   ["TLS everywhere (cert-manager, mutual TLS, gateway HTTPS, Redis TLS, https upstream)", ["tls.yaml"]],
   ["external Redis Sentinel over TLS, user-made Secrets", ["sentinel-tls.yaml"]],
+  ["authorizer mode (ext_authz and forward-auth, no upstream)", ["authorizer.yaml"]],
 ];
 for (const [label, files] of sets) {
   const r = helm(["lint", "--strict", chartDir, ...files.flatMap((f) => ["--values", path.join(valuesDir, f)])]);
@@ -499,6 +500,25 @@ t.section("external Redis Sentinel over TLS, user-made Secrets");
   t.equal(config.gateway.routes[1].upstream_tls, { server_name: "b.internal" }, "route b keeps its own upstream_tls");
 }
 
+t.section("authorizer mode (ext_authz and forward-auth, no upstream)");
+{
+  const { objs, config } = rendered["authorizer mode (ext_authz and forward-auth, no upstream)"];
+  t.equal(config.gateway.ext_authz, { listen: "0.0.0.0:9191" }, "ext_authz listens on its port");
+  t.equal(config.gateway.forward_auth, { path: "/_mcpauth/check" }, "forward-auth on its path");
+  t.equal(config.gateway.unseen_body, "server_scopes_only", "unseen_body as given");
+  t.ok(!("upstream" in config.gateway.routes[0]), "the route has no upstream");
+  const pod = find(objs, "Deployment", `${full}-gateway`).spec.template.spec.containers[0];
+  t.ok(pod.ports.some((p) => p.name === "ext-authz" && p.containerPort === 9191), "the gateway's ext-authz container port");
+  const svc = find(objs, "Service", `${full}-gateway`);
+  t.ok(svc.spec.ports.some((p) => p.name === "ext-authz" && p.port === 9191 && p.appProtocol === "grpc"), "and Service port (grpc)");
+  const np = find(objs, "NetworkPolicy", `${full}-gateway`);
+  const rule = np.spec.ingress.find((r) => r.ports.some((p) => p.port === 9191));
+  t.ok(rule?.from?.[0]?.namespaceSelector, "the NetworkPolicy admits ext_authz calls from extAuthzFrom only");
+  const plain = rendered["default values"];
+  t.ok(!("ext_authz" in plain.config.gateway) && !("forward_auth" in plain.config.gateway), "both doors are off by default");
+  t.ok(!find(plain.objs, "Service", `${full}-gateway`).spec.ports.some((p) => p.name === "ext-authz"), "no ext-authz port by default");
+}
+
 t.section("NOTES.txt");
 {
   // helm install --dry-run=client renders NOTES without a cluster.
@@ -521,7 +541,10 @@ const bad = [
   ["resource over plain http", { resource: "http://mcp.example.com/mcp" }, /at '\/resource': 'http:\/\/mcp.example.com\/mcp' does not match pattern/],
   ["an unknown scope strategy", { "authorization.scope_strategy": "fuzzy" }, /at '\/authorization\/scope_strategy': value must be one of 'exact', 'wildcard', 'hierarchic'/],
   ["no gateway route", { "gateway.routes": [] }, /at '\/gateway\/routes': minItems: got 0, want 1/],
-  ["a route without upstream", { "gateway.routes": [{ path: "/mcp" }] }, /at '\/gateway\/routes\/0': missing property 'upstream'/],
+  ["a route without upstream", { "gateway.routes": [{ path: "/mcp" }] },
+    /gateway.routes\[0\].upstream is required unless gateway.frontDoors.extAuthz or .forwardAuth is enabled/],
+  ["forward-auth without trusted proxies", { "gateway.frontDoors.forwardAuth.enabled": true },
+    /gateway.frontDoors.forwardAuth needs gateway.config.trusted_proxies/],
   ["negative replicas", { "tokenValidation.replicas": -1 }, /at '\/tokenValidation\/replicas': minimum: got -1, want 0/],
   ["a password in the Redis URL", { "redis.external.url": "redis://:hunter2@redis:6379/0" }, /at '\/redis\/external\/url': .* does not match pattern/],
   ["a scope with a space", { "tools.delete_file.required_scopes": ["files delete"] }, /at '\/tools\/delete_file\/required_scopes\/0': 'files delete' does not match pattern/],

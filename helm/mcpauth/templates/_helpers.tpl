@@ -293,6 +293,16 @@ app.kubernetes.io/part-of: mcpauth
 {{- $routes = append $routes $r -}}
 {{- end -}}
 {{- $_ := set $section "routes" $routes -}}
+{{- $doors := $cv.frontDoors -}}
+{{- if $doors.extAuthz.enabled -}}
+{{- $_ := set $section "ext_authz" (dict "listen" (printf "0.0.0.0:%v" $doors.extAuthz.port)) -}}
+{{- end -}}
+{{- if $doors.forwardAuth.enabled -}}
+{{- $_ := set $section "forward_auth" (dict "path" $doors.forwardAuth.path) -}}
+{{- end -}}
+{{- if ne ($doors.unseenBody | default "refuse") "refuse" -}}
+{{- $_ := set $section "unseen_body" $doors.unseenBody -}}
+{{- end -}}
 {{- end -}}
 {{- $_ := set $cfg $c.section (merge $section (deepCopy $cv.config)) -}}
 {{- end -}}
@@ -346,6 +356,15 @@ app.kubernetes.io/part-of: mcpauth
 {{- else if and $val.jwks (not (hasKey $val.jwks "keys")) -}}
 {{- fail (printf "jwt_validators[%d].jwks: not a JWKS (an object with a \"keys\" array)" $i) -}}
 {{- end -}}
+{{- end -}}
+{{- $doors := $v.gateway.frontDoors -}}
+{{- range $i, $route := $v.gateway.routes -}}
+{{- if and (not $route.upstream) (not (or $doors.extAuthz.enabled $doors.forwardAuth.enabled)) -}}
+{{- fail (printf "gateway.routes[%d].upstream is required unless gateway.frontDoors.extAuthz or .forwardAuth is enabled (authorizer mode)" $i) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $doors.forwardAuth.enabled (not $v.gateway.config.trusted_proxies) -}}
+{{- fail "gateway.frontDoors.forwardAuth needs gateway.config.trusted_proxies: the addresses (CIDRs) of the proxies that ask it" -}}
 {{- end -}}
 {{- if and (gt (len $v.gateway.routes) 1) (not (first $v.gateway.routes).resource) -}}
 {{- fail "gateway.routes: with several routes each needs its own resource (canonical URI)" -}}
