@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "mcpauth/v1/token_validation.grpc.pb.h"
+#include "tools/benchmarks/process_cpu.h"
 
 namespace {
 
@@ -109,21 +110,7 @@ Options ParseOptions(int argc, char** argv) {
   return o;
 }
 
-// utime + stime of a process, in seconds; -1 when it cannot be read.
-double ProcessCpuSeconds(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  // Fields after the name start at 3 (state); utime is 14, stime 15.
-  for (int n = 3; n <= 15 && fields >> field; ++n) {
-    if (n == 14 || n == 15) ticks += std::atof(field.c_str());
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+using mcpauth::bench::ProcessCpuSeconds;
 
 long ProcessRssKib(long pid, const char* key) {  // key: "VmRSS:" or "VmHWM:"
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
