@@ -180,8 +180,8 @@ TEST_F(NginxFrontDoorTest, NoTokenIsA401WithTheChallengeAndTheMetadataIsReachabl
                                      world_->nginx_port, "\r\nConnection: close\r\n\r\n"));
   ASSERT_THAT(doc, StartsWith("HTTP/1.1 200")) << doc;
   boost::json::object prm = ParseObject(test::RawBody(doc));
-  EXPECT_EQ(prm["resource"], Url());
-  EXPECT_EQ(prm["authorization_servers"].as_array().at(0), test::SuiteProcesses::kIssuer);
+  EXPECT_EQ(ToJson(prm["resource"]), ToJson(boost::json::value(Url())));
+  EXPECT_THAT(ToJson(prm["authorization_servers"]), HasSubstr(test::SuiteProcesses::kIssuer));
 
   // The SDK client without a token is refused too.
   boost::json::object refused = Client("", {"list-tools"});
