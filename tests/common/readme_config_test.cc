@@ -234,6 +234,7 @@ std::string ConfigWith(const std::string& key, const std::string& sample) {
     // What a section cannot do without.
     std::string required;
     if (segment == "redis" && segments[i + 1] == "tls") required = R"("url": "rediss://redis.internal", )";
+    if (segment == "ext_authz" && segments[i + 1] != "listen") required = R"("listen": "127.0.0.1:9191", )";
     if (segment == "sentinel" && segments[i + 1] != "master_name") required += R"("master_name": "m", )";
     if (segment == "sentinel" && segments[i + 1] != "addresses") required += R"("addresses": ["s:26379"], )";
     if (!required.empty()) inner = StrCat("{", required, inner.substr(1));

@@ -279,7 +279,7 @@ app.kubernetes.io/part-of: mcpauth
 {{- $routes := list -}}
 {{- range $route := $cv.routes -}}
 {{- $r := deepCopy $route -}}
-{{- if and (hasPrefix "https://" (lower $route.upstream)) (not $route.upstream_tls) (or $v.tls.upstream.caSecret $v.tls.upstream.clientCertSecret) -}}
+{{- if and (hasPrefix "https://" (lower ($route.upstream | default ""))) (not $route.upstream_tls) (or $v.tls.upstream.caSecret $v.tls.upstream.clientCertSecret) -}}
 {{- $u := dict "reload_interval" $reload -}}
 {{- if $v.tls.upstream.caSecret -}}
 {{- $_ := set $u "ca_file" (printf "%s/upstream-ca/ca.crt" $tlsDir) -}}
