@@ -226,6 +226,12 @@ class FrontDoorTest : public ::testing::Test {
     while (s.size() % 4 != 0) s.push_back('=');
     return s;
   }
+  static std::string FromBase64(std::string s) {
+    std::replace(s.begin(), s.end(), '+', '-');
+    std::replace(s.begin(), s.end(), '/', '_');
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    return Base64UrlDecode(s).value_or("");
+  }
   // The CheckRequest Envoy's filter sends for `s` (envoy.service.auth.v3, proto JSON).
   static boost::json::object CheckRequestFor(const Sent& s, bool partial_body = false) {
     boost::json::array headers;
@@ -552,6 +558,37 @@ TEST_F(FrontDoorTest, EveryCaseGetsTheSameDecisionThroughEveryDoor) {
       EXPECT_EQ(o.body, g.body) << cases[i].name;
     }
   }
+}
+
+// Envoy without encode_raw_headers sends the headers as a map, a repeated header's
+// values joined with ","; read that way too, two Authorization headers are still refused.
+TEST_F(FrontDoorTest, TheHeadersMapFormIsDecidedTheSame) {
+  auto as_map = [](boost::json::object check) {
+    boost::json::object& http = check["attributes"].as_object()["request"].as_object()["http"].as_object();
+    boost::json::object map;
+    for (const boost::json::value& h : http["header_map"].as_object()["headers"].as_array()) {
+      const std::string key = Str(h.at("key"));
+      std::string value = FromBase64(Str(h.at("raw_value")));
+      if (map.contains(key)) value = StrCat(Str(map[key]), ",", value);
+      map[key] = value;
+    }
+    http.erase("header_map");
+    http["headers"] = map;
+    return check;
+  };
+  const Sent allowed = Post(Call("echo"), Bearer(Token()));
+  const Sent denied = Post(Call("admin_tool"), Bearer(Token()));
+  const Sent doubled = Post(kPing, {{"Authorization", StrCat("Bearer ", Token())}, {"Authorization", "Bearer x"}});
+  const boost::json::array answers =
+      Check({as_map(CheckRequestFor(allowed)), as_map(CheckRequestFor(denied)), as_map(CheckRequestFor(doubled))});
+  ASSERT_EQ(answers.size(), 3u);
+  const Outcome a = FromCheckResponse(answers[0], allowed);
+  EXPECT_TRUE(a.forwarded) << a.raw;
+  EXPECT_EQ(a.subject, "alice");
+  const Outcome d = FromCheckResponse(answers[1], denied);
+  EXPECT_EQ(d.status, 200) << d.raw;
+  EXPECT_THAT(d.body, HasSubstr(kDeniedText));
+  EXPECT_EQ(FromCheckResponse(answers[2], doubled).status, 400);
 }
 
 // Without the body a per-tool rule cannot be judged: refused (gateway.unseen_body:
