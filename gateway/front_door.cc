@@ -2,6 +2,7 @@
 // shared by both doors, and the HTTP forward-auth door.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <boost/json.hpp>
 
@@ -67,12 +68,18 @@ Verdict Answered(Response response, std::string reason, absl::Duration hold = ab
   return v;
 }
 
-// The original request's method and target from a forward-auth request's headers:
+// The original request's method or target from a forward-auth request's headers:
 // X-Original-Method / X-Original-URI (nginx), X-Forwarded-Method / X-Forwarded-Uri
-// (Traefik, Caddy). "" when the proxy named none.
-std::string_view FirstOf(const Request& request, std::string_view a, std::string_view b) {
-  std::string_view v = View(request[a]);
-  return v.empty() ? View(request[b]) : v;
+// (Traefik, Caddy). Proxies pass the client's own headers on too, so a client could
+// send the convention its proxy does not set (behind Traefik, X-Original-URI: /other
+// and X-Original-Method: GET to be judged as a GET). Each may come once, and when
+// both conventions are present they must agree; nullopt when they do not. "" when the
+// proxy named neither.
+std::optional<std::string_view> OriginalField(const Request& request, std::string_view a, std::string_view b) {
+  if (request.count(a) > 1 || request.count(b) > 1) return std::nullopt;
+  const std::string_view first = View(request[a]), second = View(request[b]);
+  if (!first.empty() && !second.empty() && first != second) return std::nullopt;
+  return first.empty() ? second : first;
 }
 
 bool IsForwardAuthHeader(std::string_view lower) {
@@ -141,14 +148,21 @@ Task<bool> Gateway::ForwardAuth(Request& request, Stream& client, const tcp::end
   };
   std::optional<Response> answer;
   std::string_view reason;
-  const std::string_view uri = FirstOf(request, "X-Original-URI", "X-Forwarded-Uri");
-  const std::string_view method = FirstOf(request, "X-Original-Method", "X-Forwarded-Method");
+  const std::optional<std::string_view> original_uri = OriginalField(request, "X-Original-URI", "X-Forwarded-Uri");
+  const std::optional<std::string_view> original_method =
+      OriginalField(request, "X-Original-Method", "X-Forwarded-Method");
+  const std::string_view uri = original_uri.value_or(""), method = original_method.value_or("");
   if (!trusted_proxies_.Contains(peer.address())) {
     // The original URI and method are the proxy's word: believed from the proxies
     // the operator named only, or anyone could ask about any request.
     answer = reply(http::status::forbidden, "forward-auth answers the proxies in gateway.trusted_proxies only");
     reason = "untrusted_proxy";
-  } else if (uri.empty() || uri.front() != '/' || method.empty()) {
+  } else if (!original_uri || !original_method) {
+    answer = reply(http::status::bad_request,
+                   "the original request is named twice, or differently by X-Original-* and X-Forwarded-* "
+                   "(a client's own header the proxy passed on?)");
+    reason = "ambiguous_original_request";
+  } else if (uri.empty() || uri.front() != '/' || method.empty() || !IsHttpToken(method)) {
     // Both are required: nginx's subrequest is a GET whatever the client sent, and
     // a POST decided as a GET would skip every per-message rule.
     answer = reply(http::status::bad_request,

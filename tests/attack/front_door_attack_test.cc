@@ -717,6 +717,30 @@ TEST_F(FrontDoorTest, MalformedQuestionsAreRefusedClearly) {
                                      "X-Original-URI: /mcp\r\nAuthorization: Bearer ", Token(), "\r\n\r\n"));
   EXPECT_EQ(StatusOf(no_method), 400) << no_method;
 
+  // Behind Traefik or Caddy (which set X-Forwarded-Method/-Uri and pass the client's
+  // other headers on), a client names another request in nginx's convention, to be
+  // judged as a GET of something else while its POST tools/call goes through.
+  const std::string call = Call("admin_tool");
+  auto behind_traefik = [&](const std::string& client_headers) {
+    return test::RawHttpExchange(
+        Suite().gateway_port(),
+        StrCat("GET ", kForwardAuthPath, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n", client_headers,
+               "X-Forwarded-Method: POST\r\nX-Forwarded-Uri: /mcp\r\nContent-Type: application/json\r\n"
+               "MCP-Protocol-Version: 2025-11-25\r\nAuthorization: Bearer ",
+               Token(), "\r\nContent-Length: ", call.size(), "\r\n\r\n", call));
+  };
+  for (const std::string& spoof : {std::string("X-Original-URI: /.well-known/oauth-protected-resource/mcp\r\n"),
+                                   std::string("X-Original-Method: GET\r\n"),
+                                   std::string("X-Original-URI: /mcp\r\nX-Original-Method: GET\r\n"),
+                                   std::string("X-Forwarded-Method: GET\r\n"), std::string("X-Forwarded-Uri: /x\r\n")}) {
+    const std::string r = behind_traefik(spoof);
+    EXPECT_EQ(StatusOf(r), 400) << spoof << r;
+  }
+  // The control: the same question without the client's extra header is the tool denial.
+  const std::string honest = behind_traefik("");
+  EXPECT_EQ(StatusOf(honest), 403) << honest;
+  EXPECT_THAT(honest, HasSubstr(kDeniedText));
+
   boost::json::array bad;
   for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
            {"", "/mcp"}, {"PO ST", "/mcp"}, {"POST", "mcp"}, {"POST", "/mcp\r\nX: y"}}) {
