@@ -537,7 +537,7 @@ McpDecision AuthPipeline::ShedAnswer(const Request& request, const RequestInfo& 
 std::optional<McpDecision> AuthPipeline::CheckSession(const Request& request, const RequestInfo& info,
                                                       const std::string& session_id, const std::string& owner) {
   McpDecision d;
-  switch (info.front_door ? sessions_->Bind(session_id, owner) : sessions_->Check(session_id, owner)) {
+  switch (info.front_door ? sessions_->Claim(session_id, owner) : sessions_->Check(session_id, owner)) {
     case SessionBindings::Owner::kSame:
       return std::nullopt;
     case SessionBindings::Owner::kOther:

@@ -66,13 +66,22 @@ absl::StatusOr<HeldRequest> HeldFromCheck(const authz::CheckRequest& check, cons
     request.insert(name, value);
     return absl::OkStatus();
   };
-  // Raw headers (header_map) keep each field a client repeated; the map joins them with ",".
+  // Raw headers (header_map) keep each field a client repeated; the map joins them with
+  // ",", so a header that must come once and holds a "," may have been sent twice:
+  // refused, as the gateway refuses the repeat itself (a session id twice could be read
+  // as either by the upstream).
   if (http.header_map().headers_size() > 0) {
     for (const authz::HeaderValue& h : http.header_map().headers()) {
       if (absl::Status s = add(h.key(), h.raw_value().empty() ? h.value() : h.raw_value()); !s.ok()) return s;
     }
   } else {
     for (const auto& [name, value] : http.headers()) {
+      for (std::string_view once : {"mcp-session-id", "mcp-protocol-version", "last-event-id", "origin", "content-type"}) {
+        if (EqualsIgnoreCase(name, once) && value.find(',') != std::string::npos) {
+          return absl::InvalidArgumentError(StrCat("the request's ", once, " header holds a \",\": sent twice, or "
+                                                   "not one value (send header_map: Envoy's encode_raw_headers)"));
+        }
+      }
       if (absl::Status s = add(name, value); !s.ok()) return s;
     }
   }
@@ -97,6 +106,8 @@ absl::StatusOr<HeldRequest> HeldFromCheck(const authz::CheckRequest& check, cons
 
 void FillCheckResponse(const Verdict& verdict, authz::CheckResponse& response) {
   if (verdict.kind == Verdict::Kind::kAllow) {
+    // (remove_headers holds every client header whose name has a "_": the gateway's own
+    // proxy drops them all, since CGI-style servers read "_" as "-".)
     response.mutable_status()->set_code(kRpcOk);
     authz::OkHttpResponse* ok = response.mutable_ok_response();
     for (const auto& [name, value] : verdict.set_headers) AddHeader(*ok->mutable_headers(), name, value, kOverwriteIfExistsOrAdd);
@@ -125,9 +136,44 @@ void FillCheckResponse(const Verdict& verdict, authz::CheckResponse& response) {
   denied->set_body(answer.body());
 }
 
+namespace {
+
+// The address of a gRPC peer ("ipv4:10.0.0.7:5555", "ipv6:[::1]:5555"); unspecified
+// when it is none (a Unix socket).
+asio::ip::address PeerAddress(const std::string& peer) {
+  std::string_view rest = peer;
+  if (rest.starts_with("ipv4:")) {
+    rest.remove_prefix(5);
+    rest = rest.substr(0, rest.rfind(':'));
+  } else if (rest.starts_with("ipv6:")) {
+    rest.remove_prefix(5);
+    rest = rest.substr(0, rest.rfind(':'));
+    if (rest.size() >= 2 && rest.front() == '[' && rest.back() == ']') rest = rest.substr(1, rest.size() - 2);
+    rest = rest.substr(0, rest.find('%'));  // a zone index
+  } else {
+    return {};
+  }
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(rest, ec);
+  return ec ? asio::ip::address() : address;
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* context,
                                                  const authz::CheckRequest* request, authz::CheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Only the proxies named in gateway.trusted_proxies: a Check answers with the
+  // caller's identity and claims, and names the client address the failed-auth
+  // budgets are kept by.
+  const asio::ip::address peer = PeerAddress(context->peer());
+  if (!gateway_->TrustedProxy(peer)) {
+    log::Warn("ext_authz: refusing a caller outside gateway.trusted_proxies", {{"peer", context->peer()}});
+    gateway_->metrics()->CountAuthorization("ext_authz", "other", "refused", "untrusted_proxy", 0);
+    reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                 "this caller is not in the gateway's trusted_proxies"));
+    return reactor;
+  }
   absl::StatusOr<HeldRequest> held = HeldFromCheck(*request, gateway_->limits());
   if (!held.ok()) {
     // Not a request HTTP could have carried: Envoy answers the client 400.

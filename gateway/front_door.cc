@@ -19,23 +19,16 @@ namespace {
 using asio::as_tuple;
 using asio::use_awaitable;
 
-// A header name as a server framework may read it: lower case, '_' as '-'.
-std::string Folded(std::string_view name) {
-  std::string folded = AsciiLower(name);
-  std::replace(folded.begin(), folded.end(), '_', '-');
-  return folded;
-}
-
-// The headers of `request` the upstream must not receive: the credentials, and
-// anything it could take for one of the identity headers, as the client spelled them.
+// The headers of `request` the upstream must not receive: the credentials, the
+// client's copies of the identity headers, and every header whose name holds a "_"
+// (a CGI-style server reads X_MCP_Auth_Subject as X-MCP-Auth-Subject, and
+// Mcp_Session_Id as the session; the gateway's own proxy drops them all).
 std::vector<std::string> HeadersToRemove(const Request& request, const IdentityHeaders& ids) {
   std::vector<std::string> names = {"authorization", "dpop", AsciiLower(ids.subject), AsciiLower(ids.scopes),
                                     AsciiLower(ids.claims), AsciiLower(ids.anonymous)};
-  const std::vector<std::string> folded_names = names;
   for (const auto& field : request) {
     const std::string name = AsciiLower(View(field.name_string()));
-    if (std::find(folded_names.begin(), folded_names.end(), Folded(name)) != folded_names.end() &&
-        std::find(names.begin(), names.end(), name) == names.end()) {
+    if (name.find('_') != std::string::npos && std::find(names.begin(), names.end(), name) == names.end()) {
       names.push_back(name);
     }
   }
@@ -157,6 +150,16 @@ Task<bool> Gateway::ForwardAuth(Request& request, Stream& client, const tcp::end
     // the operator named only, or anyone could ask about any request.
     answer = reply(http::status::forbidden, "forward-auth answers the proxies in gateway.trusted_proxies only");
     reason = "untrusted_proxy";
+  } else if (const auto underscore = std::find_if(request.begin(), request.end(), [](const auto& field) {
+               return View(field.name_string()).find('_') != std::string_view::npos;
+             });
+             underscore != request.end()) {
+    // The gateway drops such headers (CGI-style servers read "_" as "-": X_MCP_Auth_Subject
+    // as the identity, Mcp_Session_Id as the session); forward-auth cannot drop a header
+    // from the request the proxy forwards, so it refuses the request instead.
+    answer = reply(http::status::bad_request,
+                   StrCat("header names with \"_\" are not accepted (", View(underscore->name_string()), ")"));
+    reason = "underscore_header";
   } else if (!original_uri || !original_method) {
     answer = reply(http::status::bad_request,
                    "the original request is named twice, or differently by X-Original-* and X-Forwarded-* "
@@ -202,8 +205,18 @@ Task<bool> Gateway::ForwardAuth(Request& request, Stream& client, const tcp::end
     co_await hold.async_wait(as_tuple(use_awaitable));
   }
   Response res;
+  // A CORS preflight is passed on (the browser's next request is decided on its own);
+  // any other OPTIONS, which the gateway would answer itself, is not.
+  const bool preflight = verdict.reason == "preflight" && original.count(http::field::origin) > 0 &&
+                         original.count(http::field::access_control_request_method) > 0 &&
+                         original.count(http::field::authorization) == 0 && original.count("DPoP") == 0;
+  if (verdict.reason == "preflight" && !preflight) {
+    verdict.kind = Verdict::Kind::kRefuse;
+    verdict.reason = "options_not_forwarded";
+    verdict.answer = reply(http::status::forbidden, "only a CORS preflight OPTIONS is passed on");
+  }
   const bool passes = verdict.kind == Verdict::Kind::kAllow ||
-                      (verdict.kind == Verdict::Kind::kAnswer && (verdict.reason == "metadata" || verdict.reason == "preflight"));
+                      (verdict.kind == Verdict::Kind::kAnswer && (verdict.reason == "metadata" || preflight));
   if (passes) {
     // The document and the preflight are answered by whatever the proxy sends them
     // to; forward-auth has no way to answer them in the upstream's place.

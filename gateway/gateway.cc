@@ -140,10 +140,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& o
   if (forward_auth == kHealthPath || forward_auth == kReadyPath) {
     return absl::InvalidArgumentError(StrCat("gateway.forward_auth.path: ", forward_auth, " is the gateway's own probe"));
   }
-  if (!forward_auth.empty() && options.trusted_proxies.empty()) {
+  if (options.front_doors.enabled() && options.trusted_proxies.empty()) {
     return absl::InvalidArgumentError(
-        "gateway.trusted_proxies: forward-auth (gateway.forward_auth.path) answers only the proxies named here; "
-        "name the addresses of the proxies that ask it");
+        "gateway.trusted_proxies: the front doors (gateway.ext_authz, gateway.forward_auth) answer only the proxies "
+        "named here; name the addresses of the proxies that ask them");
   }
   auto proxies = CidrSet::Parse(options.trusted_proxies);
   if (!proxies.ok()) return absl::InvalidArgumentError(StrCat("gateway.trusted_proxies: ", proxies.status().message()));

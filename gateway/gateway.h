@@ -151,6 +151,8 @@ class Gateway {
   void RefreshUpstreamTls() const;
 
   const GatewayLimits& limits() const { return options_.limits; }
+  // Whether `peer` is in gateway.trusted_proxies (who may ask the front doors).
+  bool TrustedProxy(const asio::ip::address& peer) const { return trusted_proxies_.Contains(peer); }
   GatewayMetrics* metrics() const { return metrics_; }
 
   // A response with a JSON body (and the usual gateway headers).

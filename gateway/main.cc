@@ -1,4 +1,7 @@
 // mcpauth-gateway --config FILE
+#include <algorithm>
+#include <cstdint>
+
 #include "gateway/auth_pipeline.h"
 #include "gateway/ext_authz.h"
 #include "gateway/gateway.h"
@@ -98,7 +101,13 @@ int Run(const SuiteConfig& config) {
                                                        .health_listen = doors.ext_authz_health_listen,
                                                        .config_key = "gateway.ext_authz",
                                                        .health_service_names = {"envoy.service.auth.v3.Authorization"},
-                                                       .shutdown_grace = section.shutdown_grace},
+                                                       .shutdown_grace = section.shutdown_grace,
+                                                       // The whole body and headers, with room for the
+                                                       // CheckRequest's own fields (refused by size after).
+                                                       .max_receive_message_bytes = static_cast<int>(std::min<int64_t>(
+                                                           section.limits.max_body_bytes + section.limits.max_header_bytes +
+                                                               (64 << 10),
+                                                           INT32_MAX))},
                                      {&ext_authz});
     if (!started.ok()) {
       log::Error("cannot listen", {{"error", std::string(started.status().message())}});
@@ -109,6 +118,14 @@ int Run(const SuiteConfig& config) {
   if (doors.enabled()) {
     if (!config.authorization.enabled) {
       log::Warn("front doors are on with authorization disabled: every request they are asked about is allowed");
+    }
+    if (config.authorization.enabled && !config.redis.enabled()) {
+      log::Warn("front doors without redis: a session is bound to its first user in this process only; run one "
+                "gateway replica, or configure redis so every replica sees the same bindings");
+    }
+    if (config.policy.list_filtering()) {
+      log::Warn("policy.list_filtering is on, but a front door never sees the upstream's answers: lists reach "
+                "clients unfiltered through ext_authz and forward-auth (policy_file's setting is not checked here)");
     }
     log::Info("front doors", {{"ext_authz", doors.ext_authz_listen.empty() ? "off" : doors.ext_authz_listen},
                               {"forward_auth", doors.forward_auth_path.empty() ? "off" : doors.forward_auth_path},

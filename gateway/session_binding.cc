@@ -45,6 +45,22 @@ SessionBindings::Owner SessionBindings::Bind(std::string_view session_id, const 
   return Owner::kSame;
 }
 
+SessionBindings::Owner SessionBindings::Claim(std::string_view session_id, const std::string& owner) {
+  if (shared_ == nullptr) return Bind(session_id, owner);
+  const std::string key = Key(session_id);
+  if (auto local = local_->Get(key); local.ok() && local->has_value()) return Compare(**local, owner);
+  absl::StatusOr<bool> created = shared_->SetIfAbsent(key, owner, ttl_);
+  if (!created.ok()) return Owner::kUnavailable;
+  if (*created) {
+    (void)local_->Set(key, owner, ttl_);
+    return Owner::kSame;
+  }
+  auto bound = shared_->Get(key);
+  if (!bound.ok() || !bound->has_value()) return Owner::kUnavailable;
+  (void)local_->Set(key, **bound, ttl_);
+  return Compare(**bound, owner);
+}
+
 SessionBindings::Owner SessionBindings::Check(std::string_view session_id, const std::string& owner) {
   const std::string key = Key(session_id);
   if (auto local = local_->Get(key); local.ok() && local->has_value()) return Compare(**local, owner);

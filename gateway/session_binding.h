@@ -39,6 +39,10 @@ class SessionBindings {
   // this owner's, kOther when it is another's (nothing changes). A shared store
   // that cannot be written leaves the binding on this replica only (kSame).
   Owner Bind(std::string_view session_id, const std::string& owner);
+  // A front door's first use of a session id (it never sees the upstream issue one):
+  // as Bind, but a shared store that cannot answer is kUnavailable, never a binding
+  // made on this replica alone (another replica could then bind it to someone else).
+  Owner Claim(std::string_view session_id, const std::string& owner);
   Owner Check(std::string_view session_id, const std::string& owner);
 
  private:

@@ -121,6 +121,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOp
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, ServerCredentials(options.tls, options.config_key), &running->port_);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  if (options.max_receive_message_bytes > 0) builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   running->server_ = builder.BuildAndStart();
   if (!running->server_ || running->port_ == 0) {
     return absl::UnavailableError(StrCat(options.config_key, ".listen: cannot listen on ", options.listen));

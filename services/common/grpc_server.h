@@ -38,6 +38,8 @@ struct GrpcServerOptions {
   // The names health checks report on (besides the overall "" status).
   std::vector<std::string> health_service_names;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // The largest request message accepted; 0: gRPC's default (4 MiB).
+  int max_receive_message_bytes = 0;
   // Called once shutdown begins, before waiting for calls to end: for ending
   // long-lived streams, which would otherwise hold shutdown for the whole grace.
   std::function<void()> before_shutdown;

@@ -14,13 +14,16 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <functional>
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <set>
 
 #include "absl/time/clock.h"
@@ -270,13 +273,14 @@ class FrontDoorTest : public ::testing::Test {
                                                {"raw_body", Base64(s.body)}}}}}}}};
   }
   // Sends the CheckRequests with the node client; its answers, in order.
-  static boost::json::array Check(const boost::json::array& requests) {
+  static boost::json::array Check(const boost::json::array& requests, const std::string& address = "") {
     const test::TempDir& dir = Suite().dir();
     const std::string in = dir.File("check-in.json"), out = dir.File("check-out.json");
     test::WriteFile(in, ToJson(requests));
     test::WriteFile(out, "");
     auto node = test::ChildProcess::Start({.argv = {"node", kNodeDir + "/ext_authz_check.mjs", "--address",
-                                                    world_->ExtAuthzAddress(), "--in", in, "--out", out},
+                                                    address.empty() ? world_->ExtAuthzAddress() : address, "--in",
+                                                    in, "--out", out},
                                            .log_path = dir.File("ext-authz-client.log")});
     if (!node.ok()) {
       ADD_FAILURE() << node.status();
@@ -437,8 +441,8 @@ class FrontDoorTest : public ::testing::Test {
          .sent = [=] {
            Headers h = Bearer(alice);
            h.insert(h.end(), {{"X-MCP-Auth-Subject", "admin"},
-                              {"X_MCP_Auth_Subject", "admin"},
                               {"x-mcp-auth-scopes", "admin"},
+                              {"X-Mcp-Auth-Claims", "eyJzdWIiOiJhZG1pbiJ9"},
                               {"X-MCP-Auth-Anonymous", "false"}});
            return Post(kPing, h);
          },
@@ -579,9 +583,15 @@ TEST_F(FrontDoorTest, TheHeadersMapFormIsDecidedTheSame) {
   const Sent allowed = Post(Call("echo"), Bearer(Token()));
   const Sent denied = Post(Call("admin_tool"), Bearer(Token()));
   const Sent doubled = Post(kPing, {{"Authorization", StrCat("Bearer ", Token())}, {"Authorization", "Bearer x"}});
+  // A session id sent twice arrives as "a,b": the upstream might read either.
+  const Sent two_sessions =
+      Post(kPing, {{"Authorization", StrCat("Bearer ", Token("mallory"))}, {"Mcp-Session-Id", "victim-sid"},
+                   {"Mcp-Session-Id", "mine"}});
   const boost::json::array answers =
-      Check({as_map(CheckRequestFor(allowed)), as_map(CheckRequestFor(denied)), as_map(CheckRequestFor(doubled))});
-  ASSERT_EQ(answers.size(), 3u);
+      Check({as_map(CheckRequestFor(allowed)), as_map(CheckRequestFor(denied)), as_map(CheckRequestFor(doubled)),
+             as_map(CheckRequestFor(two_sessions))});
+  ASSERT_EQ(answers.size(), 4u);
+  EXPECT_EQ(FromCheckResponse(answers[3], two_sessions).status, 400);
   const Outcome a = FromCheckResponse(answers[0], allowed);
   EXPECT_TRUE(a.forwarded) << a.raw;
   EXPECT_EQ(a.subject, "alice");
@@ -706,6 +716,129 @@ TEST_F(FrontDoorTest, ForwardAuthAnswersOnlyTrustedProxies) {
   EXPECT_EQ(StatusOf(untrusted), 403) << untrusted;
   EXPECT_THAT(untrusted, ::testing::Not(HasSubstr("X-MCP-Auth-Subject")));
   EXPECT_EQ(StatusOf(test::RawHttpExchange(Suite().gateway_port(), ask)), 200);  // the control
+}
+
+// A TCP relay on 127.0.0.1 whose connections reach `target` from 127.0.0.2: a caller
+// outside gateway.trusted_proxies (127.0.0.1/32) for any client that connects to it.
+class RelayFromAnotherAddress {
+ public:
+  explicit RelayFromAnotherAddress(int target) : target_(target) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    socklen_t len = sizeof a;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 4) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~RelayFromAnotherAddress() {
+    stop_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  void Serve() {
+    const int client = ::accept(listener_, nullptr, nullptr);
+    if (client < 0) return;
+    const int upstream = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{}, remote{};
+    local.sin_family = remote.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.2", &local.sin_addr);
+    ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+    remote.sin_port = htons(static_cast<uint16_t>(target_));
+    if (::bind(upstream, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
+        ::connect(upstream, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0) {
+      pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+      char buffer[16384];
+      // Bounded: the test's one call takes well under this many round trips.
+      for (int rounds = 0; rounds < 100000 && !stop_ && ::poll(fds, 2, 200) >= 0; ++rounds) {
+        bool closed = false;
+        for (int i = 0; i < 2; ++i) {
+          if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+          const ssize_t n = ::recv(fds[i].fd, buffer, sizeof buffer, 0);
+          if (n <= 0 || ::send(fds[1 - i].fd, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) != n) closed = true;
+        }
+        if (closed) break;
+      }
+    }
+    ::close(upstream);
+    ::close(client);
+  }
+
+  int target_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// ext_authz answers only gateway.trusted_proxies (here 127.0.0.1/32): a pod that can
+// reach the port is not an oracle for tokens and claims, and cannot spend another
+// address's failed-authentication budget by naming it as the source.
+TEST_F(FrontDoorTest, ExtAuthzAnswersOnlyTrustedProxies) {
+  RelayFromAnotherAddress relay(world_->ext_authz_port);
+  ASSERT_NE(relay.port(), 0);
+  const Sent s = Post(kPing, Bearer(Token()));
+  const boost::json::array answers = Check({CheckRequestFor(s)}, StrCat("127.0.0.1:", relay.port()));
+  ASSERT_EQ(answers.size(), 1u);
+  const boost::json::object* a = answers[0].if_object();
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(a->contains("error")) << ToJson(answers[0]);
+  EXPECT_EQ(a->at("error").at("code").to_number<int>(), 7) << "PERMISSION_DENIED: " << ToJson(answers[0]);
+  // The control: the same call from a trusted address is answered.
+  const boost::json::array trusted = Check({CheckRequestFor(s)});
+  ASSERT_EQ(trusted.size(), 1u);
+  EXPECT_TRUE(FromCheckResponse(trusted[0], s).forwarded);
+}
+
+// Header names with "_" (CGI-style servers read X_MCP_Auth_Subject as the identity and
+// Mcp_Session_Id as the session): the gateway drops them, ext_authz has Envoy remove
+// them, forward-auth (which cannot remove anything) refuses the request.
+TEST_F(FrontDoorTest, UnderscoreHeaderNamesNeverReachTheUpstream) {
+  Headers h = Bearer(Token());
+  h.insert(h.end(), {{"X_MCP_Auth_Subject", "root"}, {"Mcp_Session_Id", "victim-session"}, {"Some_Header", "x"}});
+  const Sent s = Post(kPing, h);
+  const Outcome gateway = ThroughGateway(s);
+  EXPECT_TRUE(gateway.forwarded);
+  EXPECT_THAT(gateway.leaked, ::testing::IsEmpty());
+
+  const boost::json::array answers = Check({CheckRequestFor(s)});
+  ASSERT_EQ(answers.size(), 1u);
+  const Outcome ext = FromCheckResponse(answers[0], s);
+  EXPECT_TRUE(ext.forwarded) << ext.raw;
+  EXPECT_THAT(ext.leaked, ::testing::IsEmpty());
+  std::set<std::string> removed;
+  for (const boost::json::value& n : answers[0].at("response").at("ok_response").at("headers_to_remove").as_array()) {
+    removed.insert(Str(n));
+  }
+  EXPECT_THAT(removed, ::testing::IsSupersetOf({"x_mcp_auth_subject", "mcp_session_id", "some_header"}));
+
+  const std::string r = ForwardAuthRaw(s);
+  EXPECT_EQ(StatusOf(r), 400) << r;
+  EXPECT_THAT(test::RawBody(r), HasSubstr("_"));
+}
+
+// The gateway answers OPTIONS itself; forward-auth can only say "go on", so it passes
+// a CORS preflight (credential-free, with Origin and Access-Control-Request-Method)
+// and refuses any other OPTIONS rather than let the proxy forward it unauthenticated.
+TEST_F(FrontDoorTest, OnlyACorsPreflightOptionsIsPassedOn) {
+  const std::string origin = StrCat("http://127.0.0.1:", Suite().gateway_port());
+  Sent preflight{.method = "OPTIONS",
+                 .target = "/mcp",
+                 .headers = {{"Origin", origin}, {"Access-Control-Request-Method", "POST"}}};
+  EXPECT_EQ(StatusOf(ForwardAuthRaw(preflight)), 200);
+  Sent bare{.method = "OPTIONS", .target = "/mcp", .headers = {{"X-MCP-Auth-Subject", "root"}}};
+  EXPECT_EQ(StatusOf(ForwardAuthRaw(bare)), 403);
+  Sent with_token = preflight;
+  with_token.headers.emplace_back("Authorization", StrCat("Bearer ", Token()));
+  EXPECT_EQ(StatusOf(ForwardAuthRaw(with_token)), 403);
 }
 
 // Questions that are not a request HTTP could carry, or not from a proxy's shape.

@@ -24,7 +24,7 @@ jwt_validators: [{issuer: "https://bench.issuer", jwks_file: "$work/jwks.json"}]
 token_validation: {listen: "127.0.0.1:$tv", metrics_listen: ""}
 scope_policy: {listen: "127.0.0.1:$sp", metrics_listen: ""}
 metadata: {listen: "127.0.0.1:$md", metrics_listen: ""}
-gateway: {listen: "127.0.0.1:$gw", metrics_listen: "", threads: 1, ext_authz: {listen: "127.0.0.1:$ea"},
+gateway: {listen: "127.0.0.1:$gw", metrics_listen: "", threads: 1, ext_authz: {listen: "127.0.0.1:$ea"}, trusted_proxies: [127.0.0.1/32],
           routes: [{path: /mcp, upstream: "http://127.0.0.1:$up/mcp"}]}
 YAML
 for s in token-validation scope-policy metadata gateway; do

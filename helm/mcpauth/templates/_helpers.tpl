@@ -363,8 +363,12 @@ app.kubernetes.io/part-of: mcpauth
 {{- fail (printf "gateway.routes[%d].upstream is required unless gateway.frontDoors.extAuthz or .forwardAuth is enabled (authorizer mode)" $i) -}}
 {{- end -}}
 {{- end -}}
-{{- if and $doors.forwardAuth.enabled (not $v.gateway.config.trusted_proxies) -}}
-{{- fail "gateway.frontDoors.forwardAuth needs gateway.config.trusted_proxies: the addresses (CIDRs) of the proxies that ask it" -}}
+{{- $anyDoor := or $doors.extAuthz.enabled $doors.forwardAuth.enabled -}}
+{{- if and $anyDoor (not $v.gateway.config.trusted_proxies) -}}
+{{- fail "gateway.frontDoors needs gateway.config.trusted_proxies: the addresses (CIDRs) of the proxies that ask the gateway (Envoy/Istio pods for extAuthz, nginx/Traefik/Caddy for forwardAuth)" -}}
+{{- end -}}
+{{- if and $anyDoor (eq (include "mcpauth.redisMode" .) "none") (or (gt (int $v.gateway.replicas) 1) $v.gateway.autoscaling.enabled) -}}
+{{- fail "gateway.frontDoors with several gateway replicas needs Redis: a front door binds a session to its first user, and without a shared store each replica would bind it on its own (enable redis, or run gateway.replicas: 1)" -}}
 {{- end -}}
 {{- if and (gt (len $v.gateway.routes) 1) (not (first $v.gateway.routes).resource) -}}
 {{- fail "gateway.routes: with several routes each needs its own resource (canonical URI)" -}}
