@@ -132,7 +132,10 @@ TEST_F(JwksFaultTest, HangingEndpointBeforeAnyKeyIsA503ThenRecovers) {
 
 TEST_F(JwksFaultTest, CachedKeysKeepWorkingWhileTheEndpointHangs) {
   ASSERT_EQ(suite_->Start(), absl::OkStatus());
-  ASSERT_EQ(Call(suite_->Mint("alice", "mcp")).status, 200);
+  // Keys cached first: the start-up fetch may still be under way when the services
+  // answer their health checks (a slow sanitizer build then gets 503 for a moment).
+  ASSERT_TRUE(test::WaitFor([&] { return Call(suite_->Mint("alice", "mcp")).status == 200; }, absl::Seconds(30),
+                            absl::Milliseconds(200)));
   jwks_.Hang(true);
   const int before = jwks_.requests();
   // Fresh tokens (never in any cache) still validate with the cached keys.
