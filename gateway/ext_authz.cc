@@ -76,8 +76,9 @@ absl::StatusOr<HeldRequest> HeldFromCheck(const authz::CheckRequest& check, cons
     }
   } else {
     for (const auto& [name, value] : http.headers()) {
-      for (std::string_view once : {"mcp-session-id", "mcp-protocol-version", "last-event-id", "origin", "content-type"}) {
-        if (EqualsIgnoreCase(name, once) && value.find(',') != std::string::npos) {
+      for (std::string_view once : kOneValueHeaders) {
+        // (Host is taken from http.host below, never from these.)
+        if (!EqualsIgnoreCase(once, "host") && EqualsIgnoreCase(name, once) && value.find(',') != std::string::npos) {
           return absl::InvalidArgumentError(StrCat("the request's ", once, " header holds a \",\": sent twice, or "
                                                    "not one value (send header_map: Envoy's encode_raw_headers)"));
         }

@@ -19,16 +19,15 @@ namespace {
 using asio::as_tuple;
 using asio::use_awaitable;
 
-// The headers of `request` the upstream must not receive: the credentials, the
-// client's copies of the identity headers, and every header whose name holds a "_"
-// (a CGI-style server reads X_MCP_Auth_Subject as X-MCP-Auth-Subject, and
-// Mcp_Session_Id as the session; the gateway's own proxy drops them all).
+// The headers Envoy must remove before the upstream: the credentials and identity
+// names always (in case the client sent them in another case), and every header of
+// the request the gateway's own proxy would drop (NeverForwarded).
 std::vector<std::string> HeadersToRemove(const Request& request, const IdentityHeaders& ids) {
   std::vector<std::string> names = {"authorization", "dpop", AsciiLower(ids.subject), AsciiLower(ids.scopes),
                                     AsciiLower(ids.claims), AsciiLower(ids.anonymous)};
   for (const auto& field : request) {
     const std::string name = AsciiLower(View(field.name_string()));
-    if (name.find('_') != std::string::npos && std::find(names.begin(), names.end(), name) == names.end()) {
+    if (NeverForwarded(name, ids) && std::find(names.begin(), names.end(), name) == names.end()) {
       names.push_back(name);
     }
   }

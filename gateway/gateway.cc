@@ -47,13 +47,11 @@ std::string JsonRpcError(const Request& request, const RequestInfo& info, JsonRp
   return JsonRpcErrorMessage(id, code, message);
 }
 
-// Why a request's headers are refused, or "" when they are not. Headers whose one
-// value the gateway or the upstream acts on must come once: sent twice, different
-// parties could read different ones (RFC 9112 §3.2 for Host). A session id is
-// 1*(%x21-7E) (MCP Streamable HTTP); an empty one is not "no session".
+// Why a request's headers are refused, or "" when they are not. kOneValueHeaders must
+// come once. A session id is 1*(%x21-7E) (MCP Streamable HTTP); an empty one is not
+// "no session".
 std::string HeaderAnomaly(const Request& request) {
-  for (std::string_view name : {"Host", "Origin", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID",
-                                "Content-Type"}) {
+  for (std::string_view name : kOneValueHeaders) {
     if (request.count(name) > 1) return StrCat("more than one ", name, " header");
   }
   if (auto it = request.find("Mcp-Session-Id"); it != request.end()) {
@@ -92,6 +90,13 @@ std::optional<UpstreamFailure> RefusedAnswerHead(const http::response_header<>& 
 }
 
 }  // namespace
+
+bool NeverForwarded(std::string_view name, const IdentityHeaders& ids) {
+  return EqualsIgnoreCase(name, "authorization") || EqualsIgnoreCase(name, "dpop") ||
+         EqualsIgnoreCase(name, ids.subject) || EqualsIgnoreCase(name, ids.scopes) ||
+         EqualsIgnoreCase(name, ids.claims) || EqualsIgnoreCase(name, ids.anonymous) ||
+         name.find('_') != std::string_view::npos;
+}
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(const GatewayOptions& options, GatewayMetrics* metrics,
                                                          McpPipeline* pipeline, std::function<bool()> ready) {
@@ -227,17 +232,10 @@ absl::StatusOr<Request> Gateway::UpstreamRequest(const Request& request, const R
         std::find(connection_tokens.begin(), connection_tokens.end(), lower) != connection_tokens.end()) {
       continue;
     }
-    // No token passthrough (MCP authorization spec), and no identity but ours.
-    if (lower == "authorization" || lower == "dpop" || EqualsIgnoreCase(name, ids.subject) ||
-        EqualsIgnoreCase(name, ids.scopes) || EqualsIgnoreCase(name, ids.claims) ||
-        EqualsIgnoreCase(name, ids.anonymous)) {
-      continue;
-    }
+    // No token passthrough (MCP authorization spec), no identity but ours, no "_"
+    // spelling of either (dropped, as nginx does by default).
+    if (NeverForwarded(name, ids)) continue;
     if (!trusted_peer && (lower.starts_with("x-forwarded-") || lower == "forwarded")) continue;
-    // CGI-style servers (WSGI, PHP, Rack) read "X_MCP_Auth_Subject" and
-    // "X-MCP-Auth-Subject" as the same variable, so an underscore spelling could
-    // stand in for any header stripped above. Dropped, as nginx does by default.
-    if (name.find('_') != std::string_view::npos) continue;
     up.insert(field.name_string(), field.value());
   }
   up.set(http::field::host, route.upstream.host_header);

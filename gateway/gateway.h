@@ -30,6 +30,17 @@ struct RouteState {
   std::string origin;  // scheme://host[:port] of the route's canonical resource
 };
 
+// Headers whose one value the gateway or the upstream acts on: sent twice, different
+// parties could read different ones (RFC 9112 §3.2 for Host).
+inline constexpr std::string_view kOneValueHeaders[] = {"Host", "Origin", "Mcp-Session-Id", "MCP-Protocol-Version",
+                                                        "Last-Event-ID", "Content-Type"};
+
+// Whether a client's header must never reach the upstream: the credentials (no token
+// passthrough), a copy of one of the identity headers, or any name with a "_"
+// (CGI-style servers read X_MCP_Auth_Subject as X-MCP-Auth-Subject, Mcp_Session_Id as
+// the session). The gateway's proxy drops these; ext_authz has Envoy remove them.
+bool NeverForwarded(std::string_view name, const IdentityHeaders& ids);
+
 // What the gateway knows about a request before deciding on it.
 struct RequestInfo {
   const RouteState* route = nullptr;
