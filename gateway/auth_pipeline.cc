@@ -250,7 +250,8 @@ Task<grpc::Status> AuthPipeline::CallTokenValidation(const Request& request, con
 void AuthPipeline::Remember(const std::string& key, bool cacheable, const grpc::Status& status,
                             const v1::ValidateResponse& validated) {
   if (!status.ok() || !validated.valid()) return;
-  const absl::Time expires_at = absl::FromUnixSeconds(validated.principal().expires_at());
+  absl::Time expires_at = absl::FromUnixSeconds(validated.principal().expires_at());
+  if (validated.reuse_until_ms() != 0) expires_at = std::min(expires_at, absl::FromUnixMillis(validated.reuse_until_ms()));
   known_good_tokens_.Insert(key, std::make_shared<const bool>(true), std::min(expires_at, absl::Now() + absl::Hours(1)));
   if (cacheable && validated.principal().confirmation_jkt().empty()) {
     validation_cache_.Insert(key, std::make_shared<const v1::ValidateResponse>(validated),

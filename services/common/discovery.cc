@@ -51,11 +51,15 @@ absl::StatusOr<AuthorizationServerMetadata> ParseAuthorizationServerMetadata(
     return absl::PermissionDeniedError(StrCat(source_url, ": document names issuer \"", out.issuer,
                                                     "\", expected exactly \"", expected_issuer, "\""));
   }
-  if (const boost::json::value* jwks = FindMember(object, "jwks_uri")) {
-    if (!jwks->is_string()) return absl::InvalidArgumentError(StrCat(source_url, ": jwks_uri is not a string"));
-    out.jwks_uri = std::string(jwks->get_string());
-    if (absl::Status s = CheckFetchUrl(out.jwks_uri); !s.ok()) {
-      return absl::InvalidArgumentError(StrCat(source_url, ": jwks_uri: ", s.message()));
+  // The endpoints the suite calls: absent is allowed, anything else must be a URL it may fetch.
+  for (auto [name, field] : {std::pair{"jwks_uri", &out.jwks_uri},
+                             std::pair{"introspection_endpoint", &out.introspection_endpoint}}) {
+    const boost::json::value* value = FindMember(object, name);
+    if (value == nullptr) continue;
+    if (!value->is_string()) return absl::InvalidArgumentError(StrCat(source_url, ": ", name, " is not a string"));
+    *field = std::string(value->get_string());
+    if (absl::Status s = CheckFetchUrl(*field); !s.ok()) {
+      return absl::InvalidArgumentError(StrCat(source_url, ": ", name, ": ", s.message()));
     }
   }
   out.document = std::string(body);

@@ -27,6 +27,7 @@ namespace mcpauth {
 struct AuthorizationServerMetadata {
   std::string issuer;
   std::string jwks_uri;    // empty when the server publishes none
+  std::string introspection_endpoint;  // RFC 7662 (RFC 8414 §2); empty when none
   std::string document;    // the JSON object as served
   std::string source_url;  // where it was found
   std::string cache_control;  // the response's Cache-Control, when fetched

@@ -50,7 +50,15 @@ void GlobalInit() {
 
 CurlFetcher::CurlFetcher(CurlFetcherOptions options) : options_(options) { GlobalInit(); }
 
-absl::StatusOr<HttpResponse> CurlFetcher::Get(const std::string& url) {
+absl::StatusOr<HttpResponse> HttpFetcher::PostForm(const HttpFormPost& post) {
+  return absl::UnimplementedError(StrCat("this fetcher cannot POST to ", post.url));
+}
+
+absl::StatusOr<HttpResponse> CurlFetcher::Get(const std::string& url) { return Perform(url, nullptr); }
+
+absl::StatusOr<HttpResponse> CurlFetcher::PostForm(const HttpFormPost& post) { return Perform(post.url, &post); }
+
+absl::StatusOr<HttpResponse> CurlFetcher::Perform(const std::string& url, const HttpFormPost* post) {
   if (absl::Status s = CheckFetchUrl(url); !s.ok()) return s;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) return absl::InternalError("curl_easy_init failed");
@@ -59,6 +67,18 @@ absl::StatusOr<HttpResponse> CurlFetcher::Get(const std::string& url) {
   curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, &curl_slist_free_all);
   CURL* c = curl.get();
+  if (post != nullptr) {
+    // Appending keeps the list's head, which header_list owns.
+    headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+    if (!post->authorization.empty()) {
+      headers = curl_slist_append(headers, StrCat("Authorization: ", post->authorization).c_str());
+    }
+    // No "Expect: 100-continue" for larger forms (a token near max_token_bytes).
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post->body.size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post->body.data());
+  }
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -76,7 +96,9 @@ absl::StatusOr<HttpResponse> CurlFetcher::Get(const std::string& url) {
     return absl::ResourceExhaustedError(
         StrCat("response from ", url, " exceeds ", options_.max_body_bytes, " bytes"));
   }
-  if (rc != CURLE_OK) return absl::UnavailableError(StrCat("GET ", url, ": ", curl_easy_strerror(rc)));
+  if (rc != CURLE_OK) {
+    return absl::UnavailableError(StrCat(post != nullptr ? "POST " : "GET ", url, ": ", curl_easy_strerror(rc)));
+  }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
   char* content_type = nullptr;
   curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &content_type);

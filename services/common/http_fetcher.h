@@ -1,5 +1,6 @@
-// Outbound HTTP GET for keys and metadata (libcurl). Behind an interface so tests
-// substitute canned responses and count fetches.
+// Outbound HTTP for keys and metadata (GET) and token introspection (a form POST),
+// with libcurl. Behind an interface so tests substitute canned responses and count
+// fetches.
 #pragma once
 
 #include <optional>
@@ -17,11 +18,21 @@ struct HttpResponse {
   std::string cache_control;
 };
 
+// An application/x-www-form-urlencoded POST (RFC 7662 §2.1 introspection).
+struct HttpFormPost {
+  std::string url;
+  std::string body;           // already form-encoded
+  std::string authorization;  // an Authorization header value, or ""
+};
+
 class HttpFetcher {
  public:
   virtual ~HttpFetcher() = default;
   // GETs `url`. A transport failure is an error status; any HTTP status is a response.
   virtual absl::StatusOr<HttpResponse> Get(const std::string& url) = 0;
+  // POSTs a form. Like Get: a transport failure is an error, any status a response.
+  // The default refuses (fetchers that only serve keys need not implement it).
+  virtual absl::StatusOr<HttpResponse> PostForm(const HttpFormPost& post);
 };
 
 struct CurlFetcherOptions {
@@ -36,8 +47,11 @@ class CurlFetcher final : public HttpFetcher {
  public:
   explicit CurlFetcher(CurlFetcherOptions options = {});
   absl::StatusOr<HttpResponse> Get(const std::string& url) override;
+  absl::StatusOr<HttpResponse> PostForm(const HttpFormPost& post) override;
 
  private:
+  absl::StatusOr<HttpResponse> Perform(const std::string& url, const HttpFormPost* post);
+
   CurlFetcherOptions options_;
 };
 

@@ -128,6 +128,26 @@ void ReadAuthorization(YamlSection& section, AuthorizationConfig& out) {
       section.Seconds("dpop_nonce_lifetime", out.dpop_nonce_lifetime, absl::Seconds(5), absl::Hours(1));
 }
 
+IntrospectionConfig ReadIntrospection(YamlSection section) {
+  IntrospectionConfig out;
+  out.enabled = true;
+  out.endpoint = section.String("endpoint");
+  if (!out.endpoint.empty()) CheckUrl(section, "endpoint", out.endpoint, &CheckFetchUrl);
+  out.client_id = section.String("client_id");
+  if (out.client_id.empty()) {
+    section.Fail("client_id", "is required (RFC 7662 §2.1: the endpoint authenticates its callers)");
+  }
+  out.client_secret_file = section.String("client_secret_file");
+  if (out.client_secret_file.empty()) section.Fail("client_secret_file", "is required");
+  out.client_secret_post = section.OneOf("auth_method", "client_secret_basic",
+                                         {"client_secret_basic", "client_secret_post"}) == "client_secret_post";
+  out.cache_ttl = section.Seconds("cache_ttl", out.cache_ttl, absl::ZeroDuration(), absl::Hours(1));
+  out.inactive_cache_ttl =
+      section.Seconds("inactive_cache_ttl", out.inactive_cache_ttl, absl::ZeroDuration(), absl::Minutes(10));
+  section.RejectUnknownKeys();
+  return out;
+}
+
 JwtValidatorConfig ReadValidator(YamlSection section) {
   JwtValidatorConfig v;
   v.path = section.path();
@@ -145,6 +165,7 @@ JwtValidatorConfig ReadValidator(YamlSection section) {
   }
   v.algorithms = section.StringList("algorithms");
   v.leeway = section.Seconds("leeway", v.leeway, absl::ZeroDuration(), absl::Minutes(10));
+  if (section.Has("introspection")) v.introspection = ReadIntrospection(section.Section("introspection"));
   section.RejectUnknownKeys();
   return v;
 }
@@ -390,6 +411,11 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
       if (config.jwt_validators[i].issuer == config.jwt_validators[j].issuer) {
         throw ConfigError(StrCat(config.jwt_validators[i].path,
                                        ".issuer: duplicates ", config.jwt_validators[j].path));
+      }
+      if (config.jwt_validators[i].introspection.enabled && config.jwt_validators[j].introspection.enabled) {
+        throw ConfigError(StrCat(config.jwt_validators[i].path, ".introspection: ", config.jwt_validators[j].path,
+                                 " already introspects; an opaque token names no issuer, so only one "
+                                 "authorization server may be asked about them"));
       }
     }
   }

@@ -20,6 +20,7 @@ IssuerRegistry IssuerRegistry::FromConfig(const SuiteConfig& config) {
     if (!v.jwks_file.empty()) issuer->jwks_source = StrCat(kFileSourcePrefix, v.jwks_file);
     issuer->audiences = v.audiences;
     issuer->leeway = v.leeway;
+    issuer->introspection = v.introspection;
     if (v.algorithms.empty()) {
       issuer->algorithms = SupportedAlgs();
     } else {
@@ -58,6 +59,13 @@ IssuerRegistry IssuerRegistry::FromConfig(const SuiteConfig& config) {
 const TrustedIssuer* IssuerRegistry::Find(std::string_view issuer) const {
   for (const auto& i : issuers_) {
     if (i->issuer == issuer) return i.get();
+  }
+  return nullptr;
+}
+
+const TrustedIssuer* IssuerRegistry::Introspecting() const {
+  for (const auto& i : issuers_) {
+    if (i->introspection.enabled) return i.get();
   }
   return nullptr;
 }

@@ -24,6 +24,8 @@ struct TrustedIssuer {
   std::vector<std::string> audiences;
   std::vector<const AlgSpec*> algorithms;
   absl::Duration leeway = absl::Seconds(60);
+  // Opaque tokens are introspected at this issuer when enabled.
+  IntrospectionConfig introspection;
 
   bool Allows(const AlgSpec* alg) const;
 };
@@ -38,6 +40,8 @@ class IssuerRegistry {
   static IssuerRegistry FromConfig(const SuiteConfig& config);
 
   const TrustedIssuer* Find(std::string_view issuer) const;
+  // The issuer that introspects opaque tokens (at most one), or null.
+  const TrustedIssuer* Introspecting() const;
   const std::vector<std::unique_ptr<TrustedIssuer>>& issuers() const { return issuers_; }
 
  private:

@@ -64,6 +64,28 @@ DpopComponents MakeDpop(const SuiteConfig& config, const CacheStores& stores, pr
   return dpop;
 }
 
+// The introspecting issuer's client, with its secret read now (a missing or empty
+// file stops start-up, naming the key).
+std::unique_ptr<Introspector> MakeIntrospector(const SuiteConfig& config, const IssuerRegistry& issuers,
+                                               HttpFetcher* fetcher, AuthorizationServerDirectory* directory,
+                                               TokenValidationMetrics* metrics) {
+  const TrustedIssuer* issuer = issuers.Introspecting();
+  if (issuer == nullptr) return nullptr;
+  std::string key;
+  for (const JwtValidatorConfig& v : config.jwt_validators) {
+    if (v.issuer == issuer->issuer) key = StrCat(v.path, ".introspection.client_secret_file");
+  }
+  std::string secret = ReadConfigFile(issuer->introspection.client_secret_file, key);
+  if (secret.empty()) throw ConfigError(StrCat(key, ": the file is empty"));
+  log::Info("introspecting opaque tokens",
+            {{"issuer", issuer->issuer},
+             {"endpoint", issuer->introspection.endpoint.empty() ? std::string("discovery")
+                                                                 : issuer->introspection.endpoint},
+             {"cache_ttl_seconds", absl::ToInt64Seconds(issuer->introspection.cache_ttl)},
+             {"inactive_cache_ttl_seconds", absl::ToInt64Seconds(issuer->introspection.inactive_cache_ttl)}});
+  return std::make_unique<Introspector>(issuer, std::move(secret), fetcher, directory, metrics);
+}
+
 int Run(const SuiteConfig& config) {
   log::SetLevel(config.log_level);
   const TokenValidationSection& section = config.token_validation;
@@ -89,11 +111,12 @@ int Run(const SuiteConfig& config) {
                  &fetcher, stores->cache(), &metrics);
   TokenCache token_cache(static_cast<size_t>(section.token_cache_size));
   DpopComponents dpop = MakeDpop(config, *stores, registry.get());
+  std::unique_ptr<Introspector> introspector = MakeIntrospector(config, issuers, &fetcher, &directory, &metrics);
   TokenValidator validator(ValidatorOptions{.default_resource = config.resource,
                                             .max_token_bytes = static_cast<size_t>(section.max_token_bytes),
                                             .token_cache_ttl = config.authorization.cache_ttl},
                            &issuers, &jwks, &directory, &token_cache, &metrics, SystemClock::Get(),
-                           dpop.verifier.get());
+                           dpop.verifier.get(), introspector.get());
   for (const auto& issuer : issuers.issuers()) {
     log::Info("trusting issuer", {{"issuer", issuer->issuer},
                                   {"keys", issuer->jwks_source.empty() ? "discovery" : issuer->jwks_source}});

@@ -44,6 +44,8 @@ std::string_view ReasonText(Reason reason) {
     case v1::REASON_AUDIENCE_MISSING: return "Jwt has no aud claim";
     case v1::REASON_AUDIENCE_MISMATCH: return "Jwt audience is not this resource";
     case v1::REASON_CLAIM_CONTROL_CHARACTERS: return "Jwt identity claim holds control characters";
+    case v1::REASON_TOKEN_INACTIVE: return "The authorization server says the token is not active";
+    case v1::REASON_NOT_ACCESS_TOKEN: return "The authorization server says the token is not an access token";
     case v1::REASON_DPOP_PROOF_MISSING: return "DPoP proof is required";
     case v1::REASON_DPOP_PROOF_INVALID: return "DPoP proof is invalid";
     case v1::REASON_DPOP_TYP_INVALID: return "DPoP proof typ is not dpop+jwt";

@@ -31,6 +31,9 @@ void FillResponse(const ValidationResult& result, v1::ValidateResponse* response
   p->set_token_id(c.token_id.value_or(""));
   p->set_claims_json(result.token()->claims_json);
   p->set_confirmation_jkt(c.confirmation_jkt.value_or(""));
+  if (const absl::Time until = result.token()->introspected_until; until != absl::InfiniteFuture()) {
+    response->set_reuse_until_ms(absl::ToUnixMillis(until));
+  }
 }
 
 namespace {

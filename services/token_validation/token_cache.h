@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/time/time.h"
+
 #include "services/common/digest_cache.h"
 #include "services/token_validation/jwt.h"
 
@@ -16,8 +18,11 @@ struct TrustedIssuer;
 
 struct VerifiedToken {
   JwtClaims claims;
-  std::string claims_json;  // the payload exactly as signed
+  std::string claims_json;  // the payload exactly as signed, or the introspection answer
   const TrustedIssuer* issuer = nullptr;
+  // An opaque token is known active only until its introspection answer is asked
+  // again (RFC 7662 §4: revocation); a JWT, until it expires.
+  absl::Time introspected_until = absl::InfiniteFuture();
 };
 
 // Verified tokens by SHA-256 of the token.

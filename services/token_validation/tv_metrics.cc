@@ -29,7 +29,18 @@ TokenValidationMetrics::TokenValidationMetrics(prometheus::Registry& registry)
       dpop_proofs_(prometheus::BuildCounter()
                        .Name("mcpauth_dpop_proofs_total")
                        .Help("DPoP proofs judged, by result (valid, invalid, error, not_checked) and reason")
-                       .Register(registry)) {
+                       .Register(registry)),
+      introspections_(prometheus::BuildCounter()
+                          .Name("mcpauth_token_introspections_total")
+                          .Help("Calls to the RFC 7662 introspection endpoint, by result (active, inactive, "
+                                "refused, error)")
+                          .Register(registry)) {
+  introspection_duration_ = &prometheus::BuildHistogram()
+                                 .Name("mcpauth_token_introspection_duration_seconds")
+                                 .Help("Time to ask the introspection endpoint about one token")
+                                 .Register(registry)
+                                 .Add({}, LatencyBuckets());
+  for (const char* result : {"active", "inactive", "refused", "error"}) introspections_.Add({{"result", result}});
   duration_cached_ = &duration_.Add({{"cached", "true"}}, LatencyBuckets());
   duration_uncached_ = &duration_.Add({{"cached", "false"}}, LatencyBuckets());
   const auto* descriptor = v1::Reason_descriptor();
@@ -103,6 +114,11 @@ void TokenValidationMetrics::CountValidation(Reason reason, bool could_not_decid
   }
   counter->Increment();
   (cached ? duration_cached_ : duration_uncached_)->Observe(seconds);
+}
+
+void TokenValidationMetrics::CountIntrospection(const char* result, double seconds) {
+  introspections_.Add({{"result", result}}).Increment();
+  introspection_duration_->Observe(seconds);
 }
 
 void TokenValidationMetrics::CountCache(const char* cache, const char* result) {

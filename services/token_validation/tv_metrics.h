@@ -34,6 +34,11 @@ class TokenValidationMetrics {
   // A call that had to wait on the network or Redis, so it left gRPC's thread for
   // the blocking pool: mcpauth_token_validations_waited_total.
   void CountWaited() { waited_->Increment(); }
+  // One call to the RFC 7662 introspection endpoint: mcpauth_token_introspections_total
+  // {result}: "active", "inactive", "refused" (active, but not usable: another kind of
+  // token, another issuer, a malformed claim) or "error" (not asked or not
+  // answered usably), and its duration.
+  void CountIntrospection(const char* result, double seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& validations_;
@@ -55,6 +60,8 @@ class TokenValidationMetrics {
   prometheus::Counter* dpop_nonce_challenges_;
   prometheus::Counter* dpop_nonce_refreshes_;
   prometheus::Counter* waited_;
+  prometheus::Family<prometheus::Counter>& introspections_;
+  prometheus::Histogram* introspection_duration_;
 };
 
 }  // namespace mcpauth::tv

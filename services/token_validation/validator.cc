@@ -51,7 +51,8 @@ bool ValidationResult::cached() const {
 
 TokenValidator::TokenValidator(ValidatorOptions options, const IssuerRegistry* issuers, JwksCache* jwks,
                                AuthorizationServerDirectory* directory, TokenCache* cache,
-                               TokenValidationMetrics* metrics, const Clock* clock, const DpopVerifier* dpop)
+                               TokenValidationMetrics* metrics, const Clock* clock, const DpopVerifier* dpop,
+                               Introspector* introspector)
     : options_(std::move(options)),
       issuers_(issuers),
       jwks_(jwks),
@@ -59,7 +60,8 @@ TokenValidator::TokenValidator(ValidatorOptions options, const IssuerRegistry* i
       cache_(cache),
       metrics_(metrics),
       clock_(clock),
-      dpop_(dpop) {
+      dpop_(dpop),
+      introspector_(introspector) {
   if (dpop_ == nullptr) {
     default_replay_ = std::make_unique<InProcessDpopReplayStore>(100'000, clock_);
     default_dpop_ = std::make_unique<DpopVerifier>(DpopOptions{}, default_replay_.get(), nullptr);
@@ -146,6 +148,7 @@ ValidationResult TokenValidator::ValidateToken(const ValidationInput& input, abs
 
 ValidationResult TokenValidator::ValidateUncached(const ValidationInput& input, absl::Time now,
                                                   const PendingDpop& dpop) {
+  if (introspector_ != nullptr && LooksOpaque(input.token)) return ValidateOpaque(input, now, dpop);
   std::vector<std::string> scratch;
   ParsedJws jws;
   if (Reason r = ParseCompactJws(input.token, jws); r != v1::REASON_OK) return Invalid(r);
@@ -174,6 +177,30 @@ ValidationResult TokenValidator::ValidateUncached(const ValidationInput& input, 
     cache_->Insert(input.token, verified, std::min(exp + issuer->leeway, now + options_.token_cache_ttl));
   }
   return ValidationResult::Decided(v1::REASON_OK, std::move(verified));
+}
+
+ValidationResult TokenValidator::ValidateOpaque(const ValidationInput& input, absl::Time now,
+                                                const PendingDpop& dpop) {
+  if (Reason refused = introspector_->RememberedRefusal(input.token); refused != v1::REASON_UNSPECIFIED) {
+    return Invalid(refused);
+  }
+  if (!input.may_wait) return MustWait();
+  absl::StatusOr<IntrospectionAnswer> answer = introspector_->Introspect(input.token);
+  if (!answer.ok()) return CouldNotDecide(answer.status());
+  if (answer->reason != v1::REASON_OK) return Invalid(answer->reason);
+  const TrustedIssuer& issuer = introspector_->issuer();
+  const JwtClaims& claims = answer->token->claims;
+  std::vector<std::string> scratch;
+  if (Reason r = CheckTimes(claims, now, issuer.leeway); r != v1::REASON_OK) return Invalid(r);
+  if (Reason r = CheckAudience(claims, AcceptedAudiences(issuer, input, scratch)); r != v1::REASON_OK) {
+    return Invalid(r);
+  }
+  if (Reason r = dpop_->CheckBinding(dpop, claims.confirmation_jkt); r != v1::REASON_OK) return Invalid(r);
+  if (cache_) {
+    cache_->Insert(input.token, answer->token,
+                   std::min(answer->token->introspected_until, now + options_.token_cache_ttl));
+  }
+  return ValidationResult::Decided(v1::REASON_OK, std::move(answer->token));
 }
 
 std::shared_ptr<const KeySet> TokenValidator::KeysAtHand(const TrustedIssuer& issuer) {

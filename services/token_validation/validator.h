@@ -14,6 +14,7 @@
 #include "services/common/clock.h"
 #include "services/common/discovery.h"
 #include "services/token_validation/dpop_verifier.h"
+#include "services/token_validation/introspection.h"
 #include "services/token_validation/issuers.h"
 #include "services/token_validation/jwks_cache.h"
 #include "services/token_validation/jws.h"
@@ -98,7 +99,7 @@ class TokenValidator {
   TokenValidator(ValidatorOptions options, const IssuerRegistry* issuers, JwksCache* jwks,
                  AuthorizationServerDirectory* directory, TokenCache* cache,
                  TokenValidationMetrics* metrics, const Clock* clock = SystemClock::Get(),
-                 const DpopVerifier* dpop = nullptr);
+                 const DpopVerifier* dpop = nullptr, Introspector* introspector = nullptr);
 
   ValidationResult Validate(const ValidationInput& input);
 
@@ -115,6 +116,9 @@ class TokenValidator {
   // from the validated-token cache, else ValidateUncached.
   ValidationResult ValidateToken(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
   ValidationResult ValidateUncached(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
+  // An opaque token: asked of the introspecting issuer, then the same time,
+  // audience and binding checks as a JWT's claims.
+  ValidationResult ValidateOpaque(const ValidationInput& input, absl::Time now, const PendingDpop& dpop);
   const std::vector<std::string>& AcceptedAudiences(const TrustedIssuer& issuer, const ValidationInput& input,
                                                     std::vector<std::string>& scratch) const;
 
@@ -128,6 +132,7 @@ class TokenValidator {
   std::unique_ptr<InProcessDpopReplayStore> default_replay_;  // only when no verifier was given
   std::unique_ptr<DpopVerifier> default_dpop_;
   const DpopVerifier* dpop_;
+  Introspector* introspector_;
 };
 
 }  // namespace mcpauth::tv

@@ -94,6 +94,8 @@ class FrontDoorTest : public ::testing::Test {
  protected:
   struct World {
     test::LoopbackHttpServer upstream;
+    // The issuer's RFC 7662 introspection endpoint, for the opaque rows of the table.
+    test::LoopbackHttpServer authorization_server;
     std::mutex mu;
     std::vector<test::HttpRequestInfo> seen;
     std::unique_ptr<test::SuiteProcesses> suite;
@@ -109,13 +111,16 @@ class FrontDoorTest : public ::testing::Test {
         reply.body = R"({"jsonrpc":"2.0","id":1,"result":{}})";
         return reply;
       });
+      authorization_server.SetHandler("/introspect", [this](const test::HttpRequestInfo& r) { return Introspect(r); });
       status = upstream.Start();
+      if (status.ok()) status = authorization_server.Start();
       if (!status.ok()) return;
       suite = std::make_unique<test::SuiteProcesses>(test::SuiteOptions{
           .upstream = upstream.Url("/mcp"),
           .extra_yaml = "tools:\n  admin_tool: {required_scopes: [admin]}\n",
           .gateway_yaml = StrCat("  ext_authz: {listen: \"127.0.0.1:", ext_authz_port, "\"}\n  forward_auth: {path: ",
-                                 kForwardAuthPath, "}\n  trusted_proxies: [127.0.0.1/32]\n")});
+                                 kForwardAuthPath, "}\n  trusted_proxies: [127.0.0.1/32]\n"),
+          .introspection_endpoint = authorization_server.Url("/introspect")});
       status = suite->Start();
       if (status.ok() && !test::WaitFor([&] { return test::GrpcHealthServing(ExtAuthzAddress()); }, absl::Seconds(20),
                                         absl::Milliseconds(100))) {
@@ -123,6 +128,38 @@ class FrontDoorTest : public ::testing::Test {
       }
     }
     std::string ExtAuthzAddress() const { return StrCat("127.0.0.1:", ext_authz_port); }
+
+    // What the authorization server knows about each opaque token of the table; only
+    // mcpauth's client credentials may ask.
+    test::HttpReply Introspect(const test::HttpRequestInfo& r) {
+      test::HttpReply reply;
+      if (r.Header("Authorization") !=
+          StrCat("Basic ", Base64(StrCat(test::SuiteProcesses::kIntrospectionClient, ":",
+                                         test::SuiteProcesses::kIntrospectionSecret)))) {
+        reply.status = 401;
+        reply.body = R"({"error":"invalid_client"})";
+        return reply;
+      }
+      const std::string token = r.body.substr(0, r.body.find('&')).substr(std::string_view("token=").size());
+      boost::json::object active = {{"active", true}, {"iss", test::SuiteProcesses::kIssuer}, {"sub", "alice"},
+                                    {"aud", suite->resource()}, {"scope", "mcp"}, {"token_type", "Bearer"},
+                                    {"exp", absl::ToUnixSeconds(absl::Now()) + 600}};
+      if (token == "opaque-alice") {
+      } else if (token == "opaque-refresh") {
+        active["token_type"] = "refresh_token";
+      } else if (token == "opaque-elsewhere") {
+        active["aud"] = "https://other.example/mcp";
+      } else if (token == "opaque-crlf") {
+        active["sub"] = "alice\r\nX-MCP-Auth-Scopes: admin";
+      } else if (token == "opaque-bound") {
+        active["token_type"] = "DPoP";
+        active["cnf"] = {{"jkt", dpop_key.private_key->Thumbprint()}};
+      } else {
+        active = {{"active", false}};  // revoked, expired or never issued
+      }
+      reply.body = boost::json::serialize(active);
+      return reply;
+    }
   };
 
   static void SetUpTestSuite() { world_ = new World(); }
@@ -504,6 +541,39 @@ class FrontDoorTest : public ::testing::Test {
          },
          .status = 401,
          .challenge = "DPoP"},
+        // Opaque tokens, judged by the issuer's introspection endpoint (RFC 7662).
+        {.name = "opaque_active", .sent = [] { return Post(kPing, Bearer("opaque-alice")); }, .forwarded = true,
+         .subject = "alice"},
+        {.name = "opaque_tool_denied",
+         .sent = [] { return Post(Call("admin_tool"), Bearer("opaque-alice")); },
+         .status = 200,
+         .in_body = kDeniedText},
+        {.name = "opaque_revoked",
+         .sent = [] { return Post(kPing, Bearer("opaque-revoked")); },
+         .status = 401,
+         .challenge = "error=\"invalid_token\""},
+        {.name = "opaque_refresh_token",
+         .sent = [] { return Post(kPing, Bearer("opaque-refresh")); },
+         .status = 401,
+         .challenge = "error=\"invalid_token\""},
+        {.name = "opaque_another_audience",
+         .sent = [] { return Post(kPing, Bearer("opaque-elsewhere")); },
+         .status = 401,
+         .challenge = "error=\"invalid_token\""},
+        {.name = "opaque_crlf_in_subject",
+         .sent = [] { return Post(kPing, Bearer("opaque-crlf")); },
+         .status = 401,
+         .challenge = "error=\"invalid_token\""},
+        {.name = "opaque_bound_as_bearer",
+         .sent = [] { return Post(kPing, Bearer("opaque-bound")); },
+         .status = 401,
+         .challenge = "invalid_token"},
+        {.name = "opaque_bound_with_its_proof",
+         .sent = [] {
+           return Post(kPing, {{"Authorization", "DPoP opaque-bound"}, {"DPoP", Proof("POST", Resource(), "opaque-bound")}});
+         },
+         .forwarded = true,
+         .subject = "alice"},
     };
   }
 

@@ -52,6 +52,12 @@ const std::vector<SchemaKey>& Schema() {
         {"jwt_validators[].audience", R"("https://mcp.example.com/mcp")"},
         {"jwt_validators[].algorithms", R"(["ES256"])"},
         {"jwt_validators[].leeway", "30"},
+        {"jwt_validators[].introspection.client_id", R"("mcpauth")"},
+        {"jwt_validators[].introspection.client_secret_file", R"("/etc/mcpauth/introspection-secret")"},
+        {"jwt_validators[].introspection.endpoint", R"("https://as.example.com/introspect")"},
+        {"jwt_validators[].introspection.auth_method", R"("client_secret_post")"},
+        {"jwt_validators[].introspection.cache_ttl", "30"},
+        {"jwt_validators[].introspection.inactive_cache_ttl", "5"},
         {"tools.<name>.required_scopes", R"(["math"])"},
         {"resources.<uri>.required_scopes", R"(["files:read"])"},
         {"prompts.<name>.required_scopes", R"(["prompts"])"},
@@ -235,6 +241,10 @@ std::string ConfigWith(const std::string& key, const std::string& sample) {
     std::string required;
     if (segment == "redis" && segments[i + 1] == "tls") required = R"("url": "rediss://redis.internal", )";
     if (segment == "ext_authz" && segments[i + 1] != "listen") required = R"("listen": "127.0.0.1:9191", )";
+    if (segment == "introspection" && segments[i + 1] != "client_id") required += R"("client_id": "c", )";
+    if (segment == "introspection" && segments[i + 1] != "client_secret_file") {
+      required += R"("client_secret_file": "/s", )";
+    }
     if (segment == "sentinel" && segments[i + 1] != "master_name") required += R"("master_name": "m", )";
     if (segment == "sentinel" && segments[i + 1] != "addresses") required += R"("addresses": ["s:26379"], )";
     if (!required.empty()) inner = StrCat("{", required, inner.substr(1));

@@ -22,6 +22,24 @@ absl::StatusOr<HttpResponse> FakeFetcher::Get(const std::string& url) {
   return it->second;
 }
 
+absl::StatusOr<HttpResponse> FakeFetcher::PostForm(const HttpFormPost& post) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    posts_.push_back(post);
+    auto it = responses_.find(post.url);
+    if (it == responses_.end()) {
+      ++counts_[post.url];
+      return absl::UnavailableError(StrCat("POST ", post.url, ": connection refused"));
+    }
+  }
+  return Get(post.url);
+}
+
+std::vector<HttpFormPost> FakeFetcher::Posts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return posts_;
+}
+
 int FakeFetcher::Count(const std::string& url) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = counts_.find(url);

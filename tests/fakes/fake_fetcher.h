@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "services/common/http_fetcher.h"
 
@@ -17,6 +18,10 @@ class FakeFetcher final : public HttpFetcher {
   // Makes `url` fail at the transport level (connection refused).
   void Fail(const std::string& url);
   absl::StatusOr<HttpResponse> Get(const std::string& url) override;
+  // Form POSTs are answered from what Serve set for the URL (Fail: refused), counted
+  // with the GETs, and kept, so tests can read what was sent.
+  absl::StatusOr<HttpResponse> PostForm(const HttpFormPost& post) override;
+  std::vector<HttpFormPost> Posts() const;
   int Count(const std::string& url) const;
   int Total() const;
 
@@ -24,6 +29,7 @@ class FakeFetcher final : public HttpFetcher {
   mutable std::mutex mu_;
   std::map<std::string, HttpResponse> responses_;
   std::map<std::string, int> counts_;
+  std::vector<HttpFormPost> posts_;
 };
 
 }  // namespace mcpauth::testing

@@ -106,8 +106,14 @@ absl::Status SuiteProcesses::StartAll() {
     return StrCat("{listen: \"127.0.0.1:", grpc_ports_[name], "\", metrics_listen: \"127.0.0.1:", metrics_ports_[name],
                   "\", shutdown_grace: ", options_.shutdown_grace, extra, "}");
   };
-  const std::string keys = options_.jwks_uri.empty() ? StrCat("jwks_file: \"", dir_.File("jwks.json"), "\"")
-                                                     : StrCat("jwks_uri: \"", options_.jwks_uri, "\"");
+  std::string keys = options_.jwks_uri.empty() ? StrCat("jwks_file: \"", dir_.File("jwks.json"), "\"")
+                                               : StrCat("jwks_uri: \"", options_.jwks_uri, "\"");
+  if (!options_.introspection_endpoint.empty()) {
+    WriteFile(dir_.File("introspection-secret"), kIntrospectionSecret);
+    StrAppend(keys, ", introspection: {endpoint: \"", options_.introspection_endpoint, "\", client_id: ",
+              kIntrospectionClient, ", client_secret_file: \"", dir_.File("introspection-secret"),
+              "\", cache_ttl: ", options_.introspection_cache_ttl, "}");
+  }
   std::string config = StrCat(R"(resource: ")", resource_, R"("
 logging: {level: warn}
 authorization:

@@ -57,11 +57,17 @@ struct SuiteOptions {
   std::vector<std::string> extra_routes;
   // Extra keys inside the gateway section, one "key: value" per line, indented by the caller.
   std::string gateway_yaml;
+  // The issuer also introspects opaque tokens (RFC 7662) at this URL, as client
+  // SuiteProcesses::kIntrospectionClient with kIntrospectionSecret.
+  std::string introspection_endpoint;
+  double introspection_cache_ttl = 60;
 };
 
 class SuiteProcesses {
  public:
   static constexpr const char* kIssuer = "https://issuer.fault.test";
+  static constexpr const char* kIntrospectionClient = "mcpauth-introspector";
+  static constexpr const char* kIntrospectionSecret = "introspector-secret";
   static constexpr const char* kServices[] = {"token-validation", "scope-policy", "metadata", "gateway"};
 
   explicit SuiteProcesses(SuiteOptions options);

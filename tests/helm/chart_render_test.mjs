@@ -177,6 +177,7 @@ function checkRendering(label, objs, values) {
     if (component === "token-validation") {
       for (const v of config.jwt_validators ?? []) if (v.jwks_file) needs.push(v.jwks_file);
       if (config.authorization?.dpop_nonce_secret_file) needs.push(config.authorization.dpop_nonce_secret_file);
+      for (const v of config.jwt_validators ?? []) if (v.introspection) needs.push(v.introspection.client_secret_file);
     }
     // Certificates: the component's own server files, every service's client files
     // (the same paths in every pod, each pod mounting its own certificate there), the
@@ -195,6 +196,7 @@ function checkRendering(label, objs, values) {
       values.redis?.tls?.clientCertSecret, values.tls?.gateway?.clientCaSecret, values.tls?.upstream?.caSecret,
       values.tls?.upstream?.clientCertSecret, values.tls?.gateway?.secret, values.redis?.tls?.secret,
       ...Object.values(values.tls?.internal?.secrets ?? {}),
+      ...(values.jwt_validators ?? []).map((v) => v.introspection?.clientSecret?.existingSecret),
       ...ofKind(objs, "Certificate").map((cert) => cert.spec.secretName)].filter(Boolean);
     for (const file of new Set(needs)) {
       const m = mountedFile(objs, pod, c, file);
@@ -290,6 +292,7 @@ const sets = [
   ["HA (HPA, PDB, spreading, persistent Redis)", ["ha.yaml"]],
   ["monitoring on (ServiceMonitor, PrometheusRule, dashboard, Ingress)", ["monitoring.yaml"]],
   ["DPoP on (required, nonces, inline JWKS)", ["dpop.yaml"]],
+  ["opaque tokens by introspection", ["introspection.yaml"]],
   ["policy file mode", ["policy-file.yaml"]],
   ["no Redis", ["no-redis.yaml"]],
   ["TLS everywhere (cert-manager, mutual TLS, gateway HTTPS, Redis TLS, https upstream)", ["tls.yaml"]],
@@ -394,6 +397,21 @@ t.section("monitoring on");
     mcpRule.from.some((p) => p.podSelector && !p.namespaceSelector && matches(p.podSelector, testLabels)) &&
     !mcpRule.from.some((p) => p.podSelector && !p.namespaceSelector && matches(p.podSelector, { app: "other" })),
     "gatewayFrom restricts the MCP port to the ingress controller and the helm test pod");
+}
+
+t.section("opaque tokens by introspection");
+{
+  const { objs, config } = rendered["opaque tokens by introspection"];
+  t.equal(config.jwt_validators[0], { issuer: "https://login.example.com",
+    introspection: { client_id: "mcpauth", cache_ttl: 30, client_secret_file: "/etc/mcpauth/secrets/introspection/secret" } },
+  "the validator reads the mounted client secret as client_secret_file (clientSecret is the chart's)");
+  const volumesOf = (name) => find(objs, "Deployment", `${full}-${name}`).spec.template.spec.volumes ?? [];
+  const secretVolume = volumesOf("token-validation").find((v) => v.name === "introspection-secret");
+  t.equal(secretVolume?.secret, { secretName: "mcpauth-introspection", defaultMode: 288, items: [{ key: "client-secret", path: "secret" }] },
+    "token-validation mounts the user's Secret (key client-secret by default), read-only for the group");
+  for (const other of ["gateway", "scope-policy", "metadata"]) {
+    t.ok(!volumesOf(other).some((v) => v.secret?.secretName === "mcpauth-introspection"), `${other} never mounts the introspection secret`);
+  }
 }
 
 t.section("DPoP on");
@@ -554,6 +572,12 @@ const bad = [
   ["an unknown gateway config key", { "gateway.config.max_body": 10 }, /at '\/gateway\/config': additional properties 'max_body' not allowed/],
   ["a validator with two key sources", { jwt_validators: [{ issuer: "https://a.example", jwks_uri: "https://a.example/jwks", jwks: { keys: [] } }] },
     /jwt_validators\[0\] \(https:\/\/a.example\): set one of jwks_uri, jwks_file or jwks, not several/],
+  ["introspection without a client secret", { jwt_validators: [{ issuer: "https://a.example", introspection: { client_id: "c" } }] },
+    /jwt_validators\[0\].introspection.clientSecret.existingSecret: name the Secret/],
+  ["two validators introspecting", { jwt_validators: [
+    { issuer: "https://a.example", introspection: { client_id: "c", clientSecret: { existingSecret: "s" } } },
+    { issuer: "https://b.example", introspection: { client_id: "c", clientSecret: { existingSecret: "s" } } }] },
+    /jwt_validators: only one validator may have introspection/],
   ["an inline JWKS without keys", { jwt_validators: [{ issuer: "https://a.example", jwks: { kty: "EC" } }] }, /jwt_validators\[0\].jwks: not a JWKS/],
   ["a grace period shorter than the drain", { "gateway.terminationGracePeriodSeconds": 12 },
     /gateway.terminationGracePeriodSeconds \(12\) must be greater than preStopSleepSeconds \+ shutdownGrace \(15\)/],

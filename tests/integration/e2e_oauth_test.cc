@@ -136,10 +136,13 @@ struct World {
   std::string issuer = StrCat("http://127.0.0.1:", as_port);
   bool ok = false;
 
-  World() {
+  // `as_args`: more options for oidc_as.mjs (say, opaque access tokens).
+  explicit World(std::vector<std::string> as_args = {}) {
     if (!redis.Start().ok()) return;
+    std::vector<std::string> as_argv = {kPinnedNode, kNodeDir + "/oidc_as.mjs", "--port", std::to_string(as_port)};
+    as_argv.insert(as_argv.end(), as_args.begin(), as_args.end());
     auto as_process =
-        test::ChildProcess::Start({.argv = {kPinnedNode, kNodeDir + "/oidc_as.mjs", "--port", std::to_string(as_port)},
+        test::ChildProcess::Start({.argv = std::move(as_argv),
                                    .env = {},
                                    .log_path = dir.File("oidc-as.log"),
                                    .stderr_path = dir.File("oidc-as.err")});
@@ -170,7 +173,10 @@ struct World {
 // authorization settings a test asks for on top of the common ones.
 class Suite {
  public:
-  Suite(const World& world, std::string_view name, std::string_view extra_authorization) : world_(world) {
+  // `extra_top`: top-level keys besides (say, jwt_validators).
+  Suite(const World& world, std::string_view name, std::string_view extra_authorization,
+        std::string_view extra_top = "")
+      : world_(world) {
     static int database = 0;
     resource_ = StrCat("http://127.0.0.1:", gateway_port_, "/mcp");
     auto service = [](int port, std::string_view metrics) {
@@ -193,7 +199,8 @@ class Suite {
         "  listen: \"127.0.0.1:", gateway_port_, "\"\n",                                   //
         "  metrics_listen: \"\"\n",                                                        //
         "  shutdown_grace: 1\n",                                                           //
-        "  routes: [{path: /mcp, upstream: \"http://127.0.0.1:", world.upstream_port, "/mcp\"}]\n");
+        "  routes: [{path: /mcp, upstream: \"http://127.0.0.1:", world.upstream_port, "/mcp\"}]\n",  //
+        extra_top);
     config_path_ = world.dir.File(StrCat(name, ".yaml"));
     test::WriteFile(config_path_, config);
     // The gateway starts once the services it calls are serving, as a deployment
@@ -578,6 +585,182 @@ TEST_F(E2eOAuth, DpopBoundTokensEndToEnd) {
     Record("stolen DPoP token",
            "the same token via the mcpauth CLI: with the key accepted, as Bearer or with "
            "another key's proof refused (401 invalid_token)");
+  }
+}
+
+
+// Opaque access tokens (issue 18): oidc-provider issues opaque strings for the
+// resource, and token-validation asks its RFC 7662 introspection endpoint about them
+// (found by discovery, or configured), as a confidential client.
+class E2eOpaqueTokens : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { world_ = new World({"--access-token-format", "opaque"}); }
+  static void TearDownTestSuite() {
+    delete world_;
+    world_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(world_, nullptr);
+    ASSERT_TRUE(world_->ok) << "redis, oidc-provider or server-everything did not start; logs in "
+                            << world_->dir.path();
+  }
+  static std::string AsLog() { return world_->as ? world_->as->LogText() : ""; }
+  static size_t Count(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
+  // jwt_validators for the authorization server, introspecting with `settings`.
+  static std::string Introspecting(std::string_view settings) {
+    const std::string secret = world_->dir.File("introspector-secret");
+    test::WriteFile(secret, "introspector-secret\n");
+    return StrCat("jwt_validators:\n  - issuer: \"", world_->issuer, "\"\n    introspection: {client_id: ",
+                  "mcpauth-introspector, client_secret_file: \"", secret, "\", ", settings, "}\n");
+  }
+  // A client-credentials token for `resource` from the confidential client e2e-service.
+  static std::string ServiceToken(const std::string& resource, const std::string& scope) {
+    Finished f = RunCommand({"curl", "-s", "-u", "e2e-service:e2e-service-secret", "-d", "grant_type=client_credentials",
+                             "--data-urlencode", "resource=" + resource, "--data-urlencode", "scope=" + scope,
+                             world_->issuer + "/token"},
+                            world_->dir, "token");
+    return Str(At(boost::json::value(ParseObject(f.out)), "access_token"));
+  }
+  // One tools/call echo through the gateway by the mcpauth CLI with `token`.
+  static Finished Echo(const Suite& suite, const std::string& token, const std::string& message) {
+    return RunCommand({kBin + "mcpauth", "mcp", "--url", suite.resource(), "--token", token, "call", "echo",
+                       StrCat(R"({"message":")", message, R"("})")},
+                      world_->dir, "cli");
+  }
+
+  static World* world_;
+};
+World* E2eOpaqueTokens::world_ = nullptr;
+
+constexpr char kIntrospectionPost[] = R"("event":"suite_fetch","path":"/token/introspection","method":"POST")";
+
+TEST_F(E2eOpaqueTokens, SdkClientUsesOpaqueTokensCheckedByIntrospection) {
+  const size_t as_log_before = AsLog().size();
+  Suite suite(*world_, "opaque-flow", "", Introspecting("cache_ttl: 30"));
+  ASSERT_TRUE(suite.ok()) << "the suite did not start; logs in " << world_->dir.path();
+  boost::json::object out = suite.Client({"list-tools", "call", "echo", R"({"message":"opaque"})"});
+  ASSERT_TRUE(Completed(out)) << ToJson(out);
+  const boost::json::array& results = out["results"].as_array();
+  ASSERT_EQ(results.size(), 2u) << ToJson(results);
+  EXPECT_EQ(ToJson(At(results[1], "result")), R"({"content":[{"type":"text","text":"Echo: opaque"}]})");
+  ASSERT_EQ(out["tokens"].as_array().size(), 1u);
+  const std::string token = Str(At(out["tokens"].as_array()[0], "access_token"));
+  EXPECT_EQ(token.find('.'), std::string::npos) << "not an opaque token: " << token;
+
+  const std::string as_log = AsLog().substr(as_log_before);
+  // Found by discovery, asked once: the answer is reused for the session's requests.
+  EXPECT_THAT(as_log, HasSubstr(R"("event":"suite_fetch","path":"/.well-known/oauth-authorization-server")"));
+  EXPECT_EQ(Count(as_log, kIntrospectionPost), 1u) << as_log;
+  EXPECT_THAT(as_log, Not(HasSubstr("introspection.error")));
+  EXPECT_EQ(suite.TokenValidationMetric(R"(mcpauth_token_introspections_total{result="active"})"),
+            std::optional<double>(1));
+  if (!HasFailure()) {
+    Record("opaque tokens",
+           "SDK OAuth flow; oidc-provider issued an opaque access token for the resource; token-validation "
+           "found introspection_endpoint by discovery (RFC 8414) and asked it once as a confidential client "
+           "(RFC 7662 §2.1); the tool calls went through");
+  }
+}
+
+TEST_F(E2eOpaqueTokens, ATokenRevokedAtTheAuthorizationServerIsRefusedWithinTheCacheTtl) {
+  // client_secret_post at the configured endpoint this time; answers kept 2 s.
+  Suite suite(*world_, "opaque-revoke", "",
+              Introspecting(StrCat("endpoint: \"", world_->issuer,
+                                   "/token/introspection\", auth_method: client_secret_post, cache_ttl: 2")));
+  ASSERT_TRUE(suite.ok()) << "the suite did not start; logs in " << world_->dir.path();
+  const std::string token = ServiceToken(suite.resource(), "mcp math");
+  ASSERT_FALSE(token.empty());
+  for (int i = 0; i < 3; ++i) {
+    Finished ok = Echo(suite, token, "before");
+    ASSERT_EQ(ok.status, 0) << ok.out << ok.err;
+    EXPECT_THAT(ok.out, HasSubstr("Echo: before"));
+  }
+  Finished revoked = RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-u",
+                                 "mcpauth-introspector:introspector-secret", "-d", "token=" + token,
+                                 world_->issuer + "/token/revocation"},
+                                world_->dir, "revoke");
+  ASSERT_EQ(revoked.out, "200");
+  const absl::Time at = absl::Now();
+  Finished refused;
+  // Bounded: the answer may be reused for 2 s (token-validation and the gateway both
+  // keep it no longer), then the next request is refused.
+  const bool seen = test::WaitFor(
+      [&] {
+        refused = Echo(suite, token, "after");
+        return refused.status != 0;
+      },
+      absl::Seconds(15), absl::Milliseconds(200));
+  const absl::Duration took = absl::Now() - at;
+  ASSERT_TRUE(seen) << refused.out << refused.err;
+  EXPECT_THAT(refused.out, AllOf(HasSubstr(R"("status":401)"), HasSubstr("invalid_token")));
+  EXPECT_LT(took, absl::Seconds(2) + absl::Seconds(3)) << "refused only after " << took;
+  EXPECT_GE(suite.TokenValidationMetric(R"(mcpauth_token_validations_total{reason="token_inactive",result="invalid"})")
+                .value_or(0),
+            1);
+  if (!HasFailure()) {
+    Record("revocation",
+           StrCat("an opaque client-credentials token revoked at oidc-provider (RFC 7009) was refused ",
+                  absl::FormatDuration(took), " later, within introspection.cache_ttl (2 s) plus a request"));
+  }
+}
+
+TEST_F(E2eOpaqueTokens, UnknownOpaqueTokensAreRefusedAndRemembered) {
+  Suite suite(*world_, "opaque-unknown", "", Introspecting("inactive_cache_ttl: 60"));
+  ASSERT_TRUE(suite.ok()) << "the suite did not start; logs in " << world_->dir.path();
+  const size_t as_log_before = AsLog().size();
+  for (int i = 0; i < 3; ++i) {
+    Finished refused = Echo(suite, "not-a-token-the-server-issued", "x");
+    EXPECT_EQ(refused.status, 1) << refused.out << refused.err;
+    EXPECT_THAT(refused.out, AllOf(HasSubstr(R"("status":401)"), HasSubstr("invalid_token")));
+  }
+  // A JWT-shaped string is judged without the authorization server.
+  Finished jwt = Echo(suite, "eyJhbGciOiJFUzI1NiJ9.e30.c2ln", "x");
+  EXPECT_EQ(jwt.status, 1) << jwt.out;
+  const std::string as_log = AsLog().substr(as_log_before);
+  EXPECT_EQ(Count(as_log, kIntrospectionPost), 1u) << as_log;
+}
+
+TEST_F(E2eOpaqueTokens, DpopBoundOpaqueTokens) {
+  Suite suite(*world_, "opaque-dpop", "  dpop_required: true\n", Introspecting("cache_ttl: 30"));
+  ASSERT_TRUE(suite.ok()) << "the suite did not start; logs in " << world_->dir.path();
+  const std::string key = world_->dir.File("opaque-dpop-key.json");
+  boost::json::object out =
+      suite.Client({"--dpop", "--dpop-key-out", key, "list-tools", "call", "echo", R"({"message":"bound"})"});
+  ASSERT_TRUE(Completed(out)) << ToJson(out);
+  const boost::json::array& results = out["results"].as_array();
+  ASSERT_EQ(results.size(), 2u) << ToJson(results);
+  EXPECT_EQ(ToJson(At(results[1], "result")), R"({"content":[{"type":"text","text":"Echo: bound"}]})");
+  ASSERT_EQ(out["tokens"].as_array().size(), 1u);
+  const boost::json::value& t = out["tokens"].as_array()[0];
+  EXPECT_EQ(Str(At(t, "token_type")), "DPoP");
+  const std::string token = Str(At(t, "access_token"));
+  EXPECT_EQ(token.find('.'), std::string::npos);
+  // The binding came from the introspection answer (cnf.jkt): the token alone, as
+  // Bearer, or with another key's proof, is refused.
+  Finished bearer = Echo(suite, token, "stolen");
+  EXPECT_EQ(bearer.status, 1) << bearer.out << bearer.err;
+  EXPECT_THAT(bearer.out, AllOf(HasSubstr(R"("status":401)"), HasSubstr("invalid_token")));
+  const std::string other_key = world_->dir.File("opaque-other-key.json");
+  RunCommand({kBin + "mcpauth", "keys", "generate", "--alg", "ES256", "--kid", "thief", "--out", other_key},
+             world_->dir, "keygen");
+  Finished thief = RunCommand({kBin + "mcpauth", "mcp", "--url", suite.resource(), "--token", token, "--dpop-key",
+                               other_key, "call", "echo", "{}"},
+                              world_->dir, "cli-thief");
+  EXPECT_EQ(thief.status, 1) << thief.out << thief.err;
+  EXPECT_THAT(thief.out, AllOf(HasSubstr(R"("status":401)"), HasSubstr("invalid_token")));
+  Finished owner = RunCommand({kBin + "mcpauth", "mcp", "--url", suite.resource(), "--token", token, "--dpop-key", key,
+                               "call", "echo", R"({"message":"owner"})"},
+                              world_->dir, "cli-owner");
+  EXPECT_EQ(owner.status, 0) << owner.out << owner.err;
+  EXPECT_THAT(owner.out, HasSubstr("Echo: owner"));
+  if (!HasFailure()) {
+    Record("DPoP-bound opaque tokens",
+           "oidc-provider bound an opaque token to the SDK's DPoP key; the introspection answer's cnf.jkt "
+           "(RFC 9449 §6.2) made it useless as Bearer or with another key");
   }
 }
 

@@ -150,7 +150,9 @@ class InMemoryOAuthProvider {
   tokens() { return this.#tokens; }
   saveTokens(t) {
     this.#tokens = t;
-    const [header, payload] = t.access_token.split(".");
+    // A JWT's header and claims; an opaque token (read only by introspection) has neither.
+    const parts = t.access_token.split(".");
+    const [header, payload] = parts.length === 3 ? parts : [];
     const decode = (part) => (part ? JSON.parse(Buffer.from(part, "base64url").toString()) : null);
     tokens.push({ token_type: t.token_type, scope: t.scope ?? null, access_token: t.access_token,
                   header: decode(header), claims: decode(payload) });

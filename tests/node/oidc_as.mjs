@@ -2,6 +2,7 @@
 // npm oidc-provider (panva), configured as an MCP deployment would configure it.
 //
 //   node oidc_as.mjs --port PORT [--scopes "mcp math triggers"] [--account e2e-user]
+//                    [--access-token-format jwt|opaque]
 //
 // Issuer http://127.0.0.1:PORT, with
 //   - RFC 8414 metadata (/.well-known/oauth-authorization-server) and OpenID discovery
@@ -10,7 +11,14 @@
 //   - authorization code with PKCE (S256, required);
 //   - RFC 8707 resource indicators: any http://127.0.0.1:* resource is a resource server
 //     whose scopes are --scopes; its access tokens are JWTs (RFC 9068, ES256) with
-//     `aud` = the resource and `scope` = what was granted;
+//     `aud` = the resource and `scope` = what was granted, or, with
+//     --access-token-format opaque, opaque strings only introspection can read;
+//   - RFC 7662 introspection (/token/introspection) for the confidential client
+//     `mcpauth-introspector` (secret `introspector-secret`, client_secret_basic or
+//     client_secret_post), and RFC 7009 revocation, where that client may revoke any
+//     token (a test revokes what a user's client holds);
+//   - client credentials for the confidential client `e2e-service` (secret
+//     `e2e-service-secret`), with a resource: a token without a user;
 //   - RFC 9449 DPoP: a token request with a DPoP proof gets a token bound to its key
 //     (`cnf.jkt`, token_type DPoP).
 // Login and consent need no browser: the interaction URL signs in --account and
@@ -27,7 +35,7 @@ import { createServer } from "node:http";
 import { generateKeyPair, exportJWK } from "jose";
 import Provider, { errors } from "oidc-provider";
 
-const opts = { scopes: "mcp math triggers", account: "e2e-user" };
+const opts = { scopes: "mcp math triggers", account: "e2e-user", "access-token-format": "jwt" };
 for (let args = process.argv.slice(2); args.length;) {
   const key = args.shift();
   if (!key.startsWith("--") || !args.length) {
@@ -58,6 +66,12 @@ const configuration = {
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   pkce: { required: () => true },
+  clients: [
+    { client_id: "mcpauth-introspector", client_secret: "introspector-secret", grant_types: [], response_types: [],
+      redirect_uris: [] },
+    { client_id: "e2e-service", client_secret: "e2e-service-secret", grant_types: ["client_credentials"],
+      response_types: [], redirect_uris: [] },
+  ],
   ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 600, Interaction: 600, Session: 600 },
   // The MCP SDK registers with the scope of the first challenge (SEP-835). oidc-provider
   // accepts in a registration only scopes from its own `scopes` list (resource-server
@@ -76,6 +90,13 @@ const configuration = {
   features: {
     devInteractions: { enabled: false },
     registration: { enabled: true },
+    introspection: { enabled: true },
+    clientCredentials: { enabled: true },
+    revocation: {
+      enabled: true,
+      allowedPolicy: async (ctx, client, token) =>
+        client.clientId === "mcpauth-introspector" || client.clientId === token.clientId,
+    },
     dPoP: { enabled: true },
     resourceIndicators: {
       enabled: true,
@@ -83,6 +104,9 @@ const configuration = {
       useGrantedResource: async () => true,
       getResourceServerInfo: async (_ctx, resourceIndicator) => {
         if (!loopbackResource.test(resourceIndicator)) throw new errors.InvalidTarget();
+        if (opts["access-token-format"] === "opaque") {
+          return { scope: opts.scopes, audience: resourceIndicator, accessTokenTTL: 600, accessTokenFormat: "opaque" };
+        }
         return {
           scope: opts.scopes,
           audience: resourceIndicator,
@@ -107,9 +131,13 @@ provider.on("interaction.started", (ctx, prompt) =>
 provider.on("authorization.success", (ctx) =>
   log("authorization_code", { client_id: ctx.oidc.client?.clientId, resource: ctx.oidc.params.resource,
                               scope: ctx.oidc.params.scope }));
-provider.on("access_token.issued", (token) =>
-  log("access_token", { client_id: token.clientId, aud: token.aud, scope: token.scope,
-                        dpop_jkt: token.jkt ?? null, format: token.format ?? null }));
+for (const e of ["access_token.issued", "client_credentials.issued"]) {
+  provider.on(e, (token) =>
+    log("access_token", { client_id: token.clientId, aud: token.aud, scope: token.scope,
+                          dpop_jkt: token.jkt ?? null, format: token.format ?? null }));
+}
+provider.on("introspection.error", (_ctx, err) => log("introspection.error", { error: err?.error ?? err?.name }));
+provider.on("revocation.error", (_ctx, err) => log("revocation.error", { error: err?.error ?? err?.name }));
 for (const e of ["authorization.error", "grant.error", "registration_create.error", "server_error",
                  "discovery.error", "jwks.error"]) {
   provider.on(e, (_ctx, err) => log(e, { error: err?.error ?? err?.name, description: err?.error_description ?? err?.message }));
@@ -145,7 +173,7 @@ const handler = provider.callback();
 const server = createServer((req, res) => {
   // What mcpauth itself fetches (its HTTP client says who it is): discovery and keys.
   if (req.headers["user-agent"]?.startsWith("mcpauth/")) {
-    log("suite_fetch", { path: new URL(req.url, issuer).pathname });
+    log("suite_fetch", { path: new URL(req.url, issuer).pathname, method: req.method });
   }
   if (req.method === "GET" && req.url.startsWith("/interaction/")) {
     interaction(req, res).catch((e) => {

@@ -82,6 +82,7 @@ app.kubernetes.io/part-of: mcpauth
 {{- define "mcpauth.policyDir" -}}/etc/mcpauth/policy{{- end -}}
 {{- define "mcpauth.jwksDir" -}}/etc/mcpauth/jwks{{- end -}}
 {{- define "mcpauth.redisSecretDir" -}}/etc/mcpauth/secrets/redis{{- end -}}
+{{- define "mcpauth.introspectionSecretDir" -}}/etc/mcpauth/secrets/introspection{{- end -}}
 {{- define "mcpauth.dpopSecretDir" -}}/etc/mcpauth/secrets/dpop-nonce{{- end -}}
 {{- define "mcpauth.sentinelSecretDir" -}}/etc/mcpauth/secrets/redis-sentinel{{- end -}}
 {{/* Certificates: <tlsDir>/internal, gateway, gateway-client-ca, upstream-ca, upstream-client, redis-ca, redis-client. */}}
@@ -154,6 +155,11 @@ app.kubernetes.io/part-of: mcpauth
 {{- default (printf "%s-policy" (include "mcpauth.fullname" .)) .Values.policyFile.existingConfigMap -}}
 {{- end -}}
 
+{{/* The validator whose introspection client secret the chart mounts (a dict), if any. */}}
+{{- define "mcpauth.introspectionSecret" -}}
+{{- range .Values.jwt_validators }}{{ with .introspection }}{{ with .clientSecret }}{{ toYaml . }}{{ end }}{{ end }}{{ end -}}
+{{- end -}}
+
 {{/* True ("true") when some validator has an inline JWKS. */}}
 {{- define "mcpauth.hasInlineJwks" -}}
 {{- range .Values.jwt_validators }}{{ if .jwks }}true{{ end }}{{ end -}}
@@ -212,6 +218,11 @@ app.kubernetes.io/part-of: mcpauth
 {{- $out := omit $val "jwks" -}}
 {{- if $val.jwks -}}
 {{- $_ := set $out "jwks_file" (printf "%s/validator-%d.json" (include "mcpauth.jwksDir" $root) $i) -}}
+{{- end -}}
+{{- if and $val.introspection $val.introspection.clientSecret -}}
+{{- $intro := omit $val.introspection "clientSecret" -}}
+{{- $_ := set $intro "client_secret_file" (printf "%s/secret" (include "mcpauth.introspectionSecretDir" $root)) -}}
+{{- $_ := set $out "introspection" $intro -}}
 {{- end -}}
 {{- $validators = append $validators (include "mcpauth.compact" $out | fromYaml) -}}
 {{- end -}}
@@ -356,6 +367,21 @@ app.kubernetes.io/part-of: mcpauth
 {{- else if and $val.jwks (not (hasKey $val.jwks "keys")) -}}
 {{- fail (printf "jwt_validators[%d].jwks: not a JWKS (an object with a \"keys\" array)" $i) -}}
 {{- end -}}
+{{- end -}}
+{{- $introspecting := 0 -}}
+{{- range $i, $val := $v.jwt_validators -}}
+{{- with $val.introspection -}}
+{{- $introspecting = add1 $introspecting -}}
+{{- if not (or .client_secret_file (and .clientSecret .clientSecret.existingSecret)) -}}
+{{- fail (printf "jwt_validators[%d].introspection.clientSecret.existingSecret: name the Secret holding the introspection client's secret (or set client_secret_file to a file you mount)" $i) -}}
+{{- end -}}
+{{- if and .client_secret_file .clientSecret -}}
+{{- fail (printf "jwt_validators[%d].introspection: set clientSecret or client_secret_file, not both" $i) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if gt $introspecting 1 -}}
+{{- fail "jwt_validators: only one validator may have introspection (an opaque token names no issuer; sending it to several authorization servers would show it to all of them)" -}}
 {{- end -}}
 {{- $doors := $v.gateway.frontDoors -}}
 {{- range $i, $route := $v.gateway.routes -}}
