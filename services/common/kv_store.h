@@ -29,6 +29,11 @@ class KeyValueStore {
   // Creates the key only if absent; true when this call created it.
   virtual absl::StatusOr<bool> SetIfAbsent(const std::string& key, const std::string& value,
                                            absl::Duration ttl) = 0;
+  // Removes the key; true when it existed. Stores for caches only need not (Unimplemented).
+  virtual absl::StatusOr<bool> Delete(const std::string& key);
+  // Adds one to the integer at `key` (created at 1, expiring after `ttl`, when
+  // absent) and returns the new value. Stores for caches only need not (Unimplemented).
+  virtual absl::StatusOr<int64_t> Increment(const std::string& key, absl::Duration ttl);
 };
 
 // Bounded in-process store; the least recently written entries go first when full.
@@ -39,6 +44,8 @@ class InProcessStore final : public KeyValueStore {
   absl::Status Set(const std::string& key, const std::string& value, absl::Duration ttl) override;
   absl::StatusOr<bool> SetIfAbsent(const std::string& key, const std::string& value,
                                    absl::Duration ttl) override;
+  absl::StatusOr<bool> Delete(const std::string& key) override;
+  absl::StatusOr<int64_t> Increment(const std::string& key, absl::Duration ttl) override;
 
  private:
   const Clock* clock_;
@@ -58,6 +65,10 @@ class RedisStore final : public KeyValueStore {
   absl::StatusOr<bool> SetIfAbsent(const std::string& key, const std::string& value,
                                    absl::Duration ttl) override {
     return redis_->SetIfAbsent(key, value, ttl);
+  }
+  absl::StatusOr<bool> Delete(const std::string& key) override { return redis_->Delete(key); }
+  absl::StatusOr<int64_t> Increment(const std::string& key, absl::Duration ttl) override {
+    return redis_->Increment(key, ttl);
   }
 
  private:

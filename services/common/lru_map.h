@@ -29,7 +29,7 @@ class LruMap {
 
   // The live value of `key` at `now` (an expired one is dropped); with `touch`, it
   // becomes the most recently used.
-  const V* Find(std::string_view key, absl::Time now, bool touch = true) {
+  V* Find(std::string_view key, absl::Time now, bool touch = true) {
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
     if (now >= it->second->expires) {
@@ -56,6 +56,15 @@ class LruMap {
     order_.push_front(Node{std::string(key), std::move(value), expires});
     index_.emplace(std::string_view(order_.front().key), order_.begin());
     return true;
+  }
+
+  // Drops `key`; true when a live value was there.
+  bool Remove(std::string_view key, absl::Time now) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    const bool live = now < it->second->expires;
+    Erase(it);
+    return live;
   }
 
   size_t size() const { return order_.size(); }

@@ -316,6 +316,26 @@ absl::StatusOr<bool> RedisClient::SetIfAbsent(const std::string& key, const std:
   return (*reply)->type == REDIS_REPLY_STATUS;
 }
 
+absl::StatusOr<bool> RedisClient::Delete(const std::string& key) {
+  auto reply = Command("del", {"DEL", key});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type != REDIS_REPLY_INTEGER) return absl::InternalError("redis DEL: unexpected reply type");
+  return (*reply)->integer > 0;
+}
+
+absl::StatusOr<int64_t> RedisClient::Increment(const std::string& key, absl::Duration ttl) {
+  auto reply = Command("incr", {"INCR", key});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type != REDIS_REPLY_INTEGER) return absl::InternalError("redis INCR: unexpected reply type");
+  const int64_t value = (*reply)->integer;
+  if (value == 1) {
+    const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl));
+    auto expire = Command("pexpire", {"PEXPIRE", key, std::to_string(ms)});
+    if (!expire.ok()) return expire.status();
+  }
+  return value;
+}
+
 absl::Status RedisClient::Ping() {
   auto reply = Command("ping", {"PING"});
   return reply.ok() ? absl::OkStatus() : reply.status();

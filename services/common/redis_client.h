@@ -65,6 +65,10 @@ class RedisClient {
   // SET key value NX PX ttl: true when this call created the key.
   absl::StatusOr<bool> SetIfAbsent(const std::string& key, const std::string& value,
                                    absl::Duration ttl);
+  // DEL key: true when it existed.
+  absl::StatusOr<bool> Delete(const std::string& key);
+  // INCR key, and PEXPIRE NX so the first increment sets the expiry: the new value.
+  absl::StatusOr<int64_t> Increment(const std::string& key, absl::Duration ttl);
   absl::Status Ping();
   bool up() const;
   // host:port/db, or the master's name and its current address; for logs (never
