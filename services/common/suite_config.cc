@@ -360,6 +360,23 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
   ReadServiceSection(section, "127.0.0.1:8080", "127.0.0.1:9104", Transport::kHttp, out);
 }
 
+void ReadCredentials(YamlSection section, CredentialsSection& out) {
+  out.enabled = true;
+  out.egress_listen = section.String("egress_listen", out.egress_listen);
+  out.egress_address = section.String("egress_address", out.egress_listen);
+  out.key_files = section.StringList("key_files");
+  if (out.key_files.empty()) section.Fail("key_files", "at least one private key file (a P-256 ECDH-ES JWK) is required");
+  out.record_secret_file = section.String("record_secret_file");
+  if (out.record_secret_file.empty()) section.Fail("record_secret_file", "is required (at least 32 random bytes)");
+  out.grant_keys_file = section.String("grant_keys_file");
+  if (out.grant_keys_file.empty()) section.Fail("grant_keys_file", "is required (the gateway's public grant keys, a JWKS)");
+  out.egress_timeout = section.Seconds("egress_timeout", out.egress_timeout, absl::Seconds(1), absl::Minutes(5));
+  out.max_request_bytes = section.Int("max_request_bytes", out.max_request_bytes, 1024, 64 << 20);
+  out.max_response_bytes = section.Int("max_response_bytes", out.max_response_bytes, 1024, 256 << 20);
+  out.max_connections = section.Int("max_connections", out.max_connections, 1, 100'000);
+  ReadServiceSection(section, "127.0.0.1:50054", "127.0.0.1:9105", Transport::kGrpc, out);
+}
+
 void ReadTokenValidation(YamlSection section, TokenValidationSection& out) {
   out.unknown_kid_refetch_interval =
       section.Seconds("unknown_kid_refetch_interval", out.unknown_kid_refetch_interval,
@@ -424,6 +441,7 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
   ReadServiceSection(top.Section("scope_policy"), "127.0.0.1:50052", "127.0.0.1:9102", Transport::kGrpc,
                      config.scope_policy);
   ReadMetadata(top.Section("metadata"), config.metadata);
+  if (top.Has("credentials")) ReadCredentials(top.Section("credentials"), config.credentials);
   ReadGateway(top.Section("gateway"), config.resource, config.gateway);
   top.RejectUnknownKeys();
   return config;

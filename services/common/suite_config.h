@@ -17,6 +17,7 @@
 #include "services/common/redis_config.h"
 #include "services/common/service_section.h"
 #include "services/common/yaml_reader.h"
+#include "services/credentials/settings.h"
 #include "services/metadata/settings.h"
 #include "services/token_validation/settings.h"
 
@@ -35,6 +36,7 @@ struct SuiteConfig {
   ServiceSection scope_policy;
   MetadataSection metadata;
   GatewaySection gateway;
+  CredentialsSection credentials;  // enabled only when the file has the section
 
   // The protected resources: one per gateway route (the routes' canonical URIs).
   std::vector<std::string> Resources() const;

@@ -196,10 +196,6 @@ class FrontDoorTest : public ::testing::Test {
     for (const auto& [name, value] : headers) StrAppend(out, name, ": ", value, "\r\n");
     return out;
   }
-  static int StatusOf(const std::string& raw) {
-    return raw.size() >= 12 && raw.starts_with("HTTP/1.1 ") ? std::atoi(raw.substr(9, 3).c_str()) : 0;
-  }
-
   static Outcome ThroughGateway(const Sent& s) {
     size_t before;
     {
@@ -227,7 +223,7 @@ class FrontDoorTest : public ::testing::Test {
       }
       return o;
     }
-    o.status = StatusOf(raw);
+    o.status = test::RawStatus(raw);
     o.www_authenticate = test::RawHeader(raw, "WWW-Authenticate");
     o.body = test::RawBody(raw);
     return o;
@@ -247,7 +243,7 @@ class FrontDoorTest : public ::testing::Test {
     const std::string raw = ForwardAuthRaw(s);
     Outcome o;
     o.raw = raw.substr(0, 600);
-    const int status = StatusOf(raw);
+    const int status = test::RawStatus(raw);
     if (status / 100 == 2) {
       o.forwarded = true;
       o.subject = test::RawHeader(raw, "X-MCP-Auth-Subject");
@@ -676,7 +672,7 @@ TEST_F(FrontDoorTest, TheHeadersMapFormIsDecidedTheSame) {
 TEST_F(FrontDoorTest, ARequestWhoseBodyWasNotSeenIsRefusedWhenToolRulesCouldApply) {
   const Sent call = Post(Call("admin_tool"), Bearer(Token()));
   const std::string raw = ForwardAuthRaw(call, "", /*with_body=*/false);
-  EXPECT_EQ(StatusOf(raw), 403) << raw;
+  EXPECT_EQ(test::RawStatus(raw), 403) << raw;
   EXPECT_THAT(test::RawBody(raw), HasSubstr("did not receive this request's body"));
 
   const boost::json::array answers = Check({CheckRequestFor(call, /*partial_body=*/true)});
@@ -699,7 +695,7 @@ TEST_F(FrontDoorTest, ARequestWhoseBodyWasNotSeenIsRefusedWhenToolRulesCouldAppl
 TEST_F(FrontDoorTest, ABatchWithADeniedMemberIsAnsweredWhole) {
   const Sent batch = Post(StrCat("[", kPing, ",", Call("admin_tool"), "]"), Bearer(Token()));
   const std::string raw = ForwardAuthRaw(batch);
-  EXPECT_EQ(StatusOf(raw), 403) << raw;
+  EXPECT_EQ(test::RawStatus(raw), 403) << raw;
   EXPECT_THAT(test::RawBody(raw), HasSubstr(kDeniedText));
   EXPECT_THAT(test::RawBody(raw), HasSubstr("Not forwarded"));
 

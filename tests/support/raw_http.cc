@@ -49,4 +49,8 @@ std::string RawBody(const std::string& response) {
   return end == std::string::npos ? "" : response.substr(end + 4);
 }
 
+int RawStatus(const std::string& response) {
+  return response.size() >= 12 && response.starts_with("HTTP/1.1 ") ? std::atoi(response.substr(9, 3).c_str()) : 0;
+}
+
 }  // namespace mcpauth::test

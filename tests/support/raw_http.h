@@ -18,5 +18,7 @@ std::string RawHttpExchange(int port, const std::string& bytes, bool half_close 
 std::string RawHeader(const std::string& response, const std::string& name);
 // The body of a raw response (after the blank line), or "".
 std::string RawBody(const std::string& response);
+// The status code of an HTTP/1.1 response; 0 when there is none.
+int RawStatus(const std::string& response);
 
 }  // namespace mcpauth::test

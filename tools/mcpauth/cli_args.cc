@@ -1,6 +1,10 @@
 #include "tools/mcpauth/cli_args.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "services/common/json.h"
 
 namespace mcpauth::cli {
 
@@ -44,6 +48,40 @@ std::vector<std::string> Flags::All(const std::string& name) const {
   auto [begin, end] = values_.equal_range(name);
   for (auto it = begin; it != end; ++it) out.push_back(it->second);
   return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read \"" + path + "\"");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+boost::json::object ReadJsonObject(const std::string& path) {
+  boost::json::value v;
+  if (ParseStrictJson(ReadFile(path), v) != JsonParseError::kNone || !v.is_object()) {
+    throw UsageError("\"" + path + "\" is not a JSON object");
+  }
+  return v.get_object();
+}
+
+// Plaintext, or TLS (mutual with a client certificate) when a TLS flag is given.
+std::shared_ptr<grpc::Channel> ServiceChannel(const Flags& flags) {
+  const std::string server = flags.Required("server");
+  const auto ca = flags.Get("ca-file"), cert = flags.Get("cert-file"), key = flags.Get("key-file");
+  const auto name = flags.Get("server-name");
+  if (!ca && !cert && !key && !name) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  if (cert.has_value() != key.has_value()) throw UsageError("--cert-file and --key-file come together");
+  grpc::SslCredentialsOptions tls;
+  if (ca) tls.pem_root_certs = ReadFile(*ca);
+  if (cert) {
+    tls.pem_cert_chain = ReadFile(*cert);
+    tls.pem_private_key = ReadFile(*key);
+  }
+  grpc::ChannelArguments channel_args;
+  if (name) channel_args.SetSslTargetNameOverride(*name);
+  return grpc::CreateCustomChannel(server, grpc::SslCredentials(tls), channel_args);
 }
 
 }  // namespace mcpauth::cli

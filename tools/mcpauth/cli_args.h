@@ -1,6 +1,12 @@
-// Flag parsing for the mcpauth CLI: `--name value` pairs after the sub-command
-// words, repeated flags kept in order, unknown flags refused.
+// Flag parsing for the mcpauth CLI (`--name value` pairs after the sub-command
+// words, repeated flags kept in order, unknown flags refused) and what several
+// commands share: reading files, and a gRPC channel to a service.
 #pragma once
+
+#include <memory>
+
+#include <boost/json/object.hpp>
+#include <grpcpp/grpcpp.h>
 
 #include <map>
 #include <optional>
@@ -30,5 +36,14 @@ class Flags {
   std::multimap<std::string, std::string> values_;
   std::vector<std::string> positional_;
 };
+
+// A file's bytes, or UsageError.
+std::string ReadFile(const std::string& path);
+// A file holding one JSON object, or UsageError.
+boost::json::object ReadJsonObject(const std::string& path);
+
+// A channel to --server: plaintext, or TLS when --ca-file, --cert-file/--key-file
+// (mutual TLS) or --server-name is given.
+std::shared_ptr<grpc::Channel> ServiceChannel(const Flags& flags);
 
 }  // namespace mcpauth::cli

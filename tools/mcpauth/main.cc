@@ -19,6 +19,7 @@
 #include "services/token_validation/dpop_sign.h"
 #include "services/token_validation/keygen.h"
 #include "tools/mcpauth/cli_args.h"
+#include "tools/mcpauth/credentials_cli.h"
 #include "tools/mcpauth/mcp_client.h"
 
 namespace mcpauth::cli {
@@ -37,22 +38,6 @@ constexpr const char* kUsage =
     "                   (TLS when any of these is given: the roots, else the system's; a client\n"
     "                   certificate for mutual TLS; the name the server's certificate must carry)\n"
     "  mcpauth mcp --url URL [--token TOKEN] [--dpop-key FILE] list-tools | call TOOL [JSON_ARGS]\n";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("cannot read \"" + path + "\"");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-boost::json::object ReadJsonObject(const std::string& path) {
-  boost::json::value v;
-  if (ParseStrictJson(ReadFile(path), v) != JsonParseError::kNone || !v.is_object()) {
-    throw UsageError("\"" + path + "\" is not a JSON object");
-  }
-  return v.get_object();
-}
 
 tv::Jwk LoadKey(const std::string& path, tv::JwkPrivacy privacy) {
   auto jwk = tv::Jwk::Parse(ReadJsonObject(path), privacy);
@@ -152,24 +137,6 @@ int DpopProofCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
-// Plaintext, or TLS (mutual with a client certificate) when a TLS flag is given.
-std::shared_ptr<grpc::Channel> ValidationChannel(const Flags& flags) {
-  const std::string server = flags.Required("server");
-  const auto ca = flags.Get("ca-file"), cert = flags.Get("cert-file"), key = flags.Get("key-file");
-  const auto name = flags.Get("server-name");
-  if (!ca && !cert && !key && !name) return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
-  if (cert.has_value() != key.has_value()) throw UsageError("--cert-file and --key-file come together");
-  grpc::SslCredentialsOptions tls;
-  if (ca) tls.pem_root_certs = ReadFile(*ca);
-  if (cert) {
-    tls.pem_cert_chain = ReadFile(*cert);
-    tls.pem_private_key = ReadFile(*key);
-  }
-  grpc::ChannelArguments channel_args;
-  if (name) channel_args.SetSslTargetNameOverride(*name);
-  return grpc::CreateCustomChannel(server, grpc::SslCredentials(tls), channel_args);
-}
-
 int Validate(const std::vector<std::string>& args) {
   Flags flags(args, {"server", "token", "resource", "timeout", "scheme", "dpop", "htm", "htu", "ca-file", "cert-file",
                      "key-file", "server-name"});
@@ -191,7 +158,7 @@ int Validate(const std::vector<std::string>& args) {
   }
   double timeout = 5;
   if (auto t = flags.Get("timeout"); t && !ParseDouble(*t, timeout)) throw UsageError("--timeout: not a number");
-  auto channel = ValidationChannel(flags);
+  auto channel = ServiceChannel(flags);
   auto stub = v1::TokenValidation::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
@@ -222,8 +189,9 @@ int Dispatch(const std::vector<std::string>& argv) {
   if (argv.size() >= 2 && argv[0] == "dpop" && argv[1] == "proof") return DpopProofCommand(rest(2));
   if (!argv.empty() && argv[0] == "validate") return Validate(rest(1));
   if (!argv.empty() && argv[0] == "mcp") return McpCommand(rest(1));
+  if (!argv.empty() && argv[0] == "credentials") return CredentialsCommand(rest(1));
   if (!argv.empty() && (argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h")) {
-    std::printf("%s", kUsage);
+    std::printf("%s%s", kUsage, kCredentialsUsage);
     return 0;
   }
   throw UsageError(argv.empty() ? "missing command" : "unknown command \"" + argv[0] + "\"");
@@ -237,7 +205,7 @@ int main(int argc, char** argv) {
   try {
     return mcpauth::cli::Dispatch(args);
   } catch (const mcpauth::cli::UsageError& e) {
-    std::fprintf(stderr, "mcpauth: %s\n%s", e.what(), mcpauth::cli::kUsage);
+    std::fprintf(stderr, "mcpauth: %s\n%s%s", e.what(), mcpauth::cli::kUsage, mcpauth::cli::kCredentialsUsage);
     return 2;
   }
 }
