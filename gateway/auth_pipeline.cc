@@ -509,6 +509,10 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
     d.transform = ListFilter(caller, suite->policy, std::nullopt);
   }
   Forward(d, caller, session_id);
+  if (options_.grants && !caller.anonymous) {
+    co_await options_.grants->AddHeaders(caller.principal, d.upstream_headers, options_.identity_headers.grant,
+                                         options_.identity_headers.credentials);
+  }
   co_return d;
 }
 

@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
 #include "gateway/admission.h"
+#include "gateway/credential_grants.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/jsonrpc.h"
@@ -57,6 +58,8 @@ struct PipelineOptions {
   double failed_auth_total_rate = 1000;  // for the whole process (a burst of one second's worth)
   int64_t max_validations_in_flight = 512;
   UnseenBody unseen_body = UnseenBody::kRefuse;  // front doors (settings.h)
+  // With mcpauth-credentials: grants and handle lists for the upstream.
+  std::shared_ptr<CredentialGrants> grants;
 };
 
 class AuthPipeline final : public McpPipeline {

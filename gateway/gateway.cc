@@ -95,6 +95,7 @@ bool NeverForwarded(std::string_view name, const IdentityHeaders& ids) {
   return EqualsIgnoreCase(name, "authorization") || EqualsIgnoreCase(name, "dpop") ||
          EqualsIgnoreCase(name, ids.subject) || EqualsIgnoreCase(name, ids.scopes) ||
          EqualsIgnoreCase(name, ids.claims) || EqualsIgnoreCase(name, ids.anonymous) ||
+         EqualsIgnoreCase(name, ids.grant) || EqualsIgnoreCase(name, ids.credentials) ||
          name.find('_') != std::string_view::npos;
 }
 

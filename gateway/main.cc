@@ -9,6 +9,7 @@
 #include "gateway/suite_view.h"
 #include "services/common/cache_stores.h"
 #include "services/common/grpc_server.h"
+#include "services/common/json.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
 #include "services/common/service_main.h"
@@ -17,6 +18,31 @@
 
 namespace mcpauth::gw {
 namespace {
+
+// With gateway.credentials: the grant signer, its key read now (a bad file stops
+// start-up, naming the key).
+std::shared_ptr<CredentialGrants> MakeGrants(const SuiteConfig& config) {
+  const GatewayCredentials& c = config.gateway.credentials;
+  if (!c.enabled) return nullptr;
+  const std::string text = ReadConfigFile(c.grant_key_file, "gateway.credentials.grant_key_file");
+  boost::json::value v;
+  if (ParseStrictJson(text, v) != JsonParseError::kNone || !v.is_object()) {
+    throw ConfigError("gateway.credentials.grant_key_file: not a JWK (a JSON object)");
+  }
+  auto key = tv::Jwk::Parse(v.get_object(), tv::JwkPrivacy::kAllowPrivate);
+  if (!key.ok() || !key->has_private() || key->kid().empty()) {
+    throw ConfigError(StrCat("gateway.credentials.grant_key_file: a private signing JWK with a kid is required",
+                             key.ok() ? "" : StrCat(" (", key.status().message(), ")")));
+  }
+  log::Info("credentials grants on", {{"credentials", config.credentials.address},
+                                      {"grant_kid", key->kid()},
+                                      {"grant_ttl_seconds", absl::ToInt64Seconds(c.grant_ttl)},
+                                      {"grant_max_uses", c.grant_max_uses}});
+  return std::make_shared<CredentialGrants>(
+      std::make_shared<const tv::Jwk>(std::move(*key)),
+      GrantOptions{.ttl = c.grant_ttl, .max_uses = c.grant_max_uses, .handles_cache_ttl = c.handles_cache_ttl},
+      CreateServiceChannel(config.credentials, "credentials"));
+}
 
 int Run(const SuiteConfig& config) {
   log::SetLevel(config.log_level);
@@ -54,7 +80,8 @@ int Run(const SuiteConfig& config) {
                         .failed_auth_burst = section.limits.failed_auth_burst,
                         .failed_auth_total_rate = section.limits.failed_auth_total_rate,
                         .max_validations_in_flight = section.limits.max_validations_in_flight,
-                        .unseen_body = section.front_doors.unseen_body},
+                        .unseen_body = section.front_doors.unseen_body,
+                        .grants = MakeGrants(config)},
         view.get(), token_validation, sessions.get(), &metrics);
     ready = [&view, &token_validation] {
       const grpc_connectivity_state state = token_validation->GetState(/*try_to_connect=*/true);

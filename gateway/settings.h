@@ -32,6 +32,19 @@ struct IdentityHeaders {
   std::string scopes = "X-MCP-Auth-Scopes";     // space-separated
   std::string claims = "X-MCP-Auth-Claims";     // base64url of the claims JSON
   std::string anonymous = "X-MCP-Auth-Anonymous";  // "true" when let through by fail_open
+  // With gateway.credentials: a grant for the egress, and the user's credential handles.
+  std::string grant = "X-MCP-Auth-Grant";
+  std::string credentials = "X-MCP-Auth-Credentials";  // "label=handle, ..."
+};
+
+// The gateway's side of mcpauth-credentials (`gateway.credentials`): it signs a
+// grant for every forwarded request of a user and lists the user's handles.
+struct GatewayCredentials {
+  bool enabled = false;
+  std::string grant_key_file;  // the gateway's private signing JWK (its public half: credentials.grant_keys_file)
+  absl::Duration grant_ttl = absl::Seconds(60);
+  int64_t grant_max_uses = 16;
+  absl::Duration handles_cache_ttl = absl::Seconds(5);
 };
 
 struct GatewayLimits {
@@ -93,6 +106,7 @@ struct GatewaySection : ServiceSection {
   absl::Duration validation_cache_ttl = absl::Seconds(30);
   int64_t validation_cache_size = 10000;
   FrontDoors front_doors;
+  GatewayCredentials credentials;
 };
 
 }  // namespace mcpauth

@@ -313,7 +313,8 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
     YamlSection h = section.Section("identity_headers");
     IdentityHeaders& ih = out.identity_headers;
     for (auto [key, field] : {std::pair{"subject", &ih.subject}, std::pair{"scopes", &ih.scopes},
-                              std::pair{"claims", &ih.claims}, std::pair{"anonymous", &ih.anonymous}}) {
+                              std::pair{"claims", &ih.claims}, std::pair{"anonymous", &ih.anonymous},
+                              std::pair{"grant", &ih.grant}, std::pair{"credentials", &ih.credentials}}) {
       *field = h.String(key, *field);
       if (field->empty() || field->find_first_not_of(
                                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != std::string::npos) {
@@ -351,6 +352,17 @@ void ReadGateway(YamlSection section, const std::string& top_resource, GatewaySe
                                              absl::Hours(1));
   out.validation_cache_size = section.Int("validation_cache_size", out.validation_cache_size, 0, 10'000'000);
   ReadFrontDoors(section, out.front_doors);
+  if (section.Has("credentials")) {
+    YamlSection c = section.Section("credentials");
+    GatewayCredentials& g = out.credentials;
+    g.enabled = true;
+    g.grant_key_file = c.String("grant_key_file");
+    if (g.grant_key_file.empty()) c.Fail("grant_key_file", "is required (the gateway's private grant signing key, a JWK)");
+    g.grant_ttl = c.Seconds("grant_ttl", g.grant_ttl, absl::Seconds(5), absl::Hours(1));
+    g.grant_max_uses = c.Int("grant_max_uses", g.grant_max_uses, 1, 10'000);
+    g.handles_cache_ttl = c.Seconds("handles_cache_ttl", g.handles_cache_ttl, absl::ZeroDuration(), absl::Minutes(10));
+    c.RejectUnknownKeys();
+  }
   for (size_t i = 0; i < routes.size(); ++i) {
     if (out.routes[i].upstream.empty() && !out.front_doors.enabled()) {
       routes[i].Fail("upstream", "is required (a route without one is served only through gateway.ext_authz or "
@@ -443,6 +455,10 @@ SuiteConfig ParseSuiteConfig(const YAML::Node& root) {
   ReadMetadata(top.Section("metadata"), config.metadata);
   if (top.Has("credentials")) ReadCredentials(top.Section("credentials"), config.credentials);
   ReadGateway(top.Section("gateway"), config.resource, config.gateway);
+  if (config.gateway.credentials.enabled && !config.credentials.enabled) {
+    throw ConfigError("gateway.credentials: the credentials section is required too (where the service listens, "
+                      "and its keys)");
+  }
   top.RejectUnknownKeys();
   return config;
 }
