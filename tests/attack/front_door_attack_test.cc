@@ -481,6 +481,18 @@ class FrontDoorTest : public ::testing::Test {
          },
          .forwarded = true,
          .subject = "alice"},
+        // The egress's headers (credential isolation): a grant and a handle list the
+        // gateway did not make never reach the upstream, whatever the spelling.
+        {.name = "spoofed_grant_and_handles",
+         .sent = [=] {
+           Headers h = Bearer(alice);
+           h.insert(h.end(), {{"X-MCP-Auth-Grant", "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.AAAA"},
+                              {"x-mcp-auth-credentials", "github=h_someone-elses-handle"},
+                              {"X-Mcp-Auth-Credentials", "api=h_another"}});
+           return Post(kPing, h);
+         },
+         .forwarded = true,
+         .subject = "alice"},
         {.name = "spoofed_identity_without_a_token",
          .sent = [] { return Post(kPing, {{"X-MCP-Auth-Subject", "alice"}, {"X-MCP-Auth-Scopes", "mcp admin"}}); },
          .status = 401},
@@ -683,11 +695,11 @@ TEST_F(FrontDoorTest, ARequestWhoseBodyWasNotSeenIsRefusedWhenToolRulesCouldAppl
   EXPECT_THAT(o.body, HasSubstr("did not receive this request's body"));
 
   // No token is still a 401 first: the client learns where to authenticate.
-  EXPECT_EQ(StatusOf(ForwardAuthRaw(Post(Call("admin_tool"), {}), "", false)), 401);
+  EXPECT_EQ(test::RawStatus(ForwardAuthRaw(Post(Call("admin_tool"), {}), "", false)), 401);
   // A GET (the SSE stream) has no body to judge.
   Sent get{.method = "GET", .target = "/mcp", .headers = Bearer(Token())};
   get.headers.emplace_back("Accept", "text/event-stream");
-  EXPECT_EQ(StatusOf(ForwardAuthRaw(get)), 200);
+  EXPECT_EQ(test::RawStatus(ForwardAuthRaw(get)), 200);
 }
 
 // Through the gateway the upstream's body is rewritten; a front door cannot rewrite
@@ -739,7 +751,7 @@ TEST_F(FrontDoorTest, ASessionBelongsToItsFirstUser) {
 // pass it on, ext_authz answers it in the upstream's place.
 TEST_F(FrontDoorTest, TheMetadataDocumentIsReachable) {
   const Sent doc{.method = "GET", .target = "/.well-known/oauth-protected-resource/mcp"};
-  EXPECT_EQ(StatusOf(ForwardAuthRaw(doc)), 200);
+  EXPECT_EQ(test::RawStatus(ForwardAuthRaw(doc)), 200);
   const boost::json::array answers = Check({CheckRequestFor(doc)});
   ASSERT_EQ(answers.size(), 1u);
   const Outcome o = FromCheckResponse(answers[0], doc);
@@ -779,9 +791,9 @@ TEST_F(FrontDoorTest, ForwardAuthAnswersOnlyTrustedProxies) {
                                  "X-Original-URI: /mcp\r\nX-Original-Method: GET\r\nAuthorization: Bearer ", Token(),
                                  "\r\n\r\n");
   const std::string untrusted = ExchangeFrom("127.0.0.2", Suite().gateway_port(), ask);
-  EXPECT_EQ(StatusOf(untrusted), 403) << untrusted;
+  EXPECT_EQ(test::RawStatus(untrusted), 403) << untrusted;
   EXPECT_THAT(untrusted, ::testing::Not(HasSubstr("X-MCP-Auth-Subject")));
-  EXPECT_EQ(StatusOf(test::RawHttpExchange(Suite().gateway_port(), ask)), 200);  // the control
+  EXPECT_EQ(test::RawStatus(test::RawHttpExchange(Suite().gateway_port(), ask)), 200);  // the control
 }
 
 // A TCP relay on 127.0.0.1 whose connections reach `target` from 127.0.0.2: a caller
@@ -887,7 +899,7 @@ TEST_F(FrontDoorTest, UnderscoreHeaderNamesNeverReachTheUpstream) {
   EXPECT_THAT(removed, ::testing::IsSupersetOf({"x_mcp_auth_subject", "mcp_session_id", "some_header"}));
 
   const std::string r = ForwardAuthRaw(s);
-  EXPECT_EQ(StatusOf(r), 400) << r;
+  EXPECT_EQ(test::RawStatus(r), 400) << r;
   EXPECT_THAT(test::RawBody(r), HasSubstr("_"));
 }
 
@@ -899,12 +911,12 @@ TEST_F(FrontDoorTest, OnlyACorsPreflightOptionsIsPassedOn) {
   Sent preflight{.method = "OPTIONS",
                  .target = "/mcp",
                  .headers = {{"Origin", origin}, {"Access-Control-Request-Method", "POST"}}};
-  EXPECT_EQ(StatusOf(ForwardAuthRaw(preflight)), 200);
+  EXPECT_EQ(test::RawStatus(ForwardAuthRaw(preflight)), 200);
   Sent bare{.method = "OPTIONS", .target = "/mcp", .headers = {{"X-MCP-Auth-Subject", "root"}}};
-  EXPECT_EQ(StatusOf(ForwardAuthRaw(bare)), 403);
+  EXPECT_EQ(test::RawStatus(ForwardAuthRaw(bare)), 403);
   Sent with_token = preflight;
   with_token.headers.emplace_back("Authorization", StrCat("Bearer ", Token()));
-  EXPECT_EQ(StatusOf(ForwardAuthRaw(with_token)), 403);
+  EXPECT_EQ(test::RawStatus(ForwardAuthRaw(with_token)), 403);
 }
 
 // Questions that are not a request HTTP could carry, or not from a proxy's shape.
@@ -914,7 +926,7 @@ TEST_F(FrontDoorTest, MalformedQuestionsAreRefusedClearly) {
   const std::string no_method = test::RawHttpExchange(
       Suite().gateway_port(), StrCat("GET ", kForwardAuthPath, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n",
                                      "X-Original-URI: /mcp\r\nAuthorization: Bearer ", Token(), "\r\n\r\n"));
-  EXPECT_EQ(StatusOf(no_method), 400) << no_method;
+  EXPECT_EQ(test::RawStatus(no_method), 400) << no_method;
 
   // Behind Traefik or Caddy (which set X-Forwarded-Method/-Uri and pass the client's
   // other headers on), a client names another request in nginx's convention, to be
@@ -933,11 +945,11 @@ TEST_F(FrontDoorTest, MalformedQuestionsAreRefusedClearly) {
                                    std::string("X-Original-URI: /mcp\r\nX-Original-Method: GET\r\n"),
                                    std::string("X-Forwarded-Method: GET\r\n"), std::string("X-Forwarded-Uri: /x\r\n")}) {
     const std::string r = behind_traefik(spoof);
-    EXPECT_EQ(StatusOf(r), 400) << spoof << r;
+    EXPECT_EQ(test::RawStatus(r), 400) << spoof << r;
   }
   // The control: the same question without the client's extra header is the tool denial.
   const std::string honest = behind_traefik("");
-  EXPECT_EQ(StatusOf(honest), 403) << honest;
+  EXPECT_EQ(test::RawStatus(honest), 403) << honest;
   EXPECT_THAT(honest, HasSubstr(kDeniedText));
 
   boost::json::array bad;

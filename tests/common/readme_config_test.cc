@@ -132,16 +132,31 @@ const std::vector<SchemaKey>& Schema() {
         {"gateway.ext_authz.tls.reload_interval", "5"},
         {"gateway.forward_auth.path", R"("/_mcpauth/check")"},
         {"gateway.unseen_body", R"("server_scopes_only")"},
+        {"gateway.identity_headers.grant", R"("X-Grant")"},
+        {"gateway.identity_headers.credentials", R"("X-Credentials")"},
+        {"gateway.credentials.grant_key_file", R"("/etc/mcpauth/grant-key.json")"},
+        {"gateway.credentials.grant_ttl", "30"},
+        {"gateway.credentials.grant_max_uses", "4"},
+        {"gateway.credentials.handles_cache_ttl", "2"},
+        {"credentials.egress_listen", R"("0.0.0.0:8090")"},
+        {"credentials.egress_address", R"("credentials.mcpauth:8090")"},
+        {"credentials.key_files", R"(["/etc/mcpauth/credentials/key.json"])"},
+        {"credentials.record_secret_file", R"("/etc/mcpauth/credentials/record-secret")"},
+        {"credentials.grant_keys_file", R"("/etc/mcpauth/credentials/grant-keys.json")"},
+        {"credentials.egress_timeout", "5"},
+        {"credentials.max_request_bytes", "65536"},
+        {"credentials.max_response_bytes", "65536"},
+        {"credentials.max_connections", "64"},
     };
     // Every service section has these.
-    for (const char* service : {"token_validation", "scope_policy", "metadata", "gateway"}) {
+    for (const char* service : {"token_validation", "scope_policy", "metadata", "gateway", "credentials"}) {
       keys->push_back({StrCat(service, ".listen"), R"("127.0.0.1:1234")"});
       keys->push_back({StrCat(service, ".metrics_listen"), R"("127.0.0.1:1235")"});
       keys->push_back({StrCat(service, ".address"), R"("service.example:1234")"});
       keys->push_back({StrCat(service, ".shutdown_grace"), "5"});
     }
     // gRPC services: TLS.
-    for (const char* service : {"token_validation", "scope_policy", "metadata"}) {
+    for (const char* service : {"token_validation", "scope_policy", "metadata", "credentials"}) {
       for (const char* key : {"tls.cert_file", "tls.key_file", "tls.client_ca_file", "client_tls.ca_file",
                               "client_tls.cert_file", "client_tls.key_file"}) {
         keys->push_back({StrCat(service, ".", key), R"("/etc/mcpauth/tls/file.pem")"});
@@ -179,7 +194,7 @@ std::vector<std::string> Split(std::string_view text, char separator) {
 std::vector<std::string> Expand(const std::string& key) {
   if (key.starts_with("<service>.")) {
     std::vector<std::string> out;
-    for (const char* service : {"token_validation", "scope_policy", "metadata", "gateway"}) {
+    for (const char* service : {"token_validation", "scope_policy", "metadata", "gateway", "credentials"}) {
       for (const std::string& k : Expand(StrCat(service, key.substr(9)))) out.push_back(k);
     }
     return out;
@@ -242,6 +257,12 @@ std::string ConfigWith(const std::string& key, const std::string& sample) {
     if (segment == "redis" && segments[i + 1] == "tls") required = R"("url": "rediss://redis.internal", )";
     if (segment == "ext_authz" && segments[i + 1] != "listen") required = R"("listen": "127.0.0.1:9191", )";
     if (segment == "introspection" && segments[i + 1] != "client_id") required += R"("client_id": "c", )";
+    if (segment == "credentials" && i == 0) {
+      for (const char* k : {"key_files", "record_secret_file", "grant_keys_file"}) {
+        if (segments[i + 1] != k) required += StrCat(R"(")", k, R"(": )", std::string_view(k) == "key_files" ? R"(["/k"], )" : R"("/f", )");
+      }
+    }
+    if (segment == "credentials" && i == 1 && segments[i + 1] != "grant_key_file") required += R"("grant_key_file": "/g", )";
     if (segment == "introspection" && segments[i + 1] != "client_secret_file") {
       required += R"("client_secret_file": "/s", )";
     }
@@ -250,7 +271,12 @@ std::string ConfigWith(const std::string& key, const std::string& sample) {
     if (!required.empty()) inner = StrCat("{", required, inner.substr(1));
     return StrCat(R"({")", segment, R"(": )", inner, "}");
   };
-  const std::string nested = build(0);
+  std::string nested = build(0);
+  // gateway.credentials needs the credentials section beside it.
+  if (key.starts_with("gateway.credentials.")) {
+    nested = StrCat(R"({"credentials": {"key_files": ["/k"], "record_secret_file": "/f", "grant_keys_file": "/f"}, )",
+                    nested.substr(1));
+  }
   return key == "resource" ? nested : StrCat(R"({"resource": "https://mcp.example.com/mcp", )", nested.substr(1));
 }
 
