@@ -26,6 +26,8 @@ const components = {
   "scope-policy": { section: "scope_policy", health: "mcpauth.v1.ScopePolicy", grpc: true },
   metadata: { section: "metadata", health: "mcpauth.v1.Metadata", grpc: true },
   gateway: { section: "gateway", grpc: false },
+  // Only with credentials.enabled.
+  credentials: { section: "credentials", health: "mcpauth.v1.Credentials", grpc: true, optional: true },
 };
 const ns = "mcpauth";
 const full = "rel-mcpauth";
@@ -51,6 +53,18 @@ function mountedFile(objs, podSpec, container, file) {
   const volume = (podSpec.volumes ?? []).find((v) => v.name === mount.name);
   if (!volume) return { error: `mount ${mount.name} has no volume` };
   const rel = file.slice(mount.mountPath.length + 1);
+  if (volume.projected) {
+    // A projected volume: the source that puts `rel` there.
+    for (const s of volume.projected.sources ?? []) {
+      const from = s.secret ?? s.configMap;
+      const item = (from?.items ?? []).find((i) => i.path === rel);
+      if (item) {
+        const kind = s.secret ? "Secret" : "ConfigMap";
+        return { volume, kind, name: from.name, key: item.key, subPath: mount.subPath, object: find(objs, kind, from.name) };
+      }
+    }
+    return { error: `${file}: projected volume ${volume.name} projects no ${rel}` };
+  }
   const source = volume.configMap ?? volume.secret;
   if (!source) return { error: `${file}: volume ${volume.name} is not a ConfigMap or Secret` };
   const item = (source.items ?? []).find((i) => i.path === rel);
@@ -105,6 +119,10 @@ function checkRendering(label, objs, values) {
     const name = `${full}-${component}`;
     const dep = find(objs, "Deployment", name);
     const svc = find(objs, "Service", name);
+    if (meta.optional && !values.credentials?.enabled) {
+      t.ok(!dep && !svc && !(meta.section in config), `${component}: not deployed unless enabled`);
+      continue;
+    }
     t.section(`${label}: ${component}`);
     if (!t.ok(dep && svc, "a Deployment and a Service")) continue;
     const pod = dep.spec.template.spec;
@@ -179,6 +197,8 @@ function checkRendering(label, objs, values) {
       if (config.authorization?.dpop_nonce_secret_file) needs.push(config.authorization.dpop_nonce_secret_file);
       for (const v of config.jwt_validators ?? []) if (v.introspection) needs.push(v.introspection.client_secret_file);
     }
+    if (component === "credentials") needs.push(...section.key_files, section.record_secret_file, section.grant_keys_file);
+    if (component === "gateway" && section.credentials) needs.push(section.credentials.grant_key_file);
     // Certificates: the component's own server files, every service's client files
     // (the same paths in every pod, each pod mounting its own certificate there), the
     // gateway's and its routes', and Redis's.
@@ -197,6 +217,8 @@ function checkRendering(label, objs, values) {
       values.tls?.upstream?.clientCertSecret, values.tls?.gateway?.secret, values.redis?.tls?.secret,
       ...Object.values(values.tls?.internal?.secrets ?? {}),
       ...(values.jwt_validators ?? []).map((v) => v.introspection?.clientSecret?.existingSecret),
+      values.credentials?.keySecret?.existingSecret, values.credentials?.recordSecret?.existingSecret,
+      values.credentials?.grantKeySecret?.existingSecret,
       ...ofKind(objs, "Certificate").map((cert) => cert.spec.secretName)].filter(Boolean);
     for (const file of new Set(needs)) {
       const m = mountedFile(objs, pod, c, file);
@@ -223,8 +245,13 @@ function checkRendering(label, objs, values) {
         const redisLabels = find(objs, "StatefulSet", `${full}-redis`)?.spec.template.metadata.labels ?? { "app.kubernetes.io/component": "redis", "app.kubernetes.io/instance": "rel" };
         const admits = (labels) => rule.from.some((peer) => peer.podSelector && !peer.namespaceSelector && matches(peer.podSelector, labels));
         t.ok(admits(gatewayLabels), "the gRPC port admits the gateway");
-        t.ok(admits({ "mcpauth.io/backend": "true" }), "the gRPC port admits pods labelled mcpauth.io/backend=true");
-        t.ok(rule.from.some((peer) => peer.namespaceSelector && matches(peer.namespaceSelector, { "mcpauth.io/backend": "true" })), "and namespaces labelled so");
+        if (component === "credentials") {
+          t.ok(!admits({ "mcpauth.io/backend": "true" }), "the credentials API does not admit the backends");
+        } else {
+          t.ok(admits({ "mcpauth.io/backend": "true" }), "the gRPC port admits pods labelled mcpauth.io/backend=true");
+        }
+        t.equal(rule.from.some((peer) => peer.namespaceSelector && matches(peer.namespaceSelector, { "mcpauth.io/backend": "true" })),
+          component !== "credentials", component !== "credentials" ? "and namespaces labelled so" : "nor namespaces labelled so");
         const metadataLabels = find(objs, "Deployment", `${full}-metadata`).spec.template.metadata.labels;
         t.equal(admits(metadataLabels), component === "scope-policy",
           component === "scope-policy" ? "scope-policy admits the metadata service (its policy stream)" : "the metadata service is not admitted");
@@ -293,6 +320,7 @@ const sets = [
   ["monitoring on (ServiceMonitor, PrometheusRule, dashboard, Ingress)", ["monitoring.yaml"]],
   ["DPoP on (required, nonces, inline JWKS)", ["dpop.yaml"]],
   ["opaque tokens by introspection", ["introspection.yaml"]],
+  ["credential isolation (mcpauth-credentials)", ["credentials.yaml"]],
   ["policy file mode", ["policy-file.yaml"]],
   ["no Redis", ["no-redis.yaml"]],
   ["TLS everywhere (cert-manager, mutual TLS, gateway HTTPS, Redis TLS, https upstream)", ["tls.yaml"]],
@@ -372,7 +400,8 @@ t.section("monitoring on");
   const { objs } = rendered["monitoring on (ServiceMonitor, PrometheusRule, dashboard, Ingress)"];
   const sm = ofKind(objs, "ServiceMonitor")[0];
   const selected = ofKind(objs, "Service").filter((s) => matches(sm.spec.selector, s.metadata.labels)).map((s) => s.metadata.name).sort();
-  t.equal(selected, Object.keys(components).map((c) => `${full}-${c}`).sort(), "the ServiceMonitor selects the four services (not Redis)");
+  t.equal(selected, Object.keys(components).filter((c) => !components[c].optional).map((c) => `${full}-${c}`).sort(),
+    "the ServiceMonitor selects the four services (not Redis)");
   t.ok(ofKind(objs, "Service").filter((s) => selected.includes(s.metadata.name)).every((s) => s.spec.ports.some((p) => p.name === sm.spec.endpoints[0].port)),
     "each selected Service has the scraped port");
   t.equal(sm.metadata.labels.release, "kube-prometheus-stack", "ServiceMonitor labels for the Prometheus selector");
@@ -412,6 +441,39 @@ t.section("opaque tokens by introspection");
   for (const other of ["gateway", "scope-policy", "metadata"]) {
     t.ok(!volumesOf(other).some((v) => v.secret?.secretName === "mcpauth-introspection"), `${other} never mounts the introspection secret`);
   }
+}
+
+t.section("credential isolation");
+{
+  const { objs, config } = rendered["credential isolation (mcpauth-credentials)"];
+  const name = `${full}-credentials`;
+  const c = find(objs, "Deployment", name).spec.template.spec.containers[0];
+  const egress = c.ports.find((p) => p.name === "egress");
+  t.equal(config.credentials.egress_listen, `0.0.0.0:${egress?.containerPort}`, "credentials.egress_listen binds the egress container port");
+  const svcEgress = find(objs, "Service", name).spec.ports.find((p) => p.name === "egress");
+  t.equal(config.credentials.egress_address, `${name}.${ns}.svc.cluster.local:${svcEgress?.port}`, "egress_address is the Service's egress port");
+  t.equal(config.gateway.credentials, { grant_key_file: "/etc/mcpauth/grant/grant-key.json", grant_ttl: 30, grant_max_uses: 4 },
+    "the gateway signs grants with the mounted key, for the values' ttl and uses");
+  t.equal(config.credentials.egress_timeout, 5, "credentials.config reaches the section");
+  // Only the gateway holds the private grant key; only the credentials service its own keys.
+  const secretsOf = (component) => (find(objs, "Deployment", `${full}-${component}`).spec.template.spec.volumes ?? [])
+    .flatMap((v) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((s) => s.secret?.name)]).filter(Boolean);
+  t.ok(secretsOf("gateway").includes("mcpauth-grant-key") && !secretsOf("gateway").includes("mcpauth-credentials-key"),
+    "the gateway mounts the grant key, not the credentials key");
+  t.ok(["mcpauth-credentials-key", "mcpauth-credentials-record", "mcpauth-grant-key"].every((s) => secretsOf("credentials").includes(s)),
+    "the credentials service mounts its key, the record secret and the grant keys");
+  for (const other of ["token-validation", "scope-policy", "metadata"]) {
+    t.ok(!secretsOf(other).some((s) => s.startsWith("mcpauth-credentials") || s === "mcpauth-grant-key"), `${other} mounts none of them`);
+  }
+  const grantVolume = find(objs, "Deployment", `${full}-gateway`).spec.template.spec.volumes.find((v) => v.name === "grant-key");
+  t.equal(grantVolume?.secret?.items, [{ key: "grant-key.json", path: "grant-key.json" }], "the gateway mounts only the private key item");
+  // NetworkPolicy: the API from the gateway only; the egress port from the MCP servers.
+  const np = find(objs, "NetworkPolicy", name);
+  const api = np.spec.ingress.find((r) => r.ports.some((p) => p.port === config.credentials.listen.split(":")[1] * 1));
+  t.ok(api && api.from.length === 1 && matches(api.from[0].podSelector, { "app.kubernetes.io/name": "mcpauth", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "gateway" }),
+    "the credentials API admits the gateway only (not the backends that may call token-validation)");
+  const egressRule = np.spec.ingress.find((r) => r.ports.some((p) => p.port === egress?.containerPort));
+  t.equal(egressRule?.from, [{ podSelector: { matchLabels: { app: "my-mcp-server" } } }], "the egress port admits credentialsEgressFrom");
 }
 
 t.section("DPoP on");
@@ -458,7 +520,8 @@ t.section("policy file mode");
   t.equal(checksum(changedPolicy, "scope-policy"), checksum(objs, "scope-policy"), "a policy change leaves checksum/config alone (hot reload, no restart)");
   t.ok(find(changedPolicy, "ConfigMap", `${full}-policy`).data["policy.yaml"].includes("files:admin"), "while the policy ConfigMap changes");
   const changedConfig = renderChart({ valuesFiles: files, setJson: { "authorization.cache_ttl": 120 }, namespace: ns });
-  t.ok(Object.keys(components).every((c) => checksum(changedConfig, c) !== checksum(objs, c)), "a main config change rolls every service (checksum/config)");
+  t.ok(Object.keys(components).filter((c) => !components[c].optional).every((c) => checksum(changedConfig, c) !== checksum(objs, c)),
+    "a main config change rolls every service (checksum/config)");
 }
 
 t.section("no Redis");
@@ -472,6 +535,7 @@ t.section("TLS everywhere");
   const { objs, config } = rendered["TLS everywhere (cert-manager, mutual TLS, gateway HTTPS, Redis TLS, https upstream)"];
   const certs = ofKind(objs, "Certificate");
   for (const [component, meta] of Object.entries(components)) {
+    if (meta.optional) continue;
     const dep = find(objs, "Deployment", `${full}-${component}`).spec.template.spec;
     const volume = dep.volumes.find((v) => v.name === "internal-tls");
     const cert = certs.find((c) => c.spec.secretName === volume?.secret?.secretName);
@@ -574,6 +638,8 @@ const bad = [
     /jwt_validators\[0\] \(https:\/\/a.example\): set one of jwks_uri, jwks_file or jwks, not several/],
   ["introspection without a client secret", { jwt_validators: [{ issuer: "https://a.example", introspection: { client_id: "c" } }] },
     /jwt_validators\[0\].introspection.clientSecret.existingSecret: name the Secret/],
+  ["credentials without its Secrets", { "credentials.enabled": true },
+    /credentials.enabled needs credentials.keySecret.existingSecret/],
   ["two validators introspecting", { jwt_validators: [
     { issuer: "https://a.example", introspection: { client_id: "c", clientSecret: { existingSecret: "s" } } },
     { issuer: "https://b.example", introspection: { client_id: "c", clientSecret: { existingSecret: "s" } } }] },

@@ -28,7 +28,13 @@ tokenValidation: {name: token-validation, section: token_validation, binary: mcp
 scopePolicy: {name: scope-policy, section: scope_policy, binary: mcpauth-scope-policy, health: mcpauth.v1.ScopePolicy, grpc: true}
 metadata: {name: metadata, section: metadata, binary: mcpauth-metadata, health: mcpauth.v1.Metadata, grpc: true}
 gateway: {name: gateway, section: gateway, binary: mcpauth-gateway, health: "", grpc: false}
+{{- if .Values.credentials.enabled }}
+credentials: {name: credentials, section: credentials, binary: mcpauth-credentials, health: mcpauth.v1.Credentials, grpc: true}
+{{- end }}
 {{- end -}}
+
+{{- define "mcpauth.credentialsDir" -}}/etc/mcpauth/credentials{{- end -}}
+{{- define "mcpauth.grantKeyDir" -}}/etc/mcpauth/grant{{- end -}}
 
 {{/* Labels: `include "mcpauth.labels" (dict "root" $ "component" "gateway")` */}}
 {{- define "mcpauth.selectorLabels" -}}
@@ -314,11 +320,22 @@ app.kubernetes.io/part-of: mcpauth
 {{- if ne ($doors.unseenBody | default "refuse") "refuse" -}}
 {{- $_ := set $section "unseen_body" $doors.unseenBody -}}
 {{- end -}}
+{{- if $v.credentials.enabled -}}
+{{- $_ := set $section "credentials" (dict "grant_key_file" (printf "%s/grant-key.json" (include "mcpauth.grantKeyDir" $root)) "grant_ttl" $v.credentials.grantTtl "grant_max_uses" $v.credentials.grantMaxUses) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $key "credentials" -}}
+{{- $dir := include "mcpauth.credentialsDir" $root -}}
+{{- $_ := set $section "egress_listen" (printf "0.0.0.0:%v" $cv.egressPort) -}}
+{{- $_ := set $section "egress_address" (printf "%s:%v" $host $cv.service.egressPort) -}}
+{{- $_ := set $section "key_files" (list (printf "%s/service-key.json" $dir)) -}}
+{{- $_ := set $section "record_secret_file" (printf "%s/record-secret" $dir) -}}
+{{- $_ := set $section "grant_keys_file" (printf "%s/grant-keys.json" $dir) -}}
 {{- end -}}
 {{- $_ := set $cfg $c.section (merge $section (deepCopy $cv.config)) -}}
 {{- end -}}
 {{- /* In a fixed, readable order rather than toYaml's alphabetical one. */ -}}
-{{- range $k := list "resource" "logging" "authorization" "jwt_validators" "policy_file" "tools" "resources" "prompts" "policy" "redis" "token_validation" "scope_policy" "metadata" "gateway" -}}
+{{- range $k := list "resource" "logging" "authorization" "jwt_validators" "policy_file" "tools" "resources" "prompts" "policy" "redis" "token_validation" "scope_policy" "metadata" "gateway" "credentials" -}}
 {{- if hasKey $cfg $k }}
 {{ toYaml (dict $k (index $cfg $k)) }}
 {{- end -}}
@@ -382,6 +399,11 @@ app.kubernetes.io/part-of: mcpauth
 {{- end -}}
 {{- if gt $introspecting 1 -}}
 {{- fail "jwt_validators: only one validator may have introspection (an opaque token names no issuer; sending it to several authorization servers would show it to all of them)" -}}
+{{- end -}}
+{{- if $v.credentials.enabled -}}
+{{- if not (and $v.credentials.keySecret.existingSecret $v.credentials.recordSecret.existingSecret $v.credentials.grantKeySecret.existingSecret) -}}
+{{- fail "credentials.enabled needs credentials.keySecret.existingSecret (the service's private key: mcpauth credentials keygen), credentials.recordSecret.existingSecret (32+ random bytes) and credentials.grantKeySecret.existingSecret (the gateway's grant key and its public JWKS): see helm/mcpauth/README.md" -}}
+{{- end -}}
 {{- end -}}
 {{- $doors := $v.gateway.frontDoors -}}
 {{- range $i, $route := $v.gateway.routes -}}
