@@ -12,7 +12,7 @@
 set -euo pipefail
 dockerfile="${1:?usage: $0 DOCKERFILE BIN_DIR}"
 bin="${2:?usage: $0 DOCKERFILE BIN_DIR}"
-binaries=(mcpauth mcpauth-token-validation mcpauth-scope-policy mcpauth-metadata mcpauth-gateway)
+binaries=(mcpauth mcpauth-token-validation mcpauth-scope-policy mcpauth-metadata mcpauth-gateway mcpauth-credentials)
 failures=0
 fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
 ok() { echo "ok    $*"; }
@@ -148,7 +148,7 @@ echo "== the check can fail: the same list without one package"
 for drop in libyaml-cpp0.7 libcurl4; do
   mapfile -t fewer < <(printf '%s\n' "${installed[@]}" | grep -vx "$drop")
   report="$(check_list "without $drop" "${fewer[@]}")"
-  if grep -q "0 problem(s))" <<<"$report"; then
+  if grep -q ": 0 problem(s))" <<<"$report"; then
     fail "dropping $drop from the list went unnoticed"
   else
     ok "dropping $drop is caught: $(grep -m1 'is not' <<<"$report" | sed 's/^ *//')"
