@@ -510,8 +510,8 @@ Task<McpDecision> AuthPipeline::Decide(Request& request, const RequestInfo& info
   }
   Forward(d, caller, session_id);
   if (options_.grants && !caller.anonymous) {
-    co_await options_.grants->AddHeaders(caller.principal, d.upstream_headers, options_.identity_headers.grant,
-                                         options_.identity_headers.credentials);
+    co_await options_.grants->AddHeaders(caller.principal, info.route->config.resource, d.upstream_headers,
+                                         options_.identity_headers.grant, options_.identity_headers.credentials);
   }
   co_return d;
 }

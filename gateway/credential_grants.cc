@@ -1,5 +1,7 @@
 #include "gateway/credential_grants.h"
 
+#include <algorithm>
+
 #include "gateway/grpc_await.h"
 #include "services/common/log.h"
 #include "services/common/strings.h"
@@ -14,9 +16,11 @@ CredentialGrants::CredentialGrants(std::shared_ptr<const tv::Jwk> key, GrantOpti
       stub_(v1::Credentials::NewStub(std::move(credentials))),
       handles_(10000) {}
 
-Task<std::string> CredentialGrants::Handles(const v1::Principal& principal) {
-  // By client too: a handle bound to one client is listed only to that client's tokens.
-  const std::string owner = StrCat(principal.issuer(), "\n", principal.subject(), "\n", principal.client_id());
+Task<std::string> CredentialGrants::Handles(const v1::Principal& principal, const std::string& resource) {
+  // By client and resource too: a handle bound to one client, or to some MCP servers,
+  // is listed only to that client's tokens at those servers.
+  const std::string owner =
+      StrCat(principal.issuer(), "\n", principal.subject(), "\n", principal.client_id(), "\n", resource);
   if (std::shared_ptr<const std::string> hit = handles_.Find(owner)) co_return *hit;
   v1::ListCredentialsRequest request;
   request.set_issuer(principal.issuer());
@@ -36,13 +40,17 @@ Task<std::string> CredentialGrants::Handles(const v1::Principal& principal) {
   for (const v1::CredentialInfo& c : response.credentials()) {
     // Labels and handles are [a-z0-9_-] and base64url: safe in a header value.
     if (!c.client_id().empty() && c.client_id() != principal.client_id()) continue;  // bound to another client
+    if (!c.resources().empty() &&
+        std::find(c.resources().begin(), c.resources().end(), resource) == c.resources().end()) {
+      continue;  // for other MCP servers
+    }
     StrAppend(value, value.empty() ? "" : ", ", c.label(), "=", c.handle());
   }
   handles_.Insert(owner, std::make_shared<const std::string>(value), absl::Now() + options_.handles_cache_ttl);
   co_return value;
 }
 
-Task<void> CredentialGrants::AddHeaders(const v1::Principal& principal,
+Task<void> CredentialGrants::AddHeaders(const v1::Principal& principal, const std::string& resource,
                                         std::vector<std::pair<std::string, std::string>>& headers,
                                         const std::string& grant_header, const std::string& credentials_header) {
   if (principal.subject().empty() || principal.issuer().empty()) co_return;
@@ -50,6 +58,7 @@ Task<void> CredentialGrants::AddHeaders(const v1::Principal& principal,
   credentials::Grant grant{.token_issuer = principal.issuer(),
                            .subject = principal.subject(),
                            .client_id = principal.client_id(),
+                           .resource = resource,
                            .jti = "",
                            .issued_at = now,
                            .expires_at = now + options_.ttl,
@@ -60,7 +69,7 @@ Task<void> CredentialGrants::AddHeaders(const v1::Principal& principal,
     co_return;
   }
   headers.emplace_back(grant_header, std::move(*minted));
-  std::string handles = co_await Handles(principal);
+  std::string handles = co_await Handles(principal, resource);
   if (!handles.empty()) headers.emplace_back(credentials_header, std::move(handles));
 }
 

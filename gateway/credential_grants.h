@@ -38,16 +38,18 @@ class CredentialGrants {
   // Appends the grant and the handle list for `principal` (nothing for a principal
   // without a subject). A List that fails leaves the handle list out (logged); the
   // request goes on.
-  Task<void> AddHeaders(const v1::Principal& principal, std::vector<std::pair<std::string, std::string>>& headers,
-                        const std::string& grant_header, const std::string& credentials_header);
+  // `resource`: the route's, which the grant names and the handles are listed for.
+  Task<void> AddHeaders(const v1::Principal& principal, const std::string& resource,
+                        std::vector<std::pair<std::string, std::string>>& headers, const std::string& grant_header,
+                        const std::string& credentials_header);
 
  private:
-  Task<std::string> Handles(const v1::Principal& principal);
+  Task<std::string> Handles(const v1::Principal& principal, const std::string& resource);
 
   std::shared_ptr<const tv::Jwk> key_;
   GrantOptions options_;
   std::unique_ptr<v1::Credentials::Stub> stub_;
-  DigestCache<std::string> handles_;  // by issuer, subject and client
+  DigestCache<std::string> handles_;  // by issuer, subject, client and resource
 };
 
 }  // namespace mcpauth::gw

@@ -32,11 +32,16 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
   std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {  // a status line: a new response (after an interim 1xx)
+    t->response.headers.clear();
+    t->response.cache_control.clear();
+  }
   const size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string_view name = line.substr(0, colon);
     std::string_view value = TrimAsciiWhitespace(line.substr(colon + 1));
     if (EqualsIgnoreCase(name, "cache-control")) t->response.cache_control = std::string(value);
+    t->response.headers.emplace_back(name, value);
   }
   return n;
 }
@@ -54,30 +59,44 @@ absl::StatusOr<HttpResponse> HttpFetcher::PostForm(const HttpFormPost& post) {
   return absl::UnimplementedError(StrCat("this fetcher cannot POST to ", post.url));
 }
 
-absl::StatusOr<HttpResponse> CurlFetcher::Get(const std::string& url) { return Perform(url, nullptr); }
+absl::StatusOr<HttpResponse> CurlFetcher::Get(const std::string& url) {
+  return Exchange({.method = "GET", .url = url, .headers = {{"Accept", "application/json"}}, .body = ""});
+}
 
-absl::StatusOr<HttpResponse> CurlFetcher::PostForm(const HttpFormPost& post) { return Perform(post.url, &post); }
+absl::StatusOr<HttpResponse> CurlFetcher::PostForm(const HttpFormPost& post) {
+  HttpExchange exchange{.method = "POST",
+                        .url = post.url,
+                        .headers = {{"Accept", "application/json"}, {"Content-Type", "application/x-www-form-urlencoded"}},
+                        .body = post.body};
+  if (!post.authorization.empty()) exchange.headers.emplace_back("Authorization", post.authorization);
+  return Exchange(exchange);
+}
 
-absl::StatusOr<HttpResponse> CurlFetcher::Perform(const std::string& url, const HttpFormPost* post) {
+absl::StatusOr<HttpResponse> CurlFetcher::Exchange(const HttpExchange& exchange) {
+  const std::string& url = exchange.url;
   if (absl::Status s = CheckFetchUrl(url); !s.ok()) return s;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) return absl::InternalError("curl_easy_init failed");
   Transfer t;
   t.max_body = options_.max_body_bytes;
-  curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
+  // No "Expect: 100-continue" for larger bodies (a token near max_token_bytes).
+  curl_slist* headers = curl_slist_append(nullptr, "Expect:");
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, &curl_slist_free_all);
+  for (const auto& [name, value] : exchange.headers) {
+    // Appending keeps the list's head, which header_list owns. "Name:" would remove a
+    // header; an empty value is sent as "Name;".
+    curl_slist_append(headers, (value.empty() ? StrCat(name, ";") : StrCat(name, ": ", value)).c_str());
+  }
   CURL* c = curl.get();
-  if (post != nullptr) {
-    // Appending keeps the list's head, which header_list owns.
-    headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
-    if (!post->authorization.empty()) {
-      headers = curl_slist_append(headers, StrCat("Authorization: ", post->authorization).c_str());
-    }
-    // No "Expect: 100-continue" for larger forms (a token near max_token_bytes).
-    headers = curl_slist_append(headers, "Expect:");
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post->body.size()));
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post->body.data());
+  if (exchange.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (exchange.method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, exchange.method.c_str());
+  }
+  // A body, or a method that carries one (an empty POST still says Content-Length: 0).
+  if (!exchange.body.empty() || exchange.method == "POST" || exchange.method == "PUT" || exchange.method == "PATCH") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(exchange.body.size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, exchange.body.data());
   }
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -97,7 +116,7 @@ absl::StatusOr<HttpResponse> CurlFetcher::Perform(const std::string& url, const 
         StrCat("response from ", url, " exceeds ", options_.max_body_bytes, " bytes"));
   }
   if (rc != CURLE_OK) {
-    return absl::UnavailableError(StrCat(post != nullptr ? "POST " : "GET ", url, ": ", curl_easy_strerror(rc)));
+    return absl::UnavailableError(StrCat(exchange.method, " ", url, ": ", curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
   char* content_type = nullptr;

@@ -1,10 +1,12 @@
-// Outbound HTTP for keys and metadata (GET) and token introspection (a form POST),
-// with libcurl. Behind an interface so tests substitute canned responses and count
-// fetches.
+// Outbound HTTP with libcurl: keys and metadata (GET), token introspection (a form
+// POST), and the credentials service's egress (any request). Behind an interface so
+// tests substitute canned responses and count fetches.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -16,6 +18,16 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::string cache_control;
+  // Every header of the final response (interim 1xx answers' are dropped), in order.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Any request: the method, the URL, the headers as given, the body.
+struct HttpExchange {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
 };
 
 // An application/x-www-form-urlencoded POST (RFC 7662 §2.1 introspection).
@@ -48,9 +60,10 @@ class CurlFetcher final : public HttpFetcher {
   explicit CurlFetcher(CurlFetcherOptions options = {});
   absl::StatusOr<HttpResponse> Get(const std::string& url) override;
   absl::StatusOr<HttpResponse> PostForm(const HttpFormPost& post) override;
+  // Sends `exchange` as given (the same URL rules, timeouts and body cap).
+  absl::StatusOr<HttpResponse> Exchange(const HttpExchange& exchange);
 
  private:
-  absl::StatusOr<HttpResponse> Perform(const std::string& url, const HttpFormPost* post);
 
   CurlFetcherOptions options_;
 };

@@ -130,6 +130,17 @@ absl::StatusOr<CredentialBinding> ReadBinding(const boost::json::object& header)
   }
   b.label = *label;
 
+  if (const boost::json::value* resources = FindMember(header, "mcpauth_resources")) {
+    if (!resources->is_array() || resources->get_array().empty()) {
+      return Invalid("mcpauth_resources", "must be a non-empty array of resource URIs");
+    }
+    for (const boost::json::value& r : resources->get_array()) {
+      if (!r.is_string() || !CheckResourceUri(r.get_string()).ok()) {
+        return Invalid("mcpauth_resources", "must hold absolute https (or loopback http) resource URIs");
+      }
+      b.resources.emplace_back(r.get_string());
+    }
+  }
   if (const boost::json::value* exp = FindMember(header, "mcpauth_exp")) {
     std::optional<double> seconds = NumberValue(*exp);
     if (!seconds || !std::isfinite(*seconds) || *seconds <= 0 || *seconds > 253402300799.0) {
@@ -156,12 +167,22 @@ boost::json::object BindingHeader(const CredentialBinding& b) {
   h["mcpauth_inject"] = std::move(inject);
   h["mcpauth_label"] = b.label;
   if (b.expires_at) h["mcpauth_exp"] = *b.expires_at;
+  if (!b.resources.empty()) {
+    boost::json::array resources;
+    for (const std::string& r : b.resources) resources.emplace_back(r);
+    h["mcpauth_resources"] = std::move(resources);
+  }
   return h;
 }
 
 bool AllowsHost(const CredentialBinding& binding, std::string_view host_port) {
   const std::string wanted = AsciiLower(host_port);
   return std::find(binding.hosts.begin(), binding.hosts.end(), wanted) != binding.hosts.end();
+}
+
+bool AllowsResource(const CredentialBinding& binding, std::string_view resource) {
+  return binding.resources.empty() ||
+         std::find(binding.resources.begin(), binding.resources.end(), resource) != binding.resources.end();
 }
 
 std::string NewHandle() {
@@ -213,6 +234,7 @@ void FillInfo(const CredentialRecord& record, const CredentialBinding& b, v1::Cr
   info->set_injection_name(b.injection_name);
   info->set_created_at(record.created_at);
   info->set_expires_at(b.expires_at.value_or(0));
+  for (const std::string& r : b.resources) info->add_resources(r);
 }
 
 }  // namespace mcpauth::credentials

@@ -26,6 +26,7 @@ struct CredentialBinding {
   std::string injection_name;      // the header or query parameter (header and query kinds)
   std::string label;               // mcpauth_label
   std::optional<int64_t> expires_at;  // mcpauth_exp, Unix seconds
+  std::vector<std::string> resources; // mcpauth_resources: the MCP servers (resource URIs) it is for; empty: any
 
   // "<issuer>\n<subject>": whose it is.
   std::string Owner() const;
@@ -41,6 +42,9 @@ boost::json::object BindingHeader(const CredentialBinding& binding);
 // True when `host_port` (a URL's host, with ":port" when it is not the scheme's
 // default) is one of the binding's hosts. Exact, case-insensitive; no wildcards.
 bool AllowsHost(const CredentialBinding& binding, std::string_view host_port);
+
+// True when an MCP server at `resource` may use the credential.
+bool AllowsResource(const CredentialBinding& binding, std::string_view resource);
 
 // A new opaque handle: "h_" and 128 random bits, base64url.
 std::string NewHandle();

@@ -22,7 +22,7 @@ CredentialsMetrics::CredentialsMetrics(prometheus::Registry& registry)
                  .Register(registry)
                  .Add({});
   for (const char* result : {"ok", "grant_missing", "grant_invalid", "grant_expired", "grant_used_up",
-                             "unknown_handle", "not_owner", "credential_expired", "host_not_allowed", "bad_request",
+                             "unknown_handle", "not_owner", "not_for_resource", "credential_expired", "host_not_allowed", "bad_request",
                              "upstream_error", "store_error"}) {
     egress_.Add({{"result", result}});
   }

@@ -1,7 +1,7 @@
 #include "services/credentials/egress.h"
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -10,9 +10,11 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 
+#include "services/common/http_fetcher.h"
 #include "services/common/json.h"
 #include "services/common/log.h"
 #include "services/common/strings.h"
@@ -30,9 +32,11 @@ using tcp = boost::asio::ip::tcp;
 // credential is the one added), and forwarding headers that would name the cluster.
 bool NeverPassedOn(std::string_view name) {
   const std::string lower = AsciiLower(name);
+  // Accept-Encoding and Range too: an answer that repeats the secret must come back
+  // whole and uncompressed, or it could not be redacted.
   for (std::string_view n : {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
                              "te", "trailer", "expect", "proxy-authorization", "proxy-connection", "authorization",
-                             "cookie", "forwarded"}) {
+                             "cookie", "forwarded", "accept-encoding", "range", "if-range"}) {
     if (lower == n) return true;
   }
   return lower.starts_with("x-mcp-") || lower.starts_with("x-forwarded-") || lower.find('_') != std::string::npos;
@@ -74,90 +78,30 @@ struct Wiped {
   ~Wiped() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 };
 
-// ---- libcurl ----
-
-struct Transfer {
-  EgressAnswer answer;
-  size_t max_body = 0;
-  bool too_large = false;
-};
-
-size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t n = size * count;
-  if (t->answer.body.size() + n > t->max_body) {
-    t->too_large = true;
-    return 0;
-  }
-  t->answer.body.append(data, n);
-  return n;
-}
-
-size_t OnHeader(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t n = size * count;
-  std::string_view line(data, n);
-  if (line.starts_with("HTTP/")) t->answer.headers.clear();  // a new response (after 1xx)
-  const size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    const std::string_view name = line.substr(0, colon);
-    if (PassedBack(name)) t->answer.headers.emplace_back(name, TrimAsciiWhitespace(line.substr(colon + 1)));
-  }
-  return n;
-}
-
+// libcurl through the suite's fetcher (its URL rules, no redirects, the body cap);
+// only the headers PassedBack names come back.
 class CurlOutbound final : public OutboundClient {
  public:
-  explicit CurlOutbound(CurlOutboundOptions options) : options_(options) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  }
+  explicit CurlOutbound(CurlOutboundOptions options)
+      : fetcher_(CurlFetcherOptions{.connect_timeout = std::min(options.timeout, absl::Seconds(5)),
+                                    .total_timeout = options.timeout,
+                                    .max_body_bytes = options.max_response_bytes}) {}
 
   absl::StatusOr<EgressAnswer> Call(const OutboundRequest& r) override {
-    if (absl::Status s = CheckFetchUrl(r.url); !s.ok()) return s;
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) return absl::InternalError("curl_easy_init failed");
-    CURL* c = curl.get();
-    curl_slist* headers = curl_slist_append(nullptr, "Expect:");
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, &curl_slist_free_all);
-    for (const auto& [name, value] : r.headers) {
-      // A list entry of the form "Name:" would remove a header; an empty value is sent as "Name;".
-      curl_slist_append(headers, (value.empty() ? StrCat(name, ";") : StrCat(name, ": ", value)).c_str());
+    absl::StatusOr<HttpResponse> response =
+        fetcher_.Exchange({.method = r.method, .url = r.url, .headers = r.headers, .body = r.body});
+    if (!response.ok()) return response.status();
+    EgressAnswer answer;
+    answer.status = static_cast<int>(response->status);
+    answer.body = std::move(response->body);
+    for (auto& [name, value] : response->headers) {
+      if (PassedBack(name)) answer.headers.emplace_back(std::move(name), std::move(value));
     }
-    Transfer t;
-    t.max_body = options_.max_response_bytes;
-    curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::min<int64_t>(5000, absl::ToInt64Milliseconds(options_.timeout))));
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "mcpauth-credentials/0.1");
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    if (r.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    if (!r.body.empty()) {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, r.body.data());
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-    const CURLcode rc = curl_easy_perform(c);
-    if (t.too_large) {
-      return absl::ResourceExhaustedError(StrCat("the answer exceeds ", options_.max_response_bytes, " bytes"));
-    }
-    if (rc != CURLE_OK) return absl::UnavailableError(curl_easy_strerror(rc));
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    t.answer.status = static_cast<int>(status);
-    return std::move(t.answer);
+    return answer;
   }
 
  private:
-  CurlOutboundOptions options_;
+  CurlFetcher fetcher_;
 };
 
 }  // namespace
@@ -249,6 +193,10 @@ EgressAnswer Egress::Handle(const EgressRequest& request) {
     return finish("not_owner",
                   Refusal(403, "not_owner", "the credential does not belong to the user of the request being served"));
   }
+  if (!AllowsResource(*binding, grant.resource)) {
+    return finish("not_for_resource", Refusal(403, "not_for_resource",
+                                              "the credential is not for the MCP server of the request being served"));
+  }
   if (binding->expires_at && absl::FromUnixSeconds(*binding->expires_at) <= started) {
     return finish("credential_expired", Refusal(403, "credential_expired", "the credential has expired"));
   }
@@ -314,29 +262,108 @@ EgressAnswer Egress::Handle(const EgressRequest& request) {
     default:
       out.headers.emplace_back("Authorization", StrCat("Bearer ", secret.bytes));
   }
+  out.headers.emplace_back("Accept-Encoding", "identity");
   out.url = std::string(url.buffer());
   out.body = request.body;
   absl::StatusOr<EgressAnswer> answer = outbound_->Call(out);
   OPENSSL_cleanse(out.url.data(), out.url.size());
   for (auto& [name, value] : out.headers) OPENSSL_cleanse(value.data(), value.size());
   if (!answer.ok()) {
-    return finish("upstream_error", Refusal(502, "upstream_error", StrCat(host_port, ": ", answer.status().message())));
+    // Never the fetcher's own text: it names the URL, which may hold the secret.
+    return finish("upstream_error",
+                  Refusal(502, "upstream_error",
+                          StrCat(host_port, absl::IsResourceExhausted(answer.status())
+                                                ? ": the answer is larger than credentials.max_response_bytes"
+                                                : ": no answer (unreachable, refused or timed out)")));
   }
-  bool echoed = Redact(answer->body, secret.bytes);
-  for (auto& [name, value] : answer->headers) echoed = Redact(value, secret.bytes) || echoed;
+  // The secret as sent, and as a URL would spell it.
+  Wiped encoded{boost::urls::encode(secret.bytes, boost::urls::unreserved_chars)};
+  bool echoed = false;
+  for (const std::string* form : {&secret.bytes, &encoded.bytes}) {
+    echoed = Redact(answer->body, *form) || echoed;
+    for (auto& [name, value] : answer->headers) echoed = Redact(value, *form) || echoed;
+  }
   if (echoed && metrics_ != nullptr) metrics_->CountEcho();
   return finish("ok", std::move(*answer));
 }
 
 // ---- the HTTP server ----
 
+namespace {
+
+// A socket for Beast's synchronous reads and writes that gives up at a deadline:
+// the socket is non-blocking and each wait is a poll() bounded by what is left, so a
+// caller that sends (or reads) slowly or not at all is dropped (blocking sockets
+// with SO_RCVTIMEO would not do: Asio polls again without a limit).
+class DeadlineSocket {
+ public:
+  explicit DeadlineSocket(tcp::socket& socket) : socket_(socket) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+  }
+  void ExpiresAfter(absl::Duration d) { deadline_ = absl::Now() + d; }
+
+  template <typename Buffers>
+  size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+    return Retry(POLLIN, [&] { return socket_.read_some(buffers, ec); }, ec);
+  }
+  template <typename Buffers>
+  size_t read_some(const Buffers& buffers) {
+    boost::system::error_code ec;
+    const size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+  template <typename Buffers>
+  size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
+    return Retry(POLLOUT, [&] { return socket_.write_some(buffers, ec); }, ec);
+  }
+  template <typename Buffers>
+  size_t write_some(const Buffers& buffers) {
+    boost::system::error_code ec;
+    const size_t n = write_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  template <typename Op>
+  size_t Retry(short events, Op op, boost::system::error_code& ec) {
+    for (;;) {
+      const size_t n = op();
+      if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
+      const int64_t left = absl::ToInt64Milliseconds(deadline_ - absl::Now());
+      if (left <= 0) {
+        ec = boost::asio::error::timed_out;
+        return 0;
+      }
+      pollfd p{socket_.native_handle(), events, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1 << 30)));
+      if (ready == 0) {
+        ec = boost::asio::error::timed_out;
+        return 0;
+      }
+      if (ready < 0 && errno != EINTR) {
+        ec = boost::system::error_code(errno, boost::system::system_category());
+        return 0;
+      }
+    }
+  }
+
+  tcp::socket& socket_;
+  absl::Time deadline_ = absl::InfiniteFuture();
+};
+
+}  // namespace
+
 struct EgressServer::State {
   boost::asio::io_context io;
   tcp::acceptor acceptor{io};
   std::atomic<bool> stopping{false};
-  std::atomic<int64_t> connections{0};
   std::mutex mu;
-  std::set<int> open_fds;  // shut down on Stop so their threads end
+  std::condition_variable drained;
+  int64_t connections = 0;  // under mu
+  std::set<int> open_fds;   // under mu: shut down on Stop so their threads end
 };
 
 EgressServer::EgressServer(EgressServerOptions options, std::function<EgressAnswer(const EgressRequest&)> handler)
@@ -370,18 +397,16 @@ absl::Status EgressServer::Start() {
       boost::system::error_code aec;
       state->acceptor.accept(socket, aec);
       if (aec || state->stopping) break;
-      if (state->connections.load() >= options.max_connections) continue;  // closed as `socket` goes
-      ++state->connections;
+      {
+        // Counted and registered before its thread starts, so Stop sees every one.
+        std::lock_guard<std::mutex> lock(state->mu);
+        if (state->connections >= options.max_connections) continue;  // closed as `socket` goes
+        ++state->connections;
+        state->open_fds.insert(socket.native_handle());
+      }
       std::thread([state, options, handler, socket = std::move(socket)]() mutable {
         const int fd = socket.native_handle();
-        {
-          std::lock_guard<std::mutex> lock(state->mu);
-          state->open_fds.insert(fd);
-        }
-        timeval tv{};
-        tv.tv_sec = absl::ToInt64Seconds(options.idle_timeout);
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        DeadlineSocket stream(socket);
         boost::beast::flat_buffer buffer;
         boost::system::error_code rec;
         const std::string peer = socket.remote_endpoint(rec).address().to_string();
@@ -389,14 +414,17 @@ absl::Status EgressServer::Start() {
           http::request_parser<http::string_body> parser;
           parser.header_limit(16 * 1024);
           parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
-          http::read(socket, buffer, parser, rec);
+          // The whole request (headers and body) within idle_timeout.
+          stream.ExpiresAfter(options.idle_timeout);
+          http::read(stream, buffer, parser, rec);
           if (rec == http::error::body_limit) {
             http::response<http::string_body> too_large{http::status::payload_too_large, 11};
             too_large.set(http::field::content_type, "application/json");
             too_large.body() = R"({"error":"invalid_request","error_description":"the body is too large"})";
             too_large.keep_alive(false);
             too_large.prepare_payload();
-            http::write(socket, too_large, rec);
+            stream.ExpiresAfter(options.idle_timeout);
+            http::write(stream, too_large, rec);
             break;
           }
           if (rec) break;
@@ -415,16 +443,15 @@ absl::Status EgressServer::Start() {
           response.body() = std::move(answer.body);
           response.keep_alive(req.keep_alive());
           response.prepare_payload();
-          http::write(socket, response, rec);
+          stream.ExpiresAfter(options.idle_timeout);
+          http::write(stream, response, rec);
           if (rec || !req.keep_alive()) break;
         }
-        {
-          std::lock_guard<std::mutex> lock(state->mu);
-          state->open_fds.erase(fd);
-        }
         socket.shutdown(tcp::socket::shutdown_both, rec);
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->open_fds.erase(fd);
         socket.close(rec);
-        --state->connections;
+        if (--state->connections == 0) state->drained.notify_all();
       }).detach();
     }
   });
@@ -436,13 +463,13 @@ void EgressServer::Stop() {
   boost::system::error_code ec;
   ::shutdown(state_->acceptor.native_handle(), SHUT_RDWR);
   state_->acceptor.close(ec);
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    for (int fd : state_->open_fds) ::shutdown(fd, SHUT_RDWR);
-  }
   if (acceptor_.joinable()) acceptor_.join();
-  // Connection threads hold `state_` and end on their own once their sockets are shut.
-  for (int i = 0; i < 200 && state_->connections.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Every connection's socket is shut, so reads and writes end at once; a call in
+  // flight to a third party ends within egress_timeout. Only then may the handler's
+  // objects go.
+  std::unique_lock<std::mutex> lock(state_->mu);
+  for (int fd : state_->open_fds) ::shutdown(fd, SHUT_RDWR);
+  state_->drained.wait(lock, [&] { return state_->connections == 0; });
 }
 
 }  // namespace mcpauth::credentials

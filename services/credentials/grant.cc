@@ -46,6 +46,7 @@ absl::StatusOr<std::string> MintGrant(const tv::Jwk& key, Grant grant) {
   claims["token_iss"] = grant.token_issuer;
   claims["sub"] = grant.subject;
   if (!grant.client_id.empty()) claims["client_id"] = grant.client_id;
+  claims["resource"] = grant.resource;
   claims["jti"] = grant.jti;
   claims["iat"] = absl::ToUnixSeconds(grant.issued_at);
   claims["exp"] = absl::ToUnixSeconds(grant.expires_at);
@@ -77,11 +78,13 @@ GrantCheck VerifyGrant(std::string_view token, const tv::KeySet& keys, absl::Tim
   g.subject = StringMember(c, "sub").value_or("");
   g.client_id = StringMember(c, "client_id").value_or("");
   g.jti = StringMember(c, "jti").value_or("");
+  g.resource = StringMember(c, "resource").value_or("");
   const std::optional<absl::Time> iat = NumericDate(c, "iat");
   const std::optional<absl::Time> exp = NumericDate(c, "exp");
   const boost::json::value* max_uses = FindMember(c, "max_uses");
   if (StringMember(c, "iss").value_or("") != kGrantIssuer || StringMember(c, "aud").value_or("") != kGrantAudience ||
-      g.token_issuer.empty() || g.subject.empty() || g.jti.empty() || !iat || !exp || max_uses == nullptr ||
+      g.token_issuer.empty() || g.subject.empty() || g.jti.empty() || g.resource.empty() || !iat || !exp ||
+      max_uses == nullptr ||
       !max_uses->is_int64() || max_uses->get_int64() < 1) {
     return Refuse(GrantRefusal::kMalformed, "the grant's claims are incomplete");
   }

@@ -24,6 +24,7 @@ struct Grant {
   std::string token_issuer;  // the principal's token issuer
   std::string subject;       // the principal's subject
   std::string client_id;     // the principal's client, when the token named one
+  std::string resource;      // the MCP server (route resource) the request went to
   std::string jti;
   absl::Time issued_at;
   absl::Time expires_at;

@@ -49,6 +49,18 @@ grpc::Status CredentialsService::Store(grpc::ServerContext*, const v1::StoreCred
   auto binding = ReadBinding(opened->header);
   if (!binding.ok()) return invalid(StrCat("sealed header ", binding.status().message()));
 
+  // One credential per label and owner: a second "github" would let whoever can store
+  // put their own account beside the owner's under the name the MCP server looks for.
+  auto held = store_->List(binding->Owner());
+  if (!held.ok()) return Failed("store", held.status());
+  for (const CredentialRecord& other : *held) {
+    auto header = tv::PeekJweHeader(other.sealed);
+    auto other_binding = header.ok() ? ReadBinding(*header) : absl::StatusOr<CredentialBinding>(header.status());
+    if (other_binding.ok() && other_binding->label == binding->label) {
+      return invalid(StrCat("sealed header mcpauth_label: \"", binding->label, "\" is already stored for this user (",
+                            other.handle, "); revoke it first"));
+    }
+  }
   CredentialRecord record{.handle = NewHandle(), .sealed = request->sealed(),
                           .created_at = absl::ToUnixSeconds(clock_->Now())};
   if (record.handle.empty()) return grpc::Status(grpc::StatusCode::INTERNAL, "no random bytes for a handle");

@@ -12,6 +12,7 @@
 #include "services/common/json.h"
 #include "services/common/log.h"
 #include "services/common/strings.h"
+#include "services/common/url_policy.h"
 #include "services/token_validation/issuers.h"
 
 namespace mcpauth::tv {
@@ -37,11 +38,12 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-// RFC 7662 §2.2 token_type, when given, must name an access token: a refresh token is
+// A token kind, when the answer names one, must be an access token's: a refresh token is
 // "active" too at some servers (oidc-provider answers for it even when asked with the
 // access_token hint).
 bool IsAccessTokenType(std::string_view type) {
-  for (std::string_view accepted : {"Bearer", "DPoP", "access_token", "urn:ietf:params:oauth:token-type:access_token"}) {
+  for (std::string_view accepted : {"Bearer", "DPoP", "access_token", "urn:ietf:params:oauth:token-type:access_token",
+                                    "at+jwt", "application/at+jwt"}) {
     if (EqualsIgnoreCase(type, accepted)) return true;
   }
   return false;
@@ -72,12 +74,17 @@ absl::StatusOr<IntrospectionAnswer> ReadIntrospectionResponse(std::string_view b
     answer.reason = v1::REASON_TOKEN_INACTIVE;
     return answer;
   }
-  if (const boost::json::value* type = FindMember(object, "token_type")) {
-    if (!type->is_string()) {
+  // What kind of token it is, where the server says: token_type (RFC 7662), and the
+  // members servers add besides — Ory's token_use ("access_token" or "refresh_token"),
+  // Keycloak's typ ("Bearer", "Refresh", "ID", ...).
+  for (const char* member : {"token_type", "token_use", "typ"}) {
+    const boost::json::value* value = FindMember(object, member);
+    if (value == nullptr) continue;
+    if (!value->is_string()) {
       answer.reason = v1::REASON_CLAIM_WRONG_TYPE;
       return answer;
     }
-    if (!IsAccessTokenType(type->get_string())) {
+    if (!IsAccessTokenType(value->get_string())) {
       answer.reason = v1::REASON_NOT_ACCESS_TOKEN;
       return answer;
     }
@@ -126,12 +133,24 @@ absl::StatusOr<std::string> Introspector::Endpoint() {
   }
   auto metadata = directory_->Lookup(issuer_->issuer);
   if (!metadata.ok()) return metadata.status();
-  if ((*metadata)->introspection_endpoint.empty()) {
+  const std::string& endpoint = (*metadata)->introspection_endpoint;
+  if (endpoint.empty()) {
     return absl::FailedPreconditionError(StrCat("authorization server \"", issuer_->issuer,
                                                 "\" publishes no introspection_endpoint; set "
                                                 "jwt_validators[].introspection.endpoint"));
   }
-  return (*metadata)->introspection_endpoint;
+  // mcpauth's client secret and every opaque token go there: a discovered endpoint
+  // (which a shared cache could have been given) must be on the issuer's own origin.
+  auto issuer_url = ParseUri(issuer_->issuer);
+  auto endpoint_url = ParseUri(endpoint);
+  if (!issuer_url.ok() || !endpoint_url.ok() || issuer_url->scheme() != endpoint_url->scheme() ||
+      AsciiLower(std::string_view(issuer_url->encoded_host_and_port())) !=
+          AsciiLower(std::string_view(endpoint_url->encoded_host_and_port()))) {
+    return absl::FailedPreconditionError(StrCat("the discovered introspection_endpoint \"", endpoint,
+                                                "\" is not on the issuer's origin; set "
+                                                "jwt_validators[].introspection.endpoint to use it"));
+  }
+  return endpoint;
 }
 
 HttpFormPost Introspector::Request(std::string endpoint, std::string_view token) const {

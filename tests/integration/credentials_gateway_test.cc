@@ -144,15 +144,8 @@ class CredentialsThroughTheGateway : public ::testing::Test {
     std::string out;
   };
   static Ran Run(std::vector<std::string> argv) {
-    static int serial = 0;
-    const std::string base = StrCat("run-", ++serial);
-    auto p = test::ChildProcess::Start(
-        {.argv = argv, .env = {}, .log_path = W().dir.File(base + ".out"), .stderr_path = W().dir.File(base + ".err")});
-    if (!p.ok()) return {};
-    Ran r;
-    r.status = (*p)->WaitForExit(absl::Seconds(60)).value_or(-1);
-    r.out = (*p)->LogText() + (*p)->StderrText();
-    return r;
+    test::CommandResult r = test::RunToCompletion(std::move(argv), W().dir.path(), "run");
+    return {r.status, r.out + r.err};
   }
   // A tool call through the gateway by the TypeScript SDK client, as `subject`.
   static Ran Call(const std::string& subject, const std::string& tool, const boost::json::object& args) {

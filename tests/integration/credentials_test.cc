@@ -85,6 +85,12 @@ class CredentialsTest : public ::testing::Test {
         reply.body = StrCat(R"({"target":")", r.target, R"("})");
         return reply;
       });
+      api.SetHandler("/v1/huge", [=](const test::HttpRequestInfo& r) {
+        remember(r);
+        test::HttpReply reply;
+        reply.body = std::string(5 << 20, 'x');  // over max_response_bytes (4 MiB)
+        return reply;
+      });
       elsewhere.SetResponse("/v1/me", test::HttpReply{});
       status = redis.Start();
       if (status.ok()) status = api.Start();
@@ -134,21 +140,12 @@ class CredentialsTest : public ::testing::Test {
     }
     std::string Address() const { return StrCat("127.0.0.1:", grpc_port); }
 
-    Ran Cli(std::vector<std::string> args, const std::string& stdin_file = "") {
-      static int serial = 0;
+    Ran Cli(std::vector<std::string> args) {
       std::vector<std::string> argv = {kBin + "mcpauth"};
       argv.insert(argv.end(), args.begin(), args.end());
-      const std::string base = StrCat("cli-", ++serial);
-      auto p = test::ChildProcess::Start(
-          {.argv = argv, .env = {}, .log_path = dir.File(base + ".out"), .stderr_path = dir.File(base + ".err")});
-      (void)stdin_file;
-      if (!p.ok()) return {};
-      Ran r;
-      r.status = (*p)->WaitForExit(absl::Seconds(30)).value_or(-1);
-      r.out = (*p)->LogText();
+      test::CommandResult r = test::RunToCompletion(std::move(argv), dir.path(), "cli", absl::Seconds(30));
       while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-      if (r.status != 0) r.out += (*p)->StderrText();
-      return r;
+      return {r.status, r.status == 0 ? r.out : r.out + r.err};
     }
   };
 
@@ -183,7 +180,7 @@ class CredentialsTest : public ::testing::Test {
 
   static std::string Grant(const std::string& subject, int max_uses = 8, absl::Duration ttl = absl::Seconds(60),
                            const tv::Jwk* key = nullptr) {
-    credentials::Grant g{.token_issuer = kIssuer, .subject = subject, .client_id = "", .jti = "",
+    credentials::Grant g{.token_issuer = kIssuer, .subject = subject, .client_id = "", .resource = "https://mcp.example.com/mcp", .jti = "",
                          .issued_at = absl::Now(), .expires_at = absl::Now() + ttl, .max_uses = max_uses};
     return *credentials::MintGrant(key ? *key : *W().grant_key, g);
   }
@@ -298,6 +295,38 @@ TEST_F(CredentialsTest, HeaderAndQueryInjection) {
   // answer repeating the target has it redacted.
   std::lock_guard<std::mutex> lock(W().mu);
   EXPECT_EQ(W().api_seen.back().target, "/v1/query?page=2&api_key=dave%20query%2Fkey%26%3D");
+}
+
+TEST_F(CredentialsTest, AFailedCallNeverEchoesTheUrlThatHeldTheSecret) {
+  const std::string query = StoreFor("hank", "hank-query-secret", "query:key", {ApiHost()}, "big");
+  const Answer a = Egress(query, Grant("hank"), StrCat("http://", ApiHost(), "/v1/huge"));
+  EXPECT_EQ(a.status, 502) << a.raw.substr(0, 300);
+  EXPECT_THAT(a.body, HasSubstr("larger than credentials.max_response_bytes"));
+  EXPECT_THAT(a.raw, Not(HasSubstr("hank-query-secret")));
+  EXPECT_THAT(a.raw, Not(HasSubstr("key=")));
+}
+
+TEST_F(CredentialsTest, CredentialsForSomeMcpServersAndOneLabelPerUser) {
+  // Bound to another MCP server: a grant from a request to this one cannot use it.
+  const std::string secret_file = W().dir.File("ivy-secret");
+  test::WriteFile(secret_file, "ivy-secret");
+  Ran sealed = W().Cli({"credentials", "seal", "--public-key", W().dir.File("service-public.json"), "--iss", kIssuer,
+                        "--sub", "ivy", "--inject", "bearer", "--label", "crm", "--secret-file", secret_file, "--host",
+                        ApiHost(), "--resource", "https://other.example.com/mcp"});
+  ASSERT_EQ(sealed.status, 0) << sealed.out;
+  Ran stored = W().Cli({"credentials", "store", "--server", W().Address(), "--sealed", sealed.out});
+  ASSERT_EQ(stored.status, 0) << stored.out;
+  EXPECT_THAT(stored.out, HasSubstr(R"("resources":["https://other.example.com/mcp"])"));
+  boost::json::value v;
+  ASSERT_EQ(ParseStrictJson(stored.out, v), JsonParseError::kNone);
+  const std::string handle = StringMember(v.get_object(), "handle").value_or("");
+  const Answer a = Egress(handle, Grant("ivy"), StrCat("http://", ApiHost(), "/v1/me"));
+  EXPECT_EQ(a.status, 403) << a.raw;
+  EXPECT_THAT(a.body, HasSubstr(R"("error":"not_for_resource")"));
+  // A second "crm" for ivy would sit beside the first under the name MCP servers look for.
+  Ran again = W().Cli({"credentials", "store", "--server", W().Address(), "--sealed", sealed.out});
+  EXPECT_EQ(again.status, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("is already stored for this user"));
 }
 
 TEST_F(CredentialsTest, AnAnswerRepeatingTheSecretIsRedacted) {

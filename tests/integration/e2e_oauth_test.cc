@@ -281,9 +281,12 @@ class Suite {
   std::vector<std::unique_ptr<test::ChildProcess>> processes_;
 };
 
-class E2eOAuth : public ::testing::Test {
+// A test suite sharing one World, its authorization server started with
+// `Options::AsArgs()` (oidc_as.mjs options).
+template <typename Options>
+class WithWorld : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { world_ = new World(); }
+  static void SetUpTestSuite() { world_ = new World(Options::AsArgs()); }
   static void TearDownTestSuite() {
     delete world_;
     world_ = nullptr;
@@ -295,9 +298,17 @@ class E2eOAuth : public ::testing::Test {
   }
   static std::string AsLog() { return world_->as ? world_->as->LogText() : ""; }
 
-  static World* world_;
+  static inline World* world_ = nullptr;
 };
-World* E2eOAuth::world_ = nullptr;
+
+struct JwtAccessTokens {
+  static std::vector<std::string> AsArgs() { return {}; }
+};
+struct OpaqueAccessTokens {
+  static std::vector<std::string> AsArgs() { return {"--access-token-format", "opaque"}; }
+};
+
+class E2eOAuth : public WithWorld<JwtAccessTokens> {};
 
 // 401 → RFC 9728 metadata → RFC 8414 metadata → RFC 7591 registration → authorization
 // (PKCE, RFC 8707 resource) → token → retry, all done by the SDK; then tools work, and
@@ -592,19 +603,8 @@ TEST_F(E2eOAuth, DpopBoundTokensEndToEnd) {
 // Opaque access tokens (issue 18): oidc-provider issues opaque strings for the
 // resource, and token-validation asks its RFC 7662 introspection endpoint about them
 // (found by discovery, or configured), as a confidential client.
-class E2eOpaqueTokens : public ::testing::Test {
+class E2eOpaqueTokens : public WithWorld<OpaqueAccessTokens> {
  protected:
-  static void SetUpTestSuite() { world_ = new World({"--access-token-format", "opaque"}); }
-  static void TearDownTestSuite() {
-    delete world_;
-    world_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(world_, nullptr);
-    ASSERT_TRUE(world_->ok) << "redis, oidc-provider or server-everything did not start; logs in "
-                            << world_->dir.path();
-  }
-  static std::string AsLog() { return world_->as ? world_->as->LogText() : ""; }
   static size_t Count(const std::string& text, const std::string& what) {
     size_t n = 0;
     for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -631,10 +631,7 @@ class E2eOpaqueTokens : public ::testing::Test {
                        StrCat(R"({"message":")", message, R"("})")},
                       world_->dir, "cli");
   }
-
-  static World* world_;
 };
-World* E2eOpaqueTokens::world_ = nullptr;
 
 constexpr char kIntrospectionPost[] = R"("event":"suite_fetch","path":"/token/introspection","method":"POST")";
 

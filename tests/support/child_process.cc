@@ -1,5 +1,7 @@
 #include "tests/support/child_process.h"
 
+#include <atomic>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -131,6 +133,23 @@ int ChildProcess::Stop(absl::Duration timeout) {
 }
 
 std::string ChildProcess::LogText() const { return ReadFile(options_.log_path); }
+
+CommandResult RunToCompletion(std::vector<std::string> argv, const std::string& log_dir, const std::string& name,
+                              absl::Duration timeout) {
+  static std::atomic<int> serial{0};
+  const std::string base = log_dir + "/" + name + "-" + std::to_string(++serial);
+  auto p = ChildProcess::Start({.argv = std::move(argv), .env = {}, .log_path = base + ".out", .stderr_path = base + ".err"});
+  CommandResult r;
+  if (!p.ok()) {
+    r.err = std::string(p.status().message());
+    return r;
+  }
+  r.status = (*p)->WaitForExit(timeout).value_or(-1);
+  if (r.status == -1) (*p)->Stop(absl::Seconds(2));
+  r.out = (*p)->LogText();
+  r.err = (*p)->StderrText();
+  return r;
+}
 
 std::string ChildProcess::StderrText() const {
   return ReadFile(options_.stderr_path.empty() ? options_.log_path : options_.stderr_path);

@@ -67,4 +67,16 @@ class ChildProcess {
 // "argv[0] arg1 ..." for messages.
 std::string DescribeCommand(const std::vector<std::string>& argv);
 
+// A command run to completion: its exit status (-1 when it could not start or was
+// stopped at the timeout), its stdout, and its stderr.
+struct CommandResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+// Runs `argv` to completion, at most `timeout` (then it is stopped), its output kept
+// in `log_dir` as <name>-<n>.out and .err.
+CommandResult RunToCompletion(std::vector<std::string> argv, const std::string& log_dir, const std::string& name,
+                              absl::Duration timeout = absl::Seconds(60));
+
 }  // namespace mcpauth::test

@@ -155,6 +155,20 @@ TEST_F(IntrospectionTest, ARefreshTokenIsNotAnAccessToken) {
   answer["token_type"] = 7;
   Answer(answer);
   EXPECT_EQ(ReasonOf("typed-7"), v1::REASON_CLAIM_WRONG_TYPE);
+  // Ory Hydra says "Bearer" for a refresh token and tells them apart by token_use;
+  // Keycloak by typ.
+  answer = Active();
+  answer["token_use"] = "refresh_token";
+  Answer(answer);
+  EXPECT_EQ(ReasonOf("hydra-refresh"), v1::REASON_NOT_ACCESS_TOKEN);
+  answer = Active();
+  answer["typ"] = "Refresh";
+  Answer(answer);
+  EXPECT_EQ(ReasonOf("keycloak-refresh"), v1::REASON_NOT_ACCESS_TOKEN);
+  answer["typ"] = "Bearer";
+  answer["token_use"] = "access_token";
+  Answer(answer);
+  EXPECT_EQ(ReasonOf("keycloak-access"), v1::REASON_OK);
 }
 
 TEST_F(IntrospectionTest, TheAnswersClaimsAreCheckedAsAJwtsAre) {
@@ -264,6 +278,18 @@ TEST_F(IntrospectionByDiscoveryTest, TheEndpointIsDiscoveredAndPostCarriesTheCre
   EXPECT_EQ(fetcher_.Posts()[0].authorization, "");
   EXPECT_EQ(fetcher_.Posts()[0].body, StrCat("token=Qm9vZ2llLW9wYXF1ZS10b2tlbi0x_-~%2B%2F%3D%3D&token_type_hint=access_token"
                                              "&client_id=mcpauth&client_secret=s3%3Acr%2Bt"));
+}
+
+TEST_F(IntrospectionByDiscoveryTest, ADiscoveredEndpointOnAnotherOriginIsNotUsed) {
+  // The client secret and every token would go there (a shared cache could have been
+  // given this document): only an endpoint configured by name may be elsewhere.
+  fetcher_.Serve("https://as.example.com/.well-known/oauth-authorization-server",
+                 R"({"issuer":"https://as.example.com","introspection_endpoint":"https://evil.example.com/introspect"})");
+  fetcher_.Serve("https://evil.example.com/introspect", boost::json::serialize(Active()));
+  ValidationResult r = Validate();
+  EXPECT_FALSE(r.decided());
+  EXPECT_NE(r.error().message().find("is not on the issuer's origin"), std::string::npos) << r.error();
+  EXPECT_TRUE(fetcher_.Posts().empty());
 }
 
 TEST_F(IntrospectionByDiscoveryTest, AnIssuerPublishingNoEndpointCannotDecide) {

@@ -1,6 +1,8 @@
 #include "tools/mcpauth/credentials_cli.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -23,7 +25,7 @@ const char* const kCredentialsUsage =
     "  mcpauth credentials keygen --kid KID --out FILE          (prints the public key to seal with)\n"
     "  mcpauth credentials seal --public-key FILE --iss ISS --sub SUB --host HOST [--host HOST]...\n"
     "                           --inject bearer|header:NAME|query:NAME --label LABEL\n"
-    "                           --secret-file FILE|- [--client-id ID] [--exp UNIX]\n"
+    "                           --secret-file FILE|- [--client-id ID] [--exp UNIX] [--resource URI]...\n"
     "  mcpauth credentials store --server HOST:PORT --sealed JWE|--sealed-file FILE [TLS flags]\n"
     "  mcpauth credentials list --server HOST:PORT --iss ISS --sub SUB [TLS flags]\n"
     "  mcpauth credentials revoke --server HOST:PORT --handle HANDLE [TLS flags]\n"
@@ -69,12 +71,13 @@ int Keygen(const std::vector<std::string>& args) {
   auto jwk = tv::GenerateAgreementJwk(flags.Required("kid"));
   if (!jwk.ok()) throw UsageError(std::string(jwk.status().message()));
   const std::string out = flags.Required("out");
-  {
-    std::ofstream file(out, std::ios::binary | std::ios::trunc);
-    if (!file) throw UsageError("cannot write \"" + out + "\"");
-    file << ToJson(*jwk) << "\n";
-  }
-  chmod(out.c_str(), 0600);
+  // Created readable by its owner only, and never over an existing key.
+  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw UsageError("cannot create \"" + out + "\" (it must not exist yet)");
+  const std::string text = ToJson(*jwk) + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!written) throw UsageError("cannot write \"" + out + "\"");
   auto key = tv::ParseAgreementKey(*jwk, true);
   if (!key.ok()) throw UsageError(std::string(key.status().message()));
   std::printf("%s\n", ToJson(key->public_jwk).c_str());
@@ -82,7 +85,7 @@ int Keygen(const std::vector<std::string>& args) {
 }
 
 int Seal(const std::vector<std::string>& args) {
-  Flags flags(args, {"public-key", "iss", "sub", "client-id", "host", "inject", "label", "secret-file", "exp"});
+  Flags flags(args, {"public-key", "iss", "sub", "client-id", "host", "inject", "label", "secret-file", "exp", "resource"});
   auto recipient = tv::ParseAgreementKey(ReadJsonObject(flags.Required("public-key")), /*with_private=*/false);
   if (!recipient.ok()) throw UsageError(StrCat("--public-key: ", recipient.status().message()));
   credentials::CredentialBinding binding;
@@ -91,6 +94,7 @@ int Seal(const std::vector<std::string>& args) {
   binding.client_id = flags.Get("client-id").value_or("");
   binding.hosts = flags.All("host");
   binding.label = flags.Required("label");
+  binding.resources = flags.All("resource");
   const std::string inject = flags.Required("inject");
   const size_t colon = inject.find(':');
   const std::string kind = inject.substr(0, colon);
