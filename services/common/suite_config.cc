@@ -383,6 +383,8 @@ void ReadCredentials(YamlSection section, CredentialsSection& out) {
   out.grant_keys_file = section.String("grant_keys_file");
   if (out.grant_keys_file.empty()) section.Fail("grant_keys_file", "is required (the gateway's public grant keys, a JWKS)");
   out.egress_timeout = section.Seconds("egress_timeout", out.egress_timeout, absl::Seconds(1), absl::Minutes(5));
+  out.egress_idle_timeout =
+      section.Seconds("egress_idle_timeout", out.egress_idle_timeout, absl::Milliseconds(100), absl::Minutes(10));
   out.max_request_bytes = section.Int("max_request_bytes", out.max_request_bytes, 1024, 64 << 20);
   out.max_response_bytes = section.Int("max_response_bytes", out.max_response_bytes, 1024, 256 << 20);
   out.max_connections = section.Int("max_connections", out.max_connections, 1, 100'000);

@@ -59,7 +59,8 @@ int Run(const SuiteConfig& config) {
   Egress egress(&vault, &store, kv, &*grant_keys, outbound.get(), &metrics);
   EgressServer egress_server({.listen = section.egress_listen,
                               .max_connections = section.max_connections,
-                              .max_body_bytes = section.max_request_bytes},
+                              .max_body_bytes = section.max_request_bytes,
+                              .idle_timeout = section.egress_idle_timeout},
                              [&egress](const EgressRequest& r) { return egress.Handle(r); });
   if (absl::Status s = egress_server.Start(); !s.ok()) {
     log::Error("cannot start the egress port", {{"listen", section.egress_listen}, {"error", std::string(s.message())}});

@@ -29,6 +29,9 @@ struct CredentialsSection : ServiceSection {
   // The gateway's grant verification keys (a JWKS file with its public key(s)).
   std::string grant_keys_file;
   absl::Duration egress_timeout = absl::Seconds(10);
+  // A caller must send a whole request (and read the answer) within this; an idle
+  // keep-alive connection is closed after it.
+  absl::Duration egress_idle_timeout = absl::Seconds(30);
   int64_t max_request_bytes = 1 << 20;
   int64_t max_response_bytes = 4 << 20;
   int64_t max_connections = 1024;  // open egress connections; more are closed

@@ -144,6 +144,7 @@ const std::vector<SchemaKey>& Schema() {
         {"credentials.record_secret_file", R"("/etc/mcpauth/credentials/record-secret")"},
         {"credentials.grant_keys_file", R"("/etc/mcpauth/credentials/grant-keys.json")"},
         {"credentials.egress_timeout", "5"},
+        {"credentials.egress_idle_timeout", "2"},
         {"credentials.max_request_bytes", "65536"},
         {"credentials.max_response_bytes", "65536"},
         {"credentials.max_connections", "64"},

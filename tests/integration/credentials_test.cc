@@ -7,6 +7,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +121,8 @@ class CredentialsTest : public ::testing::Test {
                              "  key_files: [\"", dir.File("service-key.json"), "\"]\n"
                              "  record_secret_file: \"", dir.File("record-secret"), "\"\n"
                              "  grant_keys_file: \"", dir.File("grant-keys.json"), "\"\n"
+                             "  egress_idle_timeout: 1\n"
+                             "  max_connections: 8\n"
                              "  shutdown_grace: 1\n"));
       auto p = test::ChildProcess::Start({.argv = {kBin + "mcpauth-credentials", "--config", dir.File("suite.yaml")},
                                           .env = {},
@@ -398,6 +406,34 @@ TEST_F(CredentialsTest, StoreRefusesWhatItCannotOpenOrBind) {
                       *tv::SealCompact(*service_key, "a\r\nX-Evil: 1", credentials::BindingHeader(b))});
   EXPECT_EQ(crlf.status, 1);
   EXPECT_THAT(crlf.out, HasSubstr("control characters"));
+}
+
+TEST_F(CredentialsTest, SlowAndIdleCallersDoNotHoldTheEgress) {
+  // Eight connections (max_connections) that send half a request and stop: each is
+  // closed after egress_idle_timeout (1 s), and the port answers again.
+  std::vector<int> fds;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(W().egress_port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const std::string partial = "GET /v1/egress HTTP/1.1\r\nHost: x\r\nX-MCP-Cred";
+    ASSERT_EQ(::send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+    fds.push_back(fd);
+  }
+  const absl::Time start = absl::Now();
+  for (int fd : fds) {
+    char byte;
+    pollfd p{fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10'000), 1) << "a slow caller was never dropped";
+    EXPECT_EQ(::recv(fd, &byte, 1, 0), 0) << "closed without an answer";
+    ::close(fd);
+  }
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(500));
+  const std::string handle = StoreFor("jack", "jack-secret", "bearer", {ApiHost()}, "after");
+  EXPECT_EQ(Egress(handle, Grant("jack"), StrCat("http://", ApiHost(), "/v1/query")).status, 200);
 }
 
 TEST_F(CredentialsTest, TheLogSaysWhoUsedWhatButNeverTheSecret) {
