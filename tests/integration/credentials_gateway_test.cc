@@ -17,6 +17,7 @@
 #include "services/token_validation/jwe.h"
 #include "services/token_validation/keygen.h"
 #include "tests/fault/suite_harness.h"
+#include "tests/integration/credentials_process.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
 #include "tests/support/loopback_http_server.h"
@@ -110,19 +111,13 @@ class CredentialsThroughTheGateway : public ::testing::Test {
       // The credentials service reads the suite's file; the gateway lists handles from it.
       status = suite->Start();
       if (!status.ok()) return;
-      auto p = test::ChildProcess::Start({.argv = {kBin + "mcpauth-credentials", "--config", suite->config_path()},
-                                          .env = {},
-                                          .log_path = dir.File("credentials.log"),
-                                          .stderr_path = ""});
+      auto p = test::StartCredentialsService(suite->config_path(), dir.File("credentials.log"),
+                                             StrCat("127.0.0.1:", grpc_port));
       if (!p.ok()) {
         status = p.status();
         return;
       }
       credentials = std::move(*p);
-      if (!test::WaitFor([&] { return test::GrpcHealthServing(StrCat("127.0.0.1:", grpc_port)); }, absl::Seconds(20),
-                         absl::Milliseconds(50))) {
-        status = absl::UnavailableError(StrCat("mcpauth-credentials did not start: ", credentials->LogText()));
-      }
     }
     ~World() {
       if (credentials) credentials->Stop(absl::Seconds(5));

@@ -22,6 +22,7 @@
 #include "services/credentials/grant.h"
 #include "services/token_validation/jwe.h"
 #include "services/token_validation/keygen.h"
+#include "tests/integration/credentials_process.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
 #include "tests/support/loopback_http_server.h"
@@ -124,19 +125,12 @@ class CredentialsTest : public ::testing::Test {
                              "  egress_idle_timeout: 1\n"
                              "  max_connections: 8\n"
                              "  shutdown_grace: 1\n"));
-      auto p = test::ChildProcess::Start({.argv = {kBin + "mcpauth-credentials", "--config", dir.File("suite.yaml")},
-                                          .env = {},
-                                          .log_path = dir.File("credentials.log"),
-                                          .stderr_path = ""});
+      auto p = test::StartCredentialsService(dir.File("suite.yaml"), dir.File("credentials.log"), Address());
       if (!p.ok()) {
         status = p.status();
         return;
       }
       service = std::move(*p);
-      if (!test::WaitFor([&] { return test::GrpcHealthServing(Address()); }, absl::Seconds(20),
-                         absl::Milliseconds(50))) {
-        status = absl::UnavailableError(StrCat("mcpauth-credentials did not start: ", service->LogText()));
-      }
     }
     ~World() {
       if (service) service->Stop(absl::Seconds(5));
