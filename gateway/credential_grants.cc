@@ -34,6 +34,8 @@ Task<std::string> CredentialGrants::Handles(const v1::Principal& principal, cons
   if (!status.ok()) {
     log::Warn("credentials service did not list the user's handles; forwarding without them",
               {{"code", static_cast<int>(status.error_code())}, {"error", status.error_message()}});
+    // Asked again in a second, not on every request while the service is away.
+    handles_.Insert(owner, std::make_shared<const std::string>(""), absl::Now() + absl::Seconds(1));
     co_return "";
   }
   std::string value;
