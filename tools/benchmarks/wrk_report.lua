@@ -1,14 +1,4 @@
 -- wrk script for tools/bench: the authorized tools/call of tools_call.lua, plus one
--- JSON line at the end (requests/s, exact percentiles from wrk's histogram, errors),
--- prefixed "BENCH ". MCPAUTH_BENCH_DIR is the folder holding tools_call.lua.
+-- JSON line at the end (report_done.lua). MCPAUTH_BENCH_DIR is the folder holding both.
 dofile(os.getenv("MCPAUTH_BENCH_DIR") .. "/tools_call.lua")
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH {"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_us":%d,"p90_us":%d,"p99_us":%d,"p999_us":%d,' ..
-    '"max_us":%d,"errors":%d,"non2xx":%d}\n',
-    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
-    latency.max, e.connect + e.read + e.write + e.timeout, e.status))
-end
+dofile(os.getenv("MCPAUTH_BENCH_DIR") .. "/report_done.lua")
