@@ -178,50 +178,63 @@ class Suite {
         std::string_view extra_top = "")
       : world_(world) {
     static int database = 0;
-    resource_ = StrCat("http://127.0.0.1:", gateway_port_, "/mcp");
-    auto service = [](int port, std::string_view metrics) {
-      return StrCat(R"({listen: "127.0.0.1:)", port, R"(", metrics_listen: ")", metrics, R"(", shutdown_grace: 1})");
-    };
-    const std::string config = StrCat(                                                     //
-        "resource: ", resource_, "\n",                                                     //
-        "authorization:\n",                                                                //
-        "  enabled: true\n",                                                               //
-        "  authorization_servers: [\"", world.issuer, "\"]\n",                             //
-        "  required_scopes: [mcp]\n",                                                      //
-        extra_authorization,                                                               //
-        "tools:\n",                                                                        //
-        "  get-sum: {required_scopes: [math]}\n",                                          //
-        "redis: {url: \"", world.redis.Url(), "/", ++database, "\"}\n",                    //
-        "token_validation: ", service(tv_port_, StrCat("127.0.0.1:", tv_metrics_)), "\n",  //
-        "scope_policy: ", service(sp_port_, ""), "\n",                                     //
-        "metadata: ", service(md_port_, ""), "\n",                                         //
-        "gateway:\n",                                                                      //
-        "  listen: \"127.0.0.1:", gateway_port_, "\"\n",                                   //
-        "  metrics_listen: \"\"\n",                                                        //
-        "  shutdown_grace: 1\n",                                                           //
-        "  routes: [{path: /mcp, upstream: \"http://127.0.0.1:", world.upstream_port, "/mcp\"}]\n",  //
-        extra_top);
-    config_path_ = world.dir.File(StrCat(name, ".yaml"));
-    test::WriteFile(config_path_, config);
-    // The gateway starts once the services it calls are serving, as a deployment
-    // orders them: /readyz does not wait for token-validation, and a gRPC channel that
-    // found it not yet listening stays in reconnect backoff for a while (503 meanwhile).
-    ok_ = Start("token-validation", name) && Start("scope-policy", name) && Start("metadata", name) &&
-          test::WaitFor(
-              [&] {
-                return test::GrpcHealthServing(StrCat("127.0.0.1:", tv_port_)) &&
-                       test::GrpcHealthServing(StrCat("127.0.0.1:", sp_port_)) &&
-                       test::GrpcHealthServing(StrCat("127.0.0.1:", md_port_));
-              },
-              absl::Seconds(30), absl::Milliseconds(50)) &&
-          Start("gateway", name) &&
-          test::WaitFor(
-              [&] {
-                return test::RawHttpExchange(gateway_port_,
-                                             "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .starts_with("HTTP/1.1 200");
-              },
-              absl::Seconds(30), absl::Milliseconds(50));
+    const int db = ++database;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (attempt > 0) {
+        // A port picked free was taken before its service bound it (the kernel hands out
+        // the same range for outgoing connections): new ports, as the suite harness does.
+        for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) (*it)->Stop(absl::Seconds(5));
+        processes_.clear();
+        for (int* port : {&gateway_port_, &tv_port_, &sp_port_, &md_port_, &tv_metrics_}) *port = test::PickFreePort();
+      }
+      resource_ = StrCat("http://127.0.0.1:", gateway_port_, "/mcp");
+      auto service = [](int port, std::string_view metrics) {
+        return StrCat(R"({listen: "127.0.0.1:)", port, R"(", metrics_listen: ")", metrics, R"(", shutdown_grace: 1})");
+      };
+      const std::string config = StrCat(                                                     //
+          "resource: ", resource_, "\n",                                                     //
+          "authorization:\n",                                                                //
+          "  enabled: true\n",                                                               //
+          "  authorization_servers: [\"", world.issuer, "\"]\n",                             //
+          "  required_scopes: [mcp]\n",                                                      //
+          extra_authorization,                                                               //
+          "tools:\n",                                                                        //
+          "  get-sum: {required_scopes: [math]}\n",                                          //
+          "redis: {url: \"", world.redis.Url(), "/", db, "\"}\n",                    //
+          "token_validation: ", service(tv_port_, StrCat("127.0.0.1:", tv_metrics_)), "\n",  //
+          "scope_policy: ", service(sp_port_, ""), "\n",                                     //
+          "metadata: ", service(md_port_, ""), "\n",                                         //
+          "gateway:\n",                                                                      //
+          "  listen: \"127.0.0.1:", gateway_port_, "\"\n",                                   //
+          "  metrics_listen: \"\"\n",                                                        //
+          "  shutdown_grace: 1\n",                                                           //
+          "  routes: [{path: /mcp, upstream: \"http://127.0.0.1:", world.upstream_port, "/mcp\"}]\n",  //
+          extra_top);
+      config_path_ = world.dir.File(StrCat(name, ".yaml"));
+      test::WriteFile(config_path_, config);
+      // The gateway starts once the services it calls are serving, as a deployment
+      // orders them: /readyz does not wait for token-validation, and a gRPC channel that
+      // found it not yet listening stays in reconnect backoff for a while (503 meanwhile).
+      ok_ = Start("token-validation", name) && Start("scope-policy", name) && Start("metadata", name) &&
+            test::WaitFor(
+                [&] {
+                  return CouldNotListen() || (test::GrpcHealthServing(StrCat("127.0.0.1:", tv_port_)) &&
+                                              test::GrpcHealthServing(StrCat("127.0.0.1:", sp_port_)) &&
+                                              test::GrpcHealthServing(StrCat("127.0.0.1:", md_port_)));
+                },
+                absl::Seconds(30), absl::Milliseconds(50)) &&
+            !CouldNotListen() && Start("gateway", name) &&
+            test::WaitFor(
+                [&] {
+                  return CouldNotListen() ||
+                         test::RawHttpExchange(gateway_port_,
+                                               "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                             .starts_with("HTTP/1.1 200");
+                },
+                absl::Seconds(30), absl::Milliseconds(50)) &&
+            !CouldNotListen();
+      if (ok_ || !CouldNotListen()) break;
+    }
   }
   ~Suite() {
     // A failed test shows what the services said (their logs go with the temp dir).
@@ -267,6 +280,14 @@ class Suite {
     if (!p.ok()) return false;
     processes_.push_back(std::move(*p));
     return true;
+  }
+
+  // A service said it could not bind its port.
+  bool CouldNotListen() const {
+    for (const auto& p : processes_) {
+      if (p->LogText().find("cannot listen") != std::string::npos) return true;
+    }
+    return false;
   }
 
   const World& world_;
