@@ -20,13 +20,6 @@ absl::Status Invalid(std::string_view member, std::string_view why) {
   return absl::InvalidArgumentError(StrCat(member, ": ", why));
 }
 
-bool HasControlCharacters(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
 // A non-empty string member without control characters.
 absl::StatusOr<std::string> Text(const boost::json::object& header, std::string_view name, bool required) {
   const boost::json::value* v = FindMember(header, name);
@@ -61,6 +54,13 @@ std::string Mac(std::string_view secret, const CredentialRecord& record) {
 }
 
 }  // namespace
+
+bool HasControlCharacters(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
 
 std::string CredentialBinding::Owner() const { return StrCat(issuer, "\n", subject); }
 

@@ -46,6 +46,10 @@ bool AllowsHost(const CredentialBinding& binding, std::string_view host_port);
 // True when an MCP server at `resource` may use the credential.
 bool AllowsResource(const CredentialBinding& binding, std::string_view resource);
 
+// True when `text` holds a control character (U+0000-001F, U+007F): such a value
+// would split the header or log line it is written into.
+bool HasControlCharacters(std::string_view text);
+
 // A new opaque handle: "h_" and 128 random bits, base64url.
 std::string NewHandle();
 

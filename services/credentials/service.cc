@@ -8,17 +8,6 @@
 #include "services/common/strings.h"
 
 namespace mcpauth::credentials {
-namespace {
-
-bool HasControlCharacters(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-}  // namespace
-
 CredentialsService::CredentialsService(const Vault* vault, CredentialStore* store, CredentialsMetrics* metrics,
                                        const Clock* clock)
     : vault_(vault), store_(store), metrics_(metrics), clock_(clock) {}
